@@ -1,0 +1,71 @@
+// Bundles the extension (src/extension.ts -> dist/extension.js) and the webview scripts (media/**).
+// Flags: --production (minified, no sourcemap, size budget enforced), --watch.
+const esbuild = require("esbuild");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const production = process.argv.includes("--production");
+const watch = process.argv.includes("--watch");
+const EXTENSION_BUDGET_BYTES = 150 * 1024;
+
+/** Prints errors in the form of the `$esbuild-watch` problem matcher. */
+const problemMatcher = {
+  name: "problem-matcher",
+  setup(build) {
+    build.onStart(() => console.log("[watch] build started"));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log("[watch] build finished");
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: "warning",
+  plugins: watch ? [problemMatcher] : [],
+};
+
+const targets = [
+  {
+    ...common,
+    entryPoints: ["src/extension.ts"],
+    outfile: "dist/extension.js",
+    format: "cjs",
+    platform: "node",
+    target: "node18",
+    external: ["vscode"],
+  },
+];
+
+function report() {
+  const file = path.join(__dirname, "dist", "extension.js");
+  const size = fs.statSync(file).size;
+  console.log(`dist/extension.js: ${(size / 1024).toFixed(1)} KB${production ? " minified" : ""} (budget ${EXTENSION_BUDGET_BYTES / 1024} KB minified)`);
+  if (production && size > EXTENSION_BUDGET_BYTES) {
+    console.error(`dist/extension.js is over its ${EXTENSION_BUDGET_BYTES / 1024} KB budget`);
+    process.exitCode = 1;
+  }
+}
+
+async function main() {
+  const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+    return;
+  }
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+  report();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+import type { Services } from "../services";
+import { formatError } from "../log";
+
+/**
+ * Grok Imagine: Set API Key. With a string argument (`executeCommand('grokImagine.setApiKey', KEY)`)
+ * stores it without asking; otherwise asks in a password input. Resolves to true when a key was stored.
+ */
+export async function setApiKey(s: Services, arg?: unknown): Promise<boolean> {
+  try {
+    if (typeof arg === "string") {
+      await s.keys.set(arg);
+    } else if (!(await s.keys.promptAndStore())) {
+      return false;
+    }
+  } catch (err) {
+    s.log.error("key", "Could not save the API key", err);
+    void s.ui.current.showErrorMessage(`Grok Imagine: the API key was not saved. ${formatError(err)}`);
+    return false;
+  }
+  void s.ui.current.showInformationMessage("Grok Imagine: API key saved in VS Code's secret storage.");
+  return true;
+}
+
+/** Grok Imagine: Clear API Key. Resolves to true when a stored key was removed. */
+export async function clearApiKey(s: Services): Promise<boolean> {
+  const had = await s.keys.clear();
+  const envNote = process.env.FAL_KEY?.trim() ? " The FAL_KEY environment variable is still set and will be used." : "";
+  void s.ui.current.showInformationMessage(
+    (had ? "Grok Imagine: API key removed from secret storage." : "Grok Imagine: no API key was stored.") + envNote,
+  );
+  return had;
+}

@@ -1,0 +1,123 @@
+import * as vscode from "vscode";
+import type { Logger } from "./log";
+import type { UiHolder } from "./ui";
+
+/** Where fal issues API keys; offered when no key is set. */
+export const FAL_KEYS_URL = "https://fal.ai/dashboard/keys";
+const SECRET_ID = "grokImagine.falApiKey";
+const COMPONENT = "key";
+
+export type KeySource = "secretStorage" | "environment";
+export interface ResolvedKey {
+  readonly key: string;
+  readonly source: KeySource;
+}
+
+/** Why a typed key cannot be a fal key, or undefined when it can. */
+export function keyProblem(value: string): string | undefined {
+  const key = value.trim();
+  if (!key) return "Paste the key from fal.ai (Dashboard → Keys).";
+  if (/\s/.test(key)) return "A fal key has no spaces in it.";
+  if (key.length < 8) return "That is too short to be a fal key.";
+  return undefined;
+}
+
+/**
+ * The fal API key: kept in VS Code's SecretStorage (never settings, state, logs or files), with the
+ * FAL_KEY environment variable (fal's own convention) as the fallback when none is stored.
+ */
+export class ApiKeyStore implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when the stored key changes, in this window or another one. */
+  readonly onDidChange = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly log: Logger,
+    private readonly ui: UiHolder,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.subscription = secrets.onDidChange((e) => {
+      if (e.key !== SECRET_ID) return;
+      this.log.info(COMPONENT, "The API key changed (in this or another window).");
+      this.changed.fire();
+    });
+  }
+
+  async get(): Promise<ResolvedKey | undefined> {
+    const stored = await this.secrets.get(SECRET_ID);
+    if (stored) {
+      this.log.addSecret(stored);
+      return { key: stored, source: "secretStorage" };
+    }
+    const fromEnv = this.env.FAL_KEY?.trim();
+    if (fromEnv) {
+      this.log.addSecret(fromEnv);
+      return { key: fromEnv, source: "environment" };
+    }
+    return undefined;
+  }
+
+  async set(value: string): Promise<void> {
+    const problem = keyProblem(value);
+    if (problem) throw new Error(problem);
+    const key = value.trim();
+    this.log.addSecret(key);
+    await this.secrets.store(SECRET_ID, key);
+    this.log.info(COMPONENT, "API key saved in secret storage.");
+  }
+
+  async clear(): Promise<boolean> {
+    const had = (await this.secrets.get(SECRET_ID)) !== undefined;
+    await this.secrets.delete(SECRET_ID);
+    this.log.info(COMPONENT, had ? "API key removed from secret storage." : "No API key was stored.");
+    return had;
+  }
+
+  /** Asks for a key in a password input; stores and returns it, or undefined if dismissed. */
+  async promptAndStore(title = "Grok Imagine: fal API Key"): Promise<string | undefined> {
+    const value = await this.ui.current.showInputBox({
+      title,
+      prompt: "Paste your fal API key. It is kept in VS Code's secret storage.",
+      placeHolder: "key-id:key-secret",
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => keyProblem(v),
+    });
+    if (value === undefined || keyProblem(value)) return undefined;
+    await this.set(value);
+    return value.trim();
+  }
+
+  /**
+   * The key a request should use. With none stored or in FAL_KEY, asks the person for one (with a link
+   * to where fal issues keys) instead of failing; undefined when they decline.
+   */
+  async require(): Promise<string | undefined> {
+    const existing = await this.get();
+    if (existing) return existing.key;
+    this.log.info(COMPONENT, "No API key is set; asking for one.");
+    const enter = "Enter API Key";
+    const getKey = "Get a Key at fal.ai";
+    const choice = await this.ui.current.showWarningMessage(
+      "Grok Imagine needs a fal API key to make images. Enter your key, or get one at fal.ai.",
+      enter,
+      getKey,
+    );
+    if (choice === getKey) {
+      await this.ui.current.openExternal(vscode.Uri.parse(FAL_KEYS_URL));
+    } else if (choice !== enter) {
+      this.log.info(COMPONENT, "No API key was given; nothing was sent.");
+      return undefined;
+    }
+    const key = await this.promptAndStore();
+    if (!key) this.log.info(COMPONENT, "No API key was given; nothing was sent.");
+    return key;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,44 @@
+import * as vscode from "vscode";
+
+/**
+ * The one typed accessor for the extension's configuration. Values are read fresh on every call
+ * (settings change while VS Code runs); nothing else in the extension calls getConfiguration.
+ */
+export interface Settings {
+  /** Workspace-relative folder for generated images. */
+  readonly outputFolder: string;
+  /** Raw values of the parameter defaults; the model module validates them. */
+  readonly numImages: unknown;
+  readonly aspectRatio: unknown;
+  readonly resolution: unknown;
+  readonly outputFormat: unknown;
+  readonly syncMode: unknown;
+  readonly openAfterSave: boolean;
+  /**
+   * fal proxy URL, or undefined for direct. Only the user (global) value counts: the proxy receives
+   * the API key, so a workspace's .vscode/settings.json must never be able to redirect it.
+   */
+  readonly proxyUrl: string | undefined;
+}
+
+export const SECTION = "grokImagine";
+export const DEFAULT_OUTPUT_FOLDER = "generated-images";
+
+export function readSettings(scope?: vscode.ConfigurationScope): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION, scope);
+  // outputFolder is a restricted setting: in Restricted Mode only the user's value is honoured.
+  const outputFolder = vscode.workspace.isTrusted
+    ? c.get<string>("outputFolder", DEFAULT_OUTPUT_FOLDER)
+    : (c.inspect<string>("outputFolder")?.globalValue ?? DEFAULT_OUTPUT_FOLDER);
+  const proxy = c.inspect<string>("proxyUrl")?.globalValue;
+  return {
+    outputFolder: typeof outputFolder === "string" && outputFolder.trim() ? outputFolder.trim() : DEFAULT_OUTPUT_FOLDER,
+    numImages: c.get("numImages"),
+    aspectRatio: c.get("aspectRatio"),
+    resolution: c.get("resolution"),
+    outputFormat: c.get("outputFormat"),
+    syncMode: c.get("syncMode"),
+    openAfterSave: c.get<boolean>("openAfterSave", true) !== false,
+    proxyUrl: typeof proxy === "string" && proxy.trim() ? proxy.trim() : undefined,
+  };
+}

@@ -1,0 +1,51 @@
+/** Helpers for extension-host tests: the extension's test API and a scripted person. */
+import * as assert from "node:assert/strict";
+import * as vscode from "vscode";
+import type { GrokImagineApi } from "../../src/extension";
+import type { Ui } from "../../src/ui";
+
+export const EXTENSION_ID = "grok-imagine.grok-imagine-vscode";
+
+export async function activateExtension(): Promise<NonNullable<GrokImagineApi["testing"]>> {
+  const ext = vscode.extensions.getExtension<GrokImagineApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this VS Code`);
+  const api = await ext.activate();
+  assert.ok(api.testing, "the extension exposes its test API only in test mode; VS Code did not run it in test mode");
+  return api.testing;
+}
+
+/** The messages a scripted person saw, by kind. */
+export interface SeenMessages {
+  info: string[];
+  warning: string[];
+  error: string[];
+  inputs: vscode.InputBoxOptions[];
+}
+
+/**
+ * Plays a person: answers input boxes from `inputs` in order (undefined = pressed Escape), picks
+ * message buttons with `choose` (undefined = dismissed), and records everything shown.
+ */
+export function scriptedPerson(opts: {
+  inputs?: (string | undefined)[];
+  choose?: (message: string, items: string[]) => string | undefined;
+} = {}): { ui: Partial<Ui>; seen: SeenMessages } {
+  const seen: SeenMessages = { info: [], warning: [], error: [], inputs: [] };
+  const inputs = [...(opts.inputs ?? [])];
+  const answer = <T extends string>(list: string[], message: string, items: T[]): Thenable<T | undefined> => {
+    list.push(message);
+    const picked = opts.choose?.(message, items);
+    return Promise.resolve(items.find((i) => i === picked));
+  };
+  const ui: Partial<Ui> = {
+    showInputBox: (options) => {
+      seen.inputs.push(options);
+      return Promise.resolve(inputs.shift());
+    },
+    showInformationMessage: (m, ...items) => answer(seen.info, m, items),
+    showWarningMessage: (m, ...items) => answer(seen.warning, m, items),
+    showErrorMessage: (m, ...items) => answer(seen.error, m, items),
+    openExternal: () => Promise.resolve(true),
+  };
+  return { ui, seen };
+}

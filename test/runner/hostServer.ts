@@ -1,0 +1,77 @@
+/**
+ * Extension-host level on machines without desktop VS Code: runs the mocha suite in test/host inside
+ * the real VS Code server's extension host, with the workbench opened in headless Chromium, and
+ * waits for the suite's summary file with a deadline.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Summary } from "./reporter";
+import { failedSummary, readSummary, RESULTS_DIR, tempDir } from "./levels";
+import { ensureInstalled, launchBrowser, openWorkbench, prepareDirs, remoteUri, ROOT, startServer, workbenchUrl } from "./vscodeServer";
+
+const DEADLINE_MS = Number(process.env.GROK_HOST_DEADLINE_MS ?? 8 * 60_000);
+
+export interface HostRun {
+  readonly summary: Summary;
+  /** Folders the run wrote (workspace, user data): the leak scan reads them. */
+  readonly wroteTo: string[];
+}
+
+export async function runHostServer(key: string): Promise<HostRun> {
+  const base = tempDir("host");
+  const workspace = path.join(base, "workspace");
+  fs.cpSync(path.join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
+  const dirs = prepareDirs(base, {});
+  const summaryFile = path.join(base, "summary.json");
+  const logFile = path.join(base, "tests.log");
+  fs.writeFileSync(logFile, "");
+  const wroteTo = [workspace, dirs.userDataDir, dirs.serverDataDir];
+
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  let printed = 0;
+  const flushLog = () => {
+    const text = fs.readFileSync(logFile, "utf8");
+    if (text.length > printed) {
+      process.stdout.write(text.slice(printed));
+      printed = text.length;
+    }
+  };
+  try {
+    const inst = ensureInstalled();
+    server = await startServer(inst, dirs, {
+      ...process.env,
+      GROK_TEST_SUMMARY: summaryFile,
+      GROK_TEST_LOG: logFile,
+      GROK_TEST_LEVEL: "extension host (VS Code server)",
+      GROK_TEST_KEY: key,
+      GROK_TEST_WORKSPACE: workspace,
+      GROK_TEST_USER_DATA: dirs.userDataDir,
+    });
+    browser = await launchBrowser();
+    const payload: [string, string][] = [
+      ["extensionDevelopmentPath", remoteUri(server, ROOT)],
+      ["extensionTestsPath", remoteUri(server, path.join(ROOT, "out", "test", "host", "index"))],
+    ];
+    const { page } = await openWorkbench(browser, workbenchUrl(server, workspace, payload));
+    const deadline = Date.now() + DEADLINE_MS;
+    while (!fs.existsSync(summaryFile)) {
+      flushLog();
+      if (server.process.exitCode !== null) throw new Error(`the VS Code server exited early:\n${server.output.join("")}`);
+      if (Date.now() > deadline) {
+        fs.mkdirSync(RESULTS_DIR, { recursive: true });
+        await page.screenshot({ path: path.join(RESULTS_DIR, "host-timeout.png") }).catch(() => undefined);
+        throw new Error(`no result from the extension host within ${DEADLINE_MS / 1000} s (screenshot: test-results/host-timeout.png)\n${server.output.slice(-40).join("")}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    flushLog();
+    return { summary: readSummary(summaryFile, "extension host"), wroteTo };
+  } catch (err) {
+    flushLog();
+    return { summary: failedSummary("extension host", err), wroteTo };
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The README's test command ends here: runs every level (unit, extension host, end to end, key-leak
+ * scan), prints each level's summary, then one line that sums them all, `N passed, N failed`, and
+ * exits non-zero when anything failed or nothing ran.
+ *   node out/test/runner/runAll.js [--level unit|host|e2e|leak ...]
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Summary } from "./reporter";
+import { failedSummary, listFiles, RESULTS_DIR, runMocha, testKey } from "./levels";
+import { runHostServer } from "./hostServer";
+import { ROOT } from "./vscodeServer";
+
+const OUT_TEST = path.join(ROOT, "out", "test");
+type Level = "unit" | "host" | "e2e" | "leak";
+const ALL: Level[] = ["unit", "host", "e2e", "leak"];
+
+function chosenLevels(argv: string[]): Level[] {
+  const picked: Level[] = [];
+  argv.forEach((a, i) => {
+    if (a === "--level") {
+      const v = argv[i + 1] as Level;
+      if (!ALL.includes(v)) throw new Error(`unknown level ${v}; use one of ${ALL.join(", ")}`);
+      picked.push(v);
+    }
+  });
+  return picked.length ? picked : ALL;
+}
+
+function banner(text: string): void {
+  console.log(`\n=== ${text} ${"=".repeat(Math.max(0, 70 - text.length))}`);
+}
+
+async function main(): Promise<number> {
+  const levels = chosenLevels(process.argv.slice(2));
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const started = Date.now();
+  const summaries: Summary[] = [];
+  const leakRoots: string[] = [RESULTS_DIR];
+  const keys: string[] = [];
+
+  if (levels.includes("unit")) {
+    banner("unit (mocha, plain Node)");
+    summaries.push(await runMocha("unit", listFiles(path.join(OUT_TEST, "unit"), ".test.js"), {}, 5 * 60_000));
+  }
+  if (levels.includes("host")) {
+    banner("extension host (mocha inside the VS Code server)");
+    const key = testKey("host");
+    keys.push(key);
+    try {
+      const run = await runHostServer(key);
+      leakRoots.push(...run.wroteTo);
+      summaries.push(run.summary);
+    } catch (err) {
+      summaries.push(failedSummary("extension host", err));
+    }
+  }
+  if (levels.includes("e2e")) {
+    banner("end to end (Playwright drives the workbench in Chromium)");
+    const key = testKey("e2e");
+    keys.push(key);
+    const wroteFile = path.join(RESULTS_DIR, ".e2e-wrote.json");
+    fs.rmSync(wroteFile, { force: true });
+    summaries.push(await runMocha("e2e", listFiles(path.join(OUT_TEST, "e2e"), ".e2e.js"), { GROK_TEST_KEY: key, GROK_E2E_WROTE: wroteFile }, 15 * 60_000, ["--timeout", "120000"]));
+    if (fs.existsSync(wroteFile)) leakRoots.push(...(JSON.parse(fs.readFileSync(wroteFile, "utf8")) as string[]));
+  }
+  if (levels.includes("leak")) {
+    banner("key-leak scan (everything the runs wrote)");
+    summaries.push(await runMocha("leak", listFiles(path.join(OUT_TEST, "leak"), ".test.js"), {
+      GROK_LEAK_KEYS: JSON.stringify(keys),
+      GROK_LEAK_ROOTS: JSON.stringify(leakRoots),
+    }, 5 * 60_000));
+  }
+
+  banner("summary");
+  let passed = 0;
+  let failed = 0;
+  for (const s of summaries) {
+    passed += s.passed;
+    failed += s.failed;
+    console.log(`${s.level.padEnd(40)} ${String(s.passed).padStart(4)} passed ${String(s.failed).padStart(4)} failed${s.pending ? ` ${s.pending} pending` : ""}`);
+    for (const f of s.failures) console.log(`  ✗ ${f.title}\n${f.error.split("\n").slice(0, 8).map((l) => "      " + l).join("\n")}`);
+  }
+  console.log(`total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed > 0 || passed === 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    console.log("0 passed, 1 failed");
+    process.exit(1);
+  },
+);
