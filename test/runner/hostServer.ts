@@ -25,6 +25,7 @@ export async function runHostServer(key: string): Promise<HostRun> {
   const summaryFile = path.join(base, "summary.json");
   const logFile = path.join(base, "tests.log");
   fs.writeFileSync(logFile, "");
+  fs.rmSync(path.join(RESULTS_DIR, "host.log"), { force: true });
   const wroteTo = [workspace, dirs.userDataDir, dirs.serverDataDir];
 
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
@@ -34,6 +35,8 @@ export async function runHostServer(key: string): Promise<HostRun> {
     const text = fs.readFileSync(logFile, "utf8");
     if (text.length > printed) {
       process.stdout.write(text.slice(printed));
+      fs.mkdirSync(RESULTS_DIR, { recursive: true });
+      fs.appendFileSync(path.join(RESULTS_DIR, "host.log"), text.slice(printed));
       printed = text.length;
     }
   };

@@ -38,10 +38,16 @@ export async function runMocha(level: string, files: string[], env: NodeJS.Proce
   if (files.length === 0) return failedSummary(level, new Error("no test files found"));
   const summaryFile = path.join(tempDir(level), "summary.json");
   const args = [MOCHA, "--reporter", REPORTER, "--reporter-option", `summaryFile=${summaryFile}`, "--reporter-option", `level=${level}`, ...extra, ...files];
-  const child = spawn(process.execPath, args, { stdio: "inherit", env: { ...process.env, ...env } });
+  // The output goes to the terminal and to test-results/<level>.log, which the key-leak scan reads.
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const copy = fs.createWriteStream(path.join(RESULTS_DIR, `${level}.log`));
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  child.stdout.on("data", (b: Buffer) => (process.stdout.write(b), copy.write(b)));
+  child.stderr.on("data", (b: Buffer) => (process.stderr.write(b), copy.write(b)));
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
   clearTimeout(timer);
+  await new Promise<void>((resolve) => copy.end(resolve));
   const summary = readSummary(summaryFile, level);
   if (code !== 0 && summary.failed === 0) {
     return { ...summary, failed: summary.failed + 1, failures: [...summary.failures, { title: `${level}: mocha exited ${code}`, error: "the process ended abnormally" }] };

@@ -61,7 +61,7 @@ async function main(): Promise<number> {
     keys.push(key);
     const wroteFile = path.join(RESULTS_DIR, ".e2e-wrote.json");
     fs.rmSync(wroteFile, { force: true });
-    summaries.push(await runMocha("e2e", listFiles(path.join(OUT_TEST, "e2e"), ".e2e.js"), { GROK_TEST_KEY: key, GROK_E2E_WROTE: wroteFile }, 15 * 60_000, ["--timeout", "120000"]));
+    summaries.push(await runMocha("e2e", listFiles(path.join(OUT_TEST, "e2e"), ".e2e.js"), { GROK_TEST_KEY: key, GROK_E2E_WROTE: wroteFile }, 15 * 60_000, ["--timeout", "120000", "--require", path.join(OUT_TEST, "e2e", "session.js")]));
     if (fs.existsSync(wroteFile)) leakRoots.push(...(JSON.parse(fs.readFileSync(wroteFile, "utf8")) as string[]));
   }
   if (levels.includes("leak")) {

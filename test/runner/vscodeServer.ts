@@ -60,6 +60,7 @@ export function prepareDirs(base: string, userSettings: Record<string, unknown>)
   const settings = {
     "security.workspace.trust.enabled": false,
     "workbench.startupEditor": "none",
+    "workbench.secondarySideBar.defaultVisibility": "hidden",
     "extensions.autoCheckUpdates": false,
     "extensions.autoUpdate": false,
     "update.mode": "none",

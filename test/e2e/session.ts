@@ -1,0 +1,98 @@
+/**
+ * One VS Code session for all end-to-end tests: the VS Code server with the extension under
+ * development, the workbench in headless Chromium, and (when given) the fake fal behind the user's
+ * proxyUrl. Loaded with `mocha --require`; its root hook closes everything at the end.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { RESULTS_DIR, tempDir } from "../runner/levels";
+import { ensureInstalled, launchBrowser, openWorkbench, prepareDirs, remoteUri, ROOT, startServer, workbenchUrl, type RunningServer } from "../runner/vscodeServer";
+
+export interface Session {
+  readonly page: Page;
+  readonly workspace: string;
+  readonly userDataDir: string;
+  readonly key: string;
+}
+
+let current: Promise<Session> | undefined;
+let server: RunningServer | undefined;
+let browser: Browser | undefined;
+const closers: (() => Promise<void>)[] = [];
+
+/** Runs `close` when the session ends (the fake fal, for instance). */
+export function onSessionEnd(close: () => Promise<void>): void {
+  closers.push(close);
+}
+
+export interface SessionOptions {
+  /** User settings for this session (proxyUrl for the fake, a theme, …). */
+  readonly userSettings?: Record<string, unknown>;
+}
+
+export function session(opts: SessionOptions = {}): Promise<Session> {
+  current ??= start(opts);
+  return current;
+}
+
+async function start(opts: SessionOptions): Promise<Session> {
+  const key = process.env.GROK_TEST_KEY;
+  if (!key) throw new Error("GROK_TEST_KEY is not set: run the e2e level through runAll");
+  const base = tempDir("e2e");
+  const workspace = path.join(base, "workspace");
+  fs.cpSync(path.join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
+  const dirs = prepareDirs(base, { "workbench.colorTheme": "Default Dark Modern", ...opts.userSettings });
+  if (process.env.GROK_E2E_WROTE) {
+    fs.writeFileSync(process.env.GROK_E2E_WROTE, JSON.stringify([workspace, dirs.userDataDir, dirs.serverDataDir]));
+  }
+  const env = { ...process.env };
+  delete env.FAL_KEY; // a person without FAL_KEY in their environment
+  server = await startServer(ensureInstalled(), dirs, env);
+  browser = await launchBrowser();
+  const payload: [string, string][] = [["extensionDevelopmentPath", remoteUri(server, ROOT)]];
+  const { page } = await openWorkbench(browser, workbenchUrl(server, workspace, payload));
+  await page.waitForSelector(".explorer-folders-view .monaco-list-row", { timeout: 60_000 });
+  return { page, workspace, userDataDir: dirs.userDataDir, key };
+}
+
+export async function shot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `e2e-${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Runs a command from the palette by its full title ("Grok Imagine: Set API Key"). */
+export async function runFromPalette(page: Page, title: string): Promise<void> {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${title}`);
+  const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ state: "visible" });
+  await input.press("Enter");
+}
+
+/** Opens the notification center and returns the texts of the notifications it lists. */
+export async function notificationTexts(page: Page): Promise<string[]> {
+  const center = page.locator(".notifications-center.visible");
+  if (!(await center.isVisible())) {
+    await page.locator(".statusbar-item[id='status.notifications'], .statusbar-item .codicon-bell, .statusbar-item .codicon-bell-dot").first().click();
+    await center.waitFor({ state: "visible" });
+  }
+  return page.locator(".notifications-center .notification-list-item-message").allInnerTexts();
+}
+
+export async function closeNotificationCenter(page: Page): Promise<void> {
+  if (await page.locator(".notifications-center.visible").isVisible()) await page.keyboard.press("Escape");
+}
+
+export const mochaHooks = {
+  async afterAll(this: Mocha.Context): Promise<void> {
+    this.timeout(60_000);
+    for (const c of closers.splice(0)) await c().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+  },
+};
