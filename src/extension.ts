@@ -5,6 +5,8 @@ import { UiHolder, type Ui } from "./ui";
 import type { Services } from "./services";
 import { clearApiKey, setApiKey } from "./commands/apiKey";
 import { notBuiltYet } from "./commands/notYet";
+import { generate } from "./commands/generate";
+import { JobManager, type JobView } from "./jobs/manager";
 
 /** What activate() returns. `testing` exists only when VS Code runs the extension's tests. */
 export interface GrokImagineApi {
@@ -14,6 +16,13 @@ export interface GrokImagineApi {
     resetUi(): void;
     /** The key a request would use now, and where it came from. */
     resolveKey(): Promise<ResolvedKey | undefined>;
+    /** Jobs running now; cancel one as the progress notification's Cancel does. */
+    jobs(): readonly JobView[];
+    cancelJob(id: string): boolean;
+    /** Jobs recorded in workspace storage (waiting or unsaved). */
+    pendingJobs(): readonly unknown[];
+    /** Runs the resume step of activation again (as after a reload). */
+    resumePending(): Promise<void>;
     /** The last lines of the log, already redacted. */
     logLines(): readonly string[];
   };
@@ -25,15 +34,20 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   const keys = new ApiKeyStore(context.secrets, log, ui);
   context.subscriptions.push(log, keys);
   const s: Services = { context, log, ui, keys };
+  const jobs = new JobManager(s);
+  context.subscriptions.push(jobs);
 
   const register = (id: string, handler: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   register("grokImagine.setApiKey", (arg) => setApiKey(s, arg));
   register("grokImagine.clearApiKey", () => clearApiKey(s));
   register("grokImagine.showLog", () => log.show());
-  register("grokImagine.generate", () => notBuiltYet(s, "Generate Image"));
+  register("grokImagine.generate", (arg) => generate(s, jobs, arg));
   register("grokImagine.edit", () => notBuiltYet(s, "Edit Image"));
   register("grokImagine.openGallery", () => notBuiltYet(s, "The gallery"));
+
+  // Jobs a reload or quit interrupted, and results not yet saved, are picked up again.
+  void jobs.resumePending().catch((err) => log.error("jobs", "Could not resume pending jobs", err));
 
   log.info("extension", `Activated (VS Code ${vscode.version}, ${vscode.env.remoteName ?? "local"}).`);
 
@@ -43,6 +57,10 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
       setUi: (partial) => ui.replace(partial),
       resetUi: () => ui.reset(),
       resolveKey: () => keys.get(),
+      jobs: () => jobs.list(),
+      cancelJob: (id) => jobs.cancel(id),
+      pendingJobs: () => jobs.pending(),
+      resumePending: () => jobs.resumePending(),
       logLines: () => [...log.recent],
     },
   };

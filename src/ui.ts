@@ -16,6 +16,8 @@ export interface Ui {
   showWarningMessage<T extends string>(message: string, ...items: T[]): Thenable<T | undefined>;
   showErrorMessage<T extends string>(message: string, ...items: T[]): Thenable<T | undefined>;
   openExternal(uri: vscode.Uri): Thenable<boolean>;
+  /** Free text with earlier answers offered to pick from (recent prompts). */
+  askText(options: { title: string; placeholder: string; recent: readonly string[] }): Thenable<string | undefined>;
 }
 
 export const windowUi: Ui = {
@@ -25,7 +27,40 @@ export const windowUi: Ui = {
   showWarningMessage: (message, ...items) => vscode.window.showWarningMessage(message, ...items),
   showErrorMessage: (message, ...items) => vscode.window.showErrorMessage(message, ...items),
   openExternal: (uri) => vscode.env.openExternal(uri),
+  askText: (options) => askText(options),
 };
+
+/** A quick pick that accepts what is typed, listing recent answers below it. */
+function askText(options: { title: string; placeholder: string; recent: readonly string[] }): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const qp = vscode.window.createQuickPick();
+    qp.title = options.title;
+    qp.placeholder = options.placeholder;
+    qp.ignoreFocusOut = true;
+    qp.matchOnDescription = false;
+    const recentItems = options.recent.map((r) => ({ label: r, description: "recent" }));
+    const refresh = () => {
+      const typed = qp.value.trim();
+      const typedItem = typed ? [{ label: typed, description: "new prompt", alwaysShow: true }] : [];
+      qp.items = [...typedItem, ...recentItems.filter((r) => r.label !== typed)];
+    };
+    refresh();
+    let done = false;
+    const finish = (v: string | undefined) => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      qp.dispose();
+    };
+    qp.onDidChangeValue(refresh);
+    qp.onDidAccept(() => {
+      const picked = qp.selectedItems[0]?.label ?? qp.value;
+      finish(picked.trim() ? picked.trim() : undefined);
+    });
+    qp.onDidHide(() => finish(undefined));
+    qp.show();
+  });
+}
 
 /** Holds the current Ui so that a test can swap it while the extension runs. */
 export class UiHolder {

@@ -1,0 +1,150 @@
+/**
+ * The only code that talks to fal through @fal-ai/client: submit, wait (status stream, with polling
+ * as the fallback), result, cancel and storage upload, for one key and proxy. Errors leave here as
+ * GrokError (see errors.ts).
+ */
+import { ApiError, createFalClient, type FalClient, type QueueStatus } from "@fal-ai/client";
+import { parseFalOutput } from "../model/output";
+import type { FalOutput } from "../model/params";
+import { GrokError, toGrokError } from "./errors";
+import { retryingFetch, sleep, type FetchFn } from "./retry";
+
+export interface FalConnection {
+  readonly key: string;
+  /** fal proxy URL; every request then goes there with the target in `x-fal-target-url`. */
+  readonly proxyUrl?: string;
+  readonly fetch?: FetchFn;
+}
+
+export type QueueProgress =
+  | { readonly state: "queued"; readonly position?: number }
+  | { readonly state: "running"; readonly lastLog?: string }
+  | { readonly state: "completed" };
+
+export type CancelOutcome = "cancelled" | "alreadyCompleted" | "unknown";
+
+/** How often to ask for the status when the status stream is unavailable. */
+const FALLBACK_POLL_MS = 100;
+
+export class FalService {
+  private readonly client: FalClient;
+
+  constructor(conn: FalConnection) {
+    const baseFetch: FetchFn = conn.fetch ?? ((input, init) => fetch(input, init));
+    this.client = createFalClient({
+      credentials: conn.key,
+      proxyUrl: conn.proxyUrl ? { url: conn.proxyUrl, when: "always" } : undefined,
+      fetch: retryingFetch(baseFetch),
+      suppressLocalCredentialsWarning: true,
+    });
+  }
+
+  /** Puts a request in fal's queue; resolves to its request id. */
+  async submit(endpoint: string, input: object, signal?: AbortSignal): Promise<string> {
+    try {
+      const res = await this.client.queue.submit(endpoint, { input: input as Record<string, unknown>, abortSignal: signal });
+      return res.request_id;
+    } catch (err) {
+      throw toGrokError(err);
+    }
+  }
+
+  /**
+   * Resolves when the request is COMPLETED, reporting queue position and logs on the way. Uses the
+   * status stream, which pushes COMPLETED the moment it happens; if the stream breaks, polls.
+   */
+  async waitUntilDone(endpoint: string, requestId: string, onProgress: (p: QueueProgress) => void, signal?: AbortSignal): Promise<void> {
+    const report = (s: QueueStatus) => onProgress(toProgress(s));
+    try {
+      const stream = await this.client.queue.streamStatus(endpoint, { requestId, logs: true });
+      const onAbort = () => stream.abort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        stream.on("data", report);
+        const done = await stream.done();
+        if (done && done.status === "COMPLETED") {
+          report(done);
+          return;
+        }
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+      }
+    } catch (err) {
+      if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
+      const e = toGrokError(err);
+      if (e.kind === "auth" || e.kind === "notFound" || e.kind === "validation") throw e;
+      // The stream is an optimisation; fall back to polling below.
+    }
+    if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
+    await this.poll(endpoint, requestId, report, signal);
+  }
+
+  private async poll(endpoint: string, requestId: string, report: (s: QueueStatus) => void, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      let status: QueueStatus;
+      try {
+        status = await this.client.queue.status(endpoint, { requestId, logs: true, abortSignal: signal });
+      } catch (err) {
+        throw toGrokError(err);
+      }
+      report(status);
+      if (status.status === "COMPLETED") return;
+      try {
+        await sleep(FALLBACK_POLL_MS, signal);
+      } catch {
+        throw new GrokError("cancelled", "Cancelled.");
+      }
+    }
+  }
+
+  async result(endpoint: string, requestId: string, signal?: AbortSignal): Promise<FalOutput> {
+    let data: unknown;
+    try {
+      data = (await this.client.queue.result(endpoint, { requestId, abortSignal: signal })).data;
+    } catch (err) {
+      throw toGrokError(err);
+    }
+    const parsed = parseFalOutput(data);
+    if (!parsed.ok) {
+      throw new GrokError("failed", "fal's answer had no usable images. Retry.", parsed.errors.map((e) => e.message).join("; "));
+    }
+    return parsed.value;
+  }
+
+  /** Asks fal to cancel the request. A request that already finished is paid for: the caller keeps it. */
+  async cancel(endpoint: string, requestId: string): Promise<CancelOutcome> {
+    try {
+      await this.client.queue.cancel(endpoint, { requestId });
+      return "cancelled";
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 400) {
+        const body: unknown = err.body;
+        if (body && typeof body === "object" && (body as { status?: unknown }).status === "ALREADY_COMPLETED") return "alreadyCompleted";
+      }
+      return "unknown";
+    }
+  }
+
+  /** Uploads bytes to fal's storage; resolves to the URL fal serves them from. */
+  async upload(bytes: Uint8Array, mime: string, fileName: string, signal?: AbortSignal): Promise<string> {
+    if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
+    try {
+      const copy = new Uint8Array(bytes.byteLength);
+      copy.set(bytes);
+      const file = new File([copy], fileName, { type: mime });
+      return await this.client.storage.upload(file);
+    } catch (err) {
+      throw toGrokError(err);
+    }
+  }
+}
+
+function toProgress(s: QueueStatus): QueueProgress {
+  if (s.status === "IN_QUEUE") return { state: "queued", position: s.queue_position };
+  if (s.status === "IN_PROGRESS") {
+    const logs = s.logs ?? [];
+    const last = logs.length ? logs[logs.length - 1].message : undefined;
+    return { state: "running", lastLog: last };
+  }
+  return { state: "completed" };
+}

@@ -1,0 +1,389 @@
+/**
+ * One job runner for every entry point (palette, Explorer, gallery, scripts): submit, wait with
+ * progress, cancel at fal, download + verify, save, open. Each job is recorded in the workspace's
+ * storage before it waits, so a reload, a quit or a network drop never loses a paid-for result: the
+ * next activation resumes it, and a result that could not be saved is kept and offered again.
+ */
+import * as vscode from "vscode";
+import { GrokError, toGrokError } from "../fal/errors";
+import { FalService, type QueueProgress } from "../fal/service";
+import { extensionForFormat, formatFromExtension, type ImageFormat } from "../images/sniff";
+import { describeInput } from "../model/request";
+import type { EditInput, FalOutput, GenerateInput } from "../model/params";
+import type { Services } from "../services";
+import { readSettings } from "../settings";
+import { saveImages, type ImageToSave } from "../workspace/save";
+import { downloadAll } from "./download";
+
+export type JobKind = "generate" | "edit";
+export type RequestBody = GenerateInput | EditInput;
+
+export interface JobRequest {
+  readonly kind: JobKind;
+  readonly endpoint: string;
+  /** The request body, complete, or a step that makes it (uploads for edits) inside the job. */
+  readonly input: RequestBody | ((signal: AbortSignal, fal: FalService) => Promise<RequestBody>);
+  readonly prompt: string;
+  readonly outputFormat: ImageFormat;
+  readonly folder: vscode.Uri;
+  readonly stem: string;
+  readonly numbered: boolean;
+}
+
+export type JobState = "preparing" | "submitting" | "queued" | "running" | "downloading" | "saving";
+
+export interface JobView {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly prompt: string;
+  readonly state: JobState;
+  readonly position?: number;
+  readonly lastLog?: string;
+  readonly requestId?: string;
+}
+
+/** What is kept in workspace storage for a job that has not finished saving. */
+interface PendingRecord {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly endpoint: string;
+  readonly input: RequestBody;
+  readonly prompt: string;
+  readonly outputFormat: ImageFormat;
+  readonly folder: string;
+  readonly stem: string;
+  readonly numbered: boolean;
+  readonly requestId: string;
+  readonly createdAt: number;
+  state: "waiting" | "unsaved";
+  /** The result's URLs (never sync_mode data, which is stashed to files instead). */
+  output?: FalOutput;
+  /** Files in extension storage holding images that could not be written to the workspace. */
+  stash?: string[];
+  problem?: string;
+}
+
+const PENDING_KEY = "grokImagine.pendingJobs";
+const C = "jobs";
+
+interface Active {
+  view: JobView;
+  readonly abort: AbortController;
+  /** Set once fal has the result: from then on cancel no longer drops it. */
+  paidFor: boolean;
+}
+
+export class JobManager implements vscode.Disposable {
+  private readonly active = new Map<string, Active>();
+  private readonly changed = new vscode.EventEmitter<readonly JobView[]>();
+  readonly onDidChange = this.changed.event;
+  private seq = 0;
+  private disposed = false;
+
+  constructor(private readonly s: Services) {}
+
+  list(): JobView[] {
+    return [...this.active.values()].map((a) => a.view);
+  }
+
+  /** Stops waiting and cancels the request at fal; a result already made is still saved. */
+  cancel(id: string): boolean {
+    const a = this.active.get(id);
+    if (!a) return false;
+    a.abort.abort();
+    return true;
+  }
+
+  cancelAll(): void {
+    for (const id of this.active.keys()) this.cancel(id);
+  }
+
+  pending(): readonly PendingRecord[] {
+    return this.s.context.workspaceState.get<PendingRecord[]>(PENDING_KEY, []);
+  }
+
+  private async putPending(rec: PendingRecord): Promise<void> {
+    const rest = this.pending().filter((r) => r.id !== rec.id);
+    await this.s.context.workspaceState.update(PENDING_KEY, [...rest, rec]);
+  }
+
+  private async dropPending(id: string): Promise<void> {
+    await this.s.context.workspaceState.update(PENDING_KEY, this.pending().filter((r) => r.id !== id));
+  }
+
+  private update(a: Active, patch: Partial<JobView>): void {
+    a.view = { ...a.view, ...patch };
+    this.changed.fire(this.list());
+  }
+
+  private fal(key: string): FalService {
+    return new FalService({ key, proxyUrl: readSettings().proxyUrl });
+  }
+
+  /** Runs a job with a cancellable progress notification; resolves to the saved files ([] if none). */
+  async run(req: JobRequest): Promise<vscode.Uri[]> {
+    const key = await this.s.keys.require();
+    if (!key) return [];
+    const id = `${Date.now().toString(36)}-${(this.seq++).toString(36)}`;
+    const a: Active = { view: { id, kind: req.kind, prompt: req.prompt, state: "preparing" }, abort: new AbortController(), paidFor: false };
+    this.active.set(id, a);
+    this.changed.fire(this.list());
+    try {
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Grok Imagine: ${req.kind === "edit" ? "editing" : "generating"}`, cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => a.abort.abort());
+          return this.execute(req, id, a, key, (m) => progress.report({ message: m }));
+        },
+      );
+    } finally {
+      this.active.delete(id);
+      this.changed.fire(this.list());
+    }
+  }
+
+  private async execute(req: JobRequest, id: string, a: Active, key: string, say: (m: string) => void): Promise<vscode.Uri[]> {
+    const fal = this.fal(key);
+    const signal = a.abort.signal;
+    const t0 = Date.now();
+    let input: RequestBody;
+    let requestId: string | undefined;
+    try {
+      if (typeof req.input === "function") {
+        say("Uploading images…");
+        input = await req.input(signal, fal);
+      } else {
+        input = req.input;
+      }
+      this.update(a, { state: "submitting" });
+      say("Sending the request…");
+      requestId = await fal.submit(req.endpoint, input, signal);
+      this.s.log.info(C, `Submitted ${req.endpoint} request ${requestId}: ${describeInput(input)}; prompt ${JSON.stringify(req.prompt)}.`);
+    } catch (err) {
+      return this.fail(req, toGrokError(err), undefined);
+    }
+    if (signal.aborted) {
+      // Cancelled while the submit was in flight: fal has it, so cancel it there too.
+      const outcome = await fal.cancel(req.endpoint, requestId);
+      this.s.log.info(C, `Cancelled request ${requestId} right after submitting it (fal: ${outcome}).`);
+      if (outcome !== "alreadyCompleted") return [];
+    }
+    const rec: PendingRecord = {
+      id, kind: req.kind, endpoint: req.endpoint, input, prompt: req.prompt, outputFormat: req.outputFormat,
+      folder: req.folder.toString(), stem: req.stem, numbered: req.numbered, requestId, createdAt: t0, state: "waiting",
+    };
+    await this.putPending(rec);
+    this.update(a, { state: "queued", requestId });
+    return this.finish(rec, fal, a, say);
+  }
+
+  /** Waits for a submitted request, then downloads and saves its images. Shared with resume. */
+  private async finish(rec: PendingRecord, fal: FalService, a: Active, say: (m: string) => void): Promise<vscode.Uri[]> {
+    const signal = a.abort.signal;
+    const tSubmit = Date.now();
+    let tRun: number | undefined;
+    let cancelledLate = false;
+    try {
+      await fal.waitUntilDone(rec.endpoint, rec.requestId, (p: QueueProgress) => {
+        if (p.state === "queued") {
+          this.update(a, { state: "queued", position: p.position });
+          say(p.position !== undefined ? `Queued at fal (position ${p.position + 1})…` : "Queued at fal…");
+        } else if (p.state === "running") {
+          tRun ??= Date.now();
+          this.update(a, { state: "running", lastLog: p.lastLog });
+          say(p.lastLog ? `Generating: ${p.lastLog}` : "Generating…");
+        }
+      }, signal);
+    } catch (err) {
+      const e = toGrokError(err);
+      if (e.kind !== "cancelled" && !signal.aborted) return this.fail(rec, e, rec);
+      if (this.disposed) return []; // the window is going away: the record stays for the next activation
+      const outcome = await fal.cancel(rec.endpoint, rec.requestId);
+      this.s.log.info(C, `Cancel asked for request ${rec.requestId}: fal answered ${outcome}.`);
+      if (outcome !== "alreadyCompleted") {
+        await this.dropPending(rec.id);
+        return [];
+      }
+      cancelledLate = true; // it finished before the cancel arrived: it is paid for, so keep it
+    }
+    a.paidFor = true;
+    const tDone = Date.now();
+    let output: FalOutput;
+    try {
+      output = await fal.result(rec.endpoint, rec.requestId);
+    } catch (err) {
+      return this.fail(rec, toGrokError(err), rec);
+    }
+    this.s.log.info(C, `Request ${rec.requestId} completed: queued ${((tRun ?? tDone) - tSubmit)} ms, ran ${tRun ? tDone - tRun : 0} ms, ${output.images.length} image(s).`);
+    if (!rec.input.sync_mode) {
+      rec.output = output;
+      await this.putPending(rec);
+    }
+    return this.saveOutput(rec, output, a, say, cancelledLate);
+  }
+
+  private async saveOutput(rec: PendingRecord, output: FalOutput, a: Active | undefined, say: (m: string) => void, cancelledLate: boolean): Promise<vscode.Uri[]> {
+    if (a) this.update(a, { state: "downloading" });
+    say(`Downloading ${output.images.length} image${output.images.length === 1 ? "" : "s"}…`);
+    let images: ImageToSave[];
+    const tDl = Date.now();
+    try {
+      images = await downloadAll(output.images, rec.outputFormat);
+    } catch (err) {
+      return this.fail(rec, toGrokError(err), rec);
+    }
+    return this.saveBytes(rec, images, output.revised_prompt, a, say, cancelledLate, Date.now() - tDl);
+  }
+
+  private async saveBytes(rec: PendingRecord, images: ImageToSave[], revised: string, a: Active | undefined, say: (m: string) => void, cancelledLate: boolean, downloadMs: number): Promise<vscode.Uri[]> {
+    if (a) this.update(a, { state: "saving" });
+    say("Saving…");
+    const folder = vscode.Uri.parse(rec.folder);
+    let uris: vscode.Uri[];
+    try {
+      uris = await saveImages(folder, rec.stem, images, rec.numbered);
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      rec.state = "unsaved";
+      rec.problem = `The images could not be written to ${vscode.workspace.asRelativePath(folder)}: ${detail}`;
+      rec.stash = await this.stash(rec.id, images);
+      await this.putPending(rec);
+      return this.fail(rec, new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), rec);
+    }
+    await this.dropPending(rec.id);
+    await this.dropStash(rec.stash);
+    this.s.log.info(C, `Request ${rec.requestId}: downloaded in ${downloadMs} ms, wrote ${uris.map((u) => vscode.workspace.asRelativePath(u)).join(", ")}. Revised prompt: ${JSON.stringify(revised)}`);
+    this.announce(rec, uris, revised, cancelledLate);
+    return uris;
+  }
+
+  private announce(rec: PendingRecord, uris: vscode.Uri[], revised: string, cancelledLate: boolean): void {
+    if (readSettings(uris[0]).openAfterSave) {
+      uris.forEach((u, i) => void vscode.commands.executeCommand("vscode.open", u, { preview: false, preserveFocus: i > 0 }).then(undefined, () => undefined));
+    }
+    const where = vscode.workspace.asRelativePath(uris[0]);
+    const what = uris.length === 1 ? `Saved ${where}.` : `Saved ${uris.length} images (${where}, …).`;
+    const late = cancelledLate ? " The request had already finished when you cancelled, so its images were kept." : "";
+    const rp = revised ? ` Revised prompt: "${revised.length > 300 ? revised.slice(0, 300) + "…" : revised}"` : "";
+    void this.s.ui.current.showInformationMessage(`Grok Imagine: ${what}${late}${rp}`);
+  }
+
+  private async stash(id: string, images: ImageToSave[]): Promise<string[]> {
+    const root = this.s.context.storageUri ?? this.s.context.globalStorageUri;
+    const dir = vscode.Uri.joinPath(root, "unsaved");
+    await vscode.workspace.fs.createDirectory(dir);
+    const out: string[] = [];
+    for (const [i, img] of images.entries()) {
+      const u = vscode.Uri.joinPath(dir, `${id}-${i}${extensionForFormat(img.format)}`);
+      await vscode.workspace.fs.writeFile(u, img.bytes);
+      out.push(u.toString());
+    }
+    return out;
+  }
+
+  private async dropStash(stash: readonly string[] | undefined): Promise<void> {
+    for (const s of stash ?? []) await vscode.workspace.fs.delete(vscode.Uri.parse(s)).then(undefined, () => undefined);
+  }
+
+  /**
+   * Shows a failure with what to do, and logs it. A request fal already has (rec) is kept when the
+   * failure may pass (network, 5xx, download, key): "Retry Saving" fetches its result again by id
+   * instead of paying for a new one.
+   */
+  private async fail(req: JobRequest | PendingRecord, e: GrokError, rec: PendingRecord | undefined): Promise<vscode.Uri[]> {
+    if (e.kind === "cancelled") return [];
+    const keep = rec !== undefined && (rec.state === "unsaved" || e.retryable || e.kind === "auth");
+    if (rec && keep) {
+      rec.state = "unsaved";
+      rec.problem ??= e.message;
+      await this.putPending(rec);
+    } else if (rec) {
+      await this.dropPending(rec.id);
+    }
+    this.s.log.error(C, `${req.endpoint}${rec ? ` request ${rec.requestId}` : ""} failed (${e.kind}): ${e.message}${e.detail ? ` [${e.detail}]` : ""}`);
+    const buttons: string[] = [];
+    if (e.kind === "auth") buttons.push("Set API Key");
+    if (keep) buttons.push("Retry Saving");
+    else if (e.retryable && !rec && "input" in req) buttons.push("Retry");
+    buttons.push("Show Log");
+    void this.s.ui.current.showErrorMessage(`Grok Imagine: ${e.message}`, ...buttons).then((choice) => {
+      if (choice === "Set API Key") void vscode.commands.executeCommand("grokImagine.setApiKey");
+      if (choice === "Show Log") this.s.log.show();
+      if (choice === "Retry Saving" && rec) void this.retrySaving(rec.id);
+      if (choice === "Retry" && !rec) void this.run(req as JobRequest);
+    });
+    return [];
+  }
+
+  /** Saves a kept result again (after a failed download or write). */
+  async retrySaving(id: string): Promise<vscode.Uri[]> {
+    const rec = this.pending().find((r) => r.id === id);
+    if (!rec) return [];
+    const a: Active = { view: { id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, abort: new AbortController(), paidFor: true };
+    this.active.set(id, a);
+    try {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Grok Imagine: saving" }, async (progress) => {
+        const say = (m: string) => progress.report({ message: m });
+        if (rec.stash?.length) {
+          const images: ImageToSave[] = [];
+          for (const s of rec.stash) {
+            const u = vscode.Uri.parse(s);
+            images.push({ bytes: await vscode.workspace.fs.readFile(u), format: formatFromExtension(u.path) ?? rec.outputFormat });
+          }
+          return this.saveBytes(rec, images, rec.output?.revised_prompt ?? "", a, say, false, 0);
+        }
+        if (rec.output) return this.saveOutput(rec, rec.output, a, say, false);
+        // Only the request id survived: ask fal again.
+        const key = await this.s.keys.get();
+        if (!key) return [];
+        const fal = this.fal(key.key);
+        return this.finish(rec, fal, a, say);
+      });
+    } finally {
+      this.active.delete(id);
+      this.changed.fire(this.list());
+    }
+  }
+
+  /** Called on activation: completes jobs a reload or quit interrupted, offers unsaved results. */
+  async resumePending(): Promise<void> {
+    const records = this.pending();
+    if (!records.length) return;
+    const key = await this.s.keys.get();
+    for (const rec of records) {
+      if (rec.state === "waiting" && key) {
+        this.s.log.info(C, `Resuming request ${rec.requestId} (${rec.endpoint}) interrupted by a reload.`);
+        const a: Active = { view: { id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, abort: new AbortController(), paidFor: false };
+        this.active.set(rec.id, a);
+        void vscode.window
+          .withProgress({ location: vscode.ProgressLocation.Notification, title: "Grok Imagine: resuming", cancellable: true }, (progress, token) => {
+            token.onCancellationRequested(() => a.abort.abort());
+            return this.finish(rec, this.fal(key.key), a, (m) => progress.report({ message: m }));
+          })
+          .then(undefined, (err) => this.s.log.error(C, `Resuming ${rec.requestId} failed`, err))
+          .then(() => {
+            this.active.delete(rec.id);
+            this.changed.fire(this.list());
+          });
+      } else {
+        const n = rec.output?.images.length ?? rec.stash?.length ?? 0;
+        void this.s.ui.current
+          .showWarningMessage(`Grok Imagine: ${n || "The"} image${n === 1 ? "" : "s"} for "${rec.prompt.slice(0, 80)}" ${n === 1 ? "was" : "were"} not saved${rec.problem ? ` (${rec.problem})` : ""}.`, "Retry Saving", "Discard")
+          .then(async (choice) => {
+            if (choice === "Retry Saving") await this.retrySaving(rec.id);
+            if (choice === "Discard") {
+              await this.dropPending(rec.id);
+              await this.dropStash(rec.stash);
+            }
+          });
+      }
+    }
+  }
+
+  /** On deactivation (reload, quit) jobs stop waiting but are not cancelled at fal: they resume. */
+  dispose(): void {
+    this.disposed = true;
+    for (const a of this.active.values()) a.abort.abort();
+    this.changed.dispose();
+  }
+}

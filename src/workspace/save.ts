@@ -1,0 +1,81 @@
+/**
+ * Writing images into the workspace through vscode.workspace.fs (so remote, WSL and virtual
+ * workspaces work): each file is written under a hidden temporary name in the same folder, then
+ * renamed into place without overwriting. A name taken meanwhile moves the image to the next free
+ * name; a failure removes the temporary file, so no half-written image is ever left behind.
+ */
+import * as vscode from "vscode";
+import { pickUniqueNames, takenIn, tempNameFor } from "../images/naming";
+import { extensionForFormat, type ImageFormat } from "../images/sniff";
+
+export interface ImageToSave {
+  readonly bytes: Uint8Array;
+  readonly format: ImageFormat;
+}
+
+async function namesIn(folder: vscode.Uri): Promise<string[]> {
+  try {
+    return (await vscode.workspace.fs.readDirectory(folder)).map(([name]) => name);
+  } catch (err) {
+    if (err instanceof vscode.FileSystemError && err.code === "FileNotFound") return [];
+    throw err;
+  }
+}
+
+function isFileExists(err: unknown): boolean {
+  return err instanceof vscode.FileSystemError && err.code === "FileExists";
+}
+
+/** Writes bytes to folder/name atomically; throws FileExists if the name was taken meanwhile. */
+export async function writeNew(folder: vscode.Uri, name: string, bytes: Uint8Array): Promise<vscode.Uri> {
+  const target = vscode.Uri.joinPath(folder, name);
+  const temp = vscode.Uri.joinPath(folder, tempNameFor(name));
+  try {
+    await vscode.workspace.fs.writeFile(temp, bytes);
+    await vscode.workspace.fs.rename(temp, target, { overwrite: false });
+    return target;
+  } catch (err) {
+    await vscode.workspace.fs.delete(temp, { useTrash: false }).then(undefined, () => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Saves images as `stem.ext` (or `stem-1.ext`, `stem-2.ext`, … when several or `numbered`), never
+ * overwriting an existing file. Resolves to the saved URIs in the images' order.
+ */
+export async function saveImages(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean): Promise<vscode.Uri[]> {
+  await vscode.workspace.fs.createDirectory(folder);
+  const saved: vscode.Uri[] = [];
+  try {
+    const taken = new Set(await namesIn(folder));
+    const numberedBatch = numbered || images.length > 1;
+    const exts = images.map((i) => extensionForFormat(i.format));
+    // One format: pick the batch's names together, so they are consecutive (cat-3, cat-4).
+    const planned = exts.every((e) => e === exts[0])
+      ? pickUniqueNames(stem, exts[0], images.length, takenIn(taken), { numbered: numberedBatch })
+      : [];
+    planned.forEach((n) => taken.add(n));
+    for (const [i, image] of images.entries()) {
+      let name = planned[i] ?? pickUniqueNames(stem, exts[i], 1, takenIn(taken), { numbered: numberedBatch })[0];
+      taken.add(name);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          saved.push(await writeNew(folder, name, image.bytes));
+          break;
+        } catch (err) {
+          // Someone took the name between our look and our rename: take the next free one.
+          if (!isFileExists(err) || attempt > 20) throw err;
+          taken.add(name);
+          name = pickUniqueNames(stem, exts[i], 1, takenIn(taken), { numbered: numberedBatch })[0];
+          taken.add(name);
+        }
+      }
+    }
+    return saved;
+  } catch (err) {
+    // All or nothing: a batch that could not be saved whole leaves none of its files.
+    for (const uri of saved) await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
+    throw err;
+  }
+}
