@@ -21,8 +21,12 @@ export interface GrokImagineApi {
     cancelJob(id: string): boolean;
     /** Jobs recorded in workspace storage (waiting or unsaved). */
     pendingJobs(): readonly unknown[];
-    /** Runs the resume step of activation again (as after a reload). */
-    resumePending(): Promise<void>;
+    /**
+     * What a window reload does to jobs: the running ones stop waiting (not cancelled at fal), then a
+     * fresh job runner resumes what workspace storage recorded, as the next activation would.
+     */
+    simulateRestart(): Promise<void>;
+    discardPending(): Promise<void>;
     /** The last lines of the log, already redacted. */
     logLines(): readonly string[];
   };
@@ -34,8 +38,8 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   const keys = new ApiKeyStore(context.secrets, log, ui);
   context.subscriptions.push(log, keys);
   const s: Services = { context, log, ui, keys };
-  const jobs = new JobManager(s);
-  context.subscriptions.push(jobs);
+  let jobs = new JobManager(s);
+  context.subscriptions.push({ dispose: () => jobs.dispose() });
 
   const register = (id: string, handler: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
@@ -43,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   register("grokImagine.clearApiKey", () => clearApiKey(s));
   register("grokImagine.showLog", () => log.show());
   register("grokImagine.generate", (arg) => generate(s, jobs, arg));
+  register("grokImagine.retrySaving", () => jobs.retryAllUnsaved());
   register("grokImagine.edit", () => notBuiltYet(s, "Edit Image"));
   register("grokImagine.openGallery", () => notBuiltYet(s, "The gallery"));
 
@@ -60,7 +65,12 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
       jobs: () => jobs.list(),
       cancelJob: (id) => jobs.cancel(id),
       pendingJobs: () => jobs.pending(),
-      resumePending: () => jobs.resumePending(),
+      discardPending: () => jobs.discardAll(),
+      simulateRestart: async () => {
+        jobs.dispose();
+        jobs = new JobManager(s);
+        await jobs.resumePending();
+      },
       logLines: () => [...log.recent],
     },
   };

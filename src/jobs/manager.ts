@@ -104,11 +104,35 @@ export class JobManager implements vscode.Disposable {
 
   private async putPending(rec: PendingRecord): Promise<void> {
     const rest = this.pending().filter((r) => r.id !== rec.id);
-    await this.s.context.workspaceState.update(PENDING_KEY, [...rest, rec]);
+    await this.setPending([...rest, rec]);
   }
 
   private async dropPending(id: string): Promise<void> {
-    await this.s.context.workspaceState.update(PENDING_KEY, this.pending().filter((r) => r.id !== id));
+    await this.setPending(this.pending().filter((r) => r.id !== id));
+  }
+
+  private async setPending(records: PendingRecord[]): Promise<void> {
+    await this.s.context.workspaceState.update(PENDING_KEY, records);
+    // Shows "Retry Saving Unsaved Images" in the palette only when there is something to save.
+    void vscode.commands.executeCommand("setContext", "grokImagine.hasUnsaved", records.some((r) => r.state === "unsaved"));
+  }
+
+  /** Retries every kept result that is not being worked on now; resolves to all files saved. */
+  async retryAllUnsaved(): Promise<vscode.Uri[]> {
+    const todo = this.pending().filter((r) => r.state === "unsaved" && !this.active.has(r.id));
+    if (!todo.length) {
+      void this.s.ui.current.showInformationMessage("Grok Imagine: there are no unsaved images.");
+      return [];
+    }
+    const saved: vscode.Uri[] = [];
+    for (const r of todo) saved.push(...(await this.retrySaving(r.id)));
+    return saved;
+  }
+
+  /** Forgets every kept result (and its stashed files). */
+  async discardAll(): Promise<void> {
+    for (const r of this.pending()) await this.dropStash(r.stash);
+    await this.setPending([]);
   }
 
   private update(a: Active, patch: Partial<JobView>): void {

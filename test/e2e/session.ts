@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { RESULTS_DIR, tempDir } from "../runner/levels";
+import { startFakeFal, type FakeFal } from "../fake-fal/server";
 import { ensureInstalled, launchBrowser, openWorkbench, prepareDirs, remoteUri, ROOT, startServer, workbenchUrl, type RunningServer } from "../runner/vscodeServer";
 
 export interface Session {
@@ -14,6 +15,8 @@ export interface Session {
   readonly workspace: string;
   readonly userDataDir: string;
   readonly key: string;
+  /** The fake fal behind the user's grokImagine.proxyUrl. */
+  readonly fake: FakeFal;
 }
 
 let current: Promise<Session> | undefined;
@@ -42,7 +45,9 @@ async function start(opts: SessionOptions): Promise<Session> {
   const base = tempDir("e2e");
   const workspace = path.join(base, "workspace");
   fs.cpSync(path.join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
-  const dirs = prepareDirs(base, { "workbench.colorTheme": "Default Dark Modern", ...opts.userSettings });
+  const fake = await startFakeFal({ queueMs: 300, runMs: 600 });
+  closers.push(() => fake.close());
+  const dirs = prepareDirs(base, { "workbench.colorTheme": "Default Dark Modern", "grokImagine.proxyUrl": fake.url, ...opts.userSettings });
   if (process.env.GROK_E2E_WROTE) {
     fs.writeFileSync(process.env.GROK_E2E_WROTE, JSON.stringify([workspace, dirs.userDataDir, dirs.serverDataDir]));
   }
@@ -53,7 +58,7 @@ async function start(opts: SessionOptions): Promise<Session> {
   const payload: [string, string][] = [["extensionDevelopmentPath", remoteUri(server, ROOT)]];
   const { page } = await openWorkbench(browser, workbenchUrl(server, workspace, payload));
   await page.waitForSelector(".explorer-folders-view .monaco-list-row", { timeout: 60_000 });
-  return { page, workspace, userDataDir: dirs.userDataDir, key };
+  return { page, workspace, userDataDir: dirs.userDataDir, key, fake };
 }
 
 export async function shot(page: Page, name: string): Promise<string> {
@@ -63,15 +68,36 @@ export async function shot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Runs a command from the palette by its full title ("Grok Imagine: Set API Key"). */
+/**
+ * Runs a command from the palette by its full title ("Grok Imagine: Set API Key"). Right after the
+ * workbench opens, the palette may not list extension commands yet: then it closes and tries again.
+ */
 export async function runFromPalette(page: Page, title: string): Promise<void> {
-  await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible" });
-  await input.fill(`>${title}`);
-  const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first();
-  await row.waitFor({ state: "visible" });
-  await input.press("Enter");
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press("F1");
+    await input.waitFor({ state: "visible" });
+    await input.fill(`>${title}`);
+    const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first();
+    try {
+      await row.waitFor({ state: "visible", timeout: 5_000 });
+      await input.press("Enter");
+      return;
+    } catch (err) {
+      if (attempt >= 6) throw err;
+      await page.keyboard.press("Escape");
+    }
+  }
+}
+
+/** A person sets the key through the palette (as the Set API Key test does). */
+export async function setKeyViaPalette(page: Page, key: string): Promise<void> {
+  await runFromPalette(page, "Grok Imagine: Set API Key");
+  const box = page.locator(".quick-input-widget input[type='password']");
+  await box.waitFor({ state: "visible" });
+  await box.fill(key);
+  await box.press("Enter");
+  await box.waitFor({ state: "hidden" });
 }
 
 /** Opens the notification center and returns the texts of the notifications it lists. */
@@ -89,6 +115,12 @@ export async function closeNotificationCenter(page: Page): Promise<void> {
 }
 
 export const mochaHooks = {
+  async afterEach(this: Mocha.Context): Promise<void> {
+    const test = this.currentTest;
+    if (test?.state !== "failed" || !current) return;
+    const { page } = await current;
+    await shot(page, `FAILED-${test.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}`).catch(() => undefined);
+  },
   async afterAll(this: Mocha.Context): Promise<void> {
     this.timeout(60_000);
     for (const c of closers.splice(0)) await c().catch(() => undefined);

@@ -49,3 +49,36 @@ export function scriptedPerson(opts: {
   };
   return { ui, seen };
 }
+
+/** Waits until `check` returns a truthy value (polled), or fails with `what` after `timeoutMs`. */
+export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function workspaceRoot(): vscode.Uri {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(f, "no workspace folder open");
+  return f.uri;
+}
+
+/** Names in a workspace folder (relative path), [] when it does not exist. */
+export async function namesIn(relative: string): Promise<string[]> {
+  try {
+    return (await vscode.workspace.fs.readDirectory(vscode.Uri.joinPath(workspaceRoot(), relative))).map(([n]) => n).sort();
+  } catch {
+    return [];
+  }
+}
+
+export async function setUserSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration("grokImagine").update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** The key this run uses: random per run (the leak scan looks for it afterwards). */
+export const TEST_KEY = process.env.GROK_TEST_KEY ?? `gi-test-local-${Date.now()}`;
