@@ -4,7 +4,8 @@ import { ApiKeyStore, type ResolvedKey } from "./secrets";
 import { UiHolder, type Ui } from "./ui";
 import type { Services } from "./services";
 import { clearApiKey, setApiKey } from "./commands/apiKey";
-import { notBuiltYet } from "./commands/notYet";
+import { edit } from "./commands/edit";
+import { registerGallery } from "./gallery/index";
 import { generate } from "./commands/generate";
 import { JobManager, type JobView } from "./jobs/manager";
 
@@ -48,8 +49,8 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   register("grokImagine.showLog", () => log.show());
   register("grokImagine.generate", (arg) => generate(s, jobs, arg));
   register("grokImagine.retrySaving", () => jobs.retryAllUnsaved());
-  register("grokImagine.edit", () => notBuiltYet(s, "Edit Image"));
-  register("grokImagine.openGallery", () => notBuiltYet(s, "The gallery"));
+  register("grokImagine.edit", (arg, uris) => edit(s, jobs, arg, uris));
+  context.subscriptions.push(...registerGallery(s, () => jobs));
 
   // Jobs a reload or quit interrupted, and results not yet saved, are picked up again.
   void jobs.resumePending().catch((err) => log.error("jobs", "Could not resume pending jobs", err));
