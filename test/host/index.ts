@@ -12,6 +12,8 @@ export function run(): Promise<void> {
     timeout: 30_000,
     reporter: path.join(__dirname, "..", "runner", "reporter.js"),
     reporterOptions: { level: process.env.GROK_TEST_LEVEL ?? "extension host" },
+    // GROK_TEST_GREP runs only matching tests (for working on one feature); the full run sets none.
+    ...(process.env.GROK_TEST_GREP ? { grep: process.env.GROK_TEST_GREP } : {}),
   });
   for (const f of listFiles(__dirname, ".test.js")) mocha.addFile(f);
   return new Promise((resolve, reject) => {

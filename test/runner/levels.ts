@@ -37,7 +37,8 @@ export function failedSummary(level: string, error: unknown): Summary {
 export async function runMocha(level: string, files: string[], env: NodeJS.ProcessEnv, timeoutMs: number, extra: string[] = []): Promise<Summary> {
   if (files.length === 0) return failedSummary(level, new Error("no test files found"));
   const summaryFile = path.join(tempDir(level), "summary.json");
-  const args = [MOCHA, "--reporter", REPORTER, "--reporter-option", `summaryFile=${summaryFile}`, "--reporter-option", `level=${level}`, ...extra, ...files];
+  const grep = process.env.GROK_TEST_GREP ? ["--grep", process.env.GROK_TEST_GREP] : [];
+  const args = [MOCHA, ...grep, "--reporter", REPORTER, "--reporter-option", `summaryFile=${summaryFile}`, "--reporter-option", `level=${level}`, ...extra, ...files];
   // The output goes to the terminal and to test-results/<level>.log, which the key-leak scan reads.
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const copy = fs.createWriteStream(path.join(RESULTS_DIR, `${level}.log`));
