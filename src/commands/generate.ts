@@ -71,7 +71,7 @@ export async function generate(s: Services, jobs: JobManager, arg?: unknown): Pr
     return [];
   }
   if (!folder) return [];
-  await rememberPrompt(s, input.prompt);
+  void rememberPrompt(s, input.prompt).then(undefined, (err) => s.log.error("generate", "Could not remember the prompt", err));
   return jobs.run({
     kind: "generate",
     endpoint: ENDPOINTS.generate,

@@ -4,6 +4,7 @@
  * storage before it waits, so a reload, a quit or a network drop never loses a paid-for result: the
  * next activation resumes it, and a result that could not be saved is kept and offered again.
  */
+import { performance } from "node:perf_hooks";
 import * as vscode from "vscode";
 import { GrokError, toGrokError } from "../fal/errors";
 import { FalService, type QueueProgress } from "../fal/service";
@@ -28,6 +29,8 @@ export interface JobRequest {
   readonly folder: vscode.Uri;
   readonly stem: string;
   readonly numbered: boolean;
+  /** The caller shows the first saved image itself (edit's side-by-side view): openAfterSave skips it. */
+  readonly showsFirstResult?: boolean;
 }
 
 export type JobState = "preparing" | "submitting" | "queued" | "running" | "downloading" | "saving";
@@ -71,10 +74,27 @@ interface Active {
   readonly abort: AbortController;
   /** Set once fal has the result: from then on cancel no longer drops it. */
   paidFor: boolean;
+  /** Stage timestamps (ms since the job started) for the log. */
+  readonly marks?: [string, number][];
+}
+
+function mark(a: Active | undefined, stage: string): void {
+  if (!a?.marks) return;
+  const start = a.marks[0]?.[1] ?? performance.now();
+  if (!a.marks.length) a.marks.push(["start", start]);
+  a.marks.push([stage, performance.now()]);
+}
+
+function timings(a: Active | undefined): string {
+  if (!a?.marks?.length) return "";
+  const t0 = a.marks[0][1];
+  return a.marks.slice(1).map(([k, t]) => `${k} +${Math.round(t - t0)}`).join(", ");
 }
 
 export class JobManager implements vscode.Disposable {
   private readonly active = new Map<string, Active>();
+  /** Jobs whose caller shows the first result itself (see JobRequest.showsFirstResult). */
+  private readonly showsFirst = new Set<string>();
   private readonly changed = new vscode.EventEmitter<readonly JobView[]>();
   readonly onDidChange = this.changed.event;
   private seq = 0;
@@ -149,8 +169,10 @@ export class JobManager implements vscode.Disposable {
     const key = await this.s.keys.require();
     if (!key) return [];
     const id = `${Date.now().toString(36)}-${(this.seq++).toString(36)}`;
-    const a: Active = { view: { id, kind: req.kind, prompt: req.prompt, state: "preparing" }, abort: new AbortController(), paidFor: false };
+    const a: Active = { view: { id, kind: req.kind, prompt: req.prompt, state: "preparing" }, abort: new AbortController(), paidFor: false, marks: [] };
+    mark(a, "asked");
     this.active.set(id, a);
+    if (req.showsFirstResult) this.showsFirst.add(id);
     this.changed.fire(this.list());
     try {
       return await vscode.window.withProgress(
@@ -162,6 +184,7 @@ export class JobManager implements vscode.Disposable {
       );
     } finally {
       this.active.delete(id);
+      this.showsFirst.delete(id);
       this.changed.fire(this.list());
     }
   }
@@ -181,7 +204,9 @@ export class JobManager implements vscode.Disposable {
       }
       this.update(a, { state: "submitting" });
       say("Sending the request…");
+      mark(a, "prepared");
       requestId = await fal.submit(req.endpoint, input, signal);
+      mark(a, "submitted");
       this.s.log.info(C, `Submitted ${req.endpoint} request ${requestId}: ${describeInput(input)}; prompt ${JSON.stringify(req.prompt)}.`);
     } catch (err) {
       return this.fail(req, toGrokError(err), undefined);
@@ -196,9 +221,13 @@ export class JobManager implements vscode.Disposable {
       id, kind: req.kind, endpoint: req.endpoint, input, prompt: req.prompt, outputFormat: req.outputFormat,
       folder: req.folder.toString(), stem: req.stem, numbered: req.numbered, requestId, createdAt: t0, state: "waiting",
     };
-    await this.putPending(rec);
+    // The record is in workspace storage (in memory at once) before waiting starts; writing it to
+    // disk runs alongside the wait instead of delaying it.
+    const recorded = this.putPending(rec);
+    mark(a, "recorded");
     this.update(a, { state: "queued", requestId });
-    return this.finish(rec, fal, a, say);
+    const [uris] = await Promise.all([this.finish(rec, fal, a, say), recorded]);
+    return uris;
   }
 
   /** Waits for a submitted request, then downloads and saves its images. Shared with resume. */
@@ -231,17 +260,19 @@ export class JobManager implements vscode.Disposable {
       cancelledLate = true; // it finished before the cancel arrived: it is paid for, so keep it
     }
     a.paidFor = true;
+    mark(a, "completed");
     const tDone = Date.now();
     let output: FalOutput;
     try {
       output = await fal.result(rec.endpoint, rec.requestId);
+      mark(a, "result");
     } catch (err) {
       return this.fail(rec, toGrokError(err), rec);
     }
     this.s.log.info(C, `Request ${rec.requestId} completed: queued ${((tRun ?? tDone) - tSubmit)} ms, ran ${tRun ? tDone - tRun : 0} ms, ${output.images.length} image(s).`);
     if (!rec.input.sync_mode) {
       rec.output = output;
-      await this.putPending(rec);
+      void this.putPending(rec).then(undefined, (err) => this.s.log.error(C, "Could not record the result", err));
     }
     return this.saveOutput(rec, output, a, say, cancelledLate);
   }
@@ -253,6 +284,7 @@ export class JobManager implements vscode.Disposable {
     const tDl = Date.now();
     try {
       images = await downloadAll(output.images, rec.outputFormat);
+      mark(a, "downloaded");
     } catch (err) {
       return this.fail(rec, toGrokError(err), rec);
     }
@@ -266,6 +298,7 @@ export class JobManager implements vscode.Disposable {
     let uris: vscode.Uri[];
     try {
       uris = await saveImages(folder, rec.stem, images, rec.numbered);
+      mark(a, "saved");
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
       rec.state = "unsaved";
@@ -274,16 +307,20 @@ export class JobManager implements vscode.Disposable {
       await this.putPending(rec);
       return this.fail(rec, new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), rec);
     }
-    await this.dropPending(rec.id);
-    await this.dropStash(rec.stash);
-    this.s.log.info(C, `Request ${rec.requestId}: downloaded in ${downloadMs} ms, wrote ${uris.map((u) => vscode.workspace.asRelativePath(u)).join(", ")}. Revised prompt: ${JSON.stringify(revised)}`);
+    await Promise.all([this.dropPending(rec.id), this.dropStash(rec.stash)]);
+    mark(a, "cleared");
+    this.s.log.info(C, `Request ${rec.requestId}: timings (ms) ${timings(a)}; downloaded in ${downloadMs} ms, wrote ${uris.map((u) => vscode.workspace.asRelativePath(u)).join(", ")}. Revised prompt: ${JSON.stringify(revised)}`);
     this.announce(rec, uris, revised, cancelledLate);
     return uris;
   }
 
   private announce(rec: PendingRecord, uris: vscode.Uri[], revised: string, cancelledLate: boolean): void {
     if (readSettings(uris[0]).openAfterSave) {
-      uris.forEach((u, i) => void vscode.commands.executeCommand("vscode.open", u, { preview: false, preserveFocus: i > 0 }).then(undefined, () => undefined));
+      const skipFirst = this.showsFirst.has(rec.id);
+      uris.forEach((u, i) => {
+        if (i === 0 && skipFirst) return;
+        void vscode.commands.executeCommand("vscode.open", u, { preview: false, preserveFocus: i > 0 }).then(undefined, () => undefined);
+      });
     }
     const where = vscode.workspace.asRelativePath(uris[0]);
     const what = uris.length === 1 ? `Saved ${where}.` : `Saved ${uris.length} images (${where}, …).`;

@@ -56,23 +56,25 @@ export async function saveImages(folder: vscode.Uri, stem: string, images: reado
       ? pickUniqueNames(stem, exts[0], images.length, takenIn(taken), { numbered: numberedBatch })
       : [];
     planned.forEach((n) => taken.add(n));
-    for (const [i, image] of images.entries()) {
+    // Written in parallel; a name someone takes meanwhile moves that image to the next free name.
+    const results = await Promise.allSettled(images.map(async (image, i) => {
       let name = planned[i] ?? pickUniqueNames(stem, exts[i], 1, takenIn(taken), { numbered: numberedBatch })[0];
       taken.add(name);
       for (let attempt = 0; ; attempt++) {
         try {
-          saved.push(await writeNew(folder, name, image.bytes));
-          break;
+          const uri = await writeNew(folder, name, image.bytes);
+          saved.push(uri);
+          return uri;
         } catch (err) {
-          // Someone took the name between our look and our rename: take the next free one.
           if (!isFileExists(err) || attempt > 20) throw err;
-          taken.add(name);
           name = pickUniqueNames(stem, exts[i], 1, takenIn(taken), { numbered: numberedBatch })[0];
           taken.add(name);
         }
       }
-    }
-    return saved;
+    }));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) throw failure.reason;
+    return results.map((r) => (r as PromiseFulfilledResult<vscode.Uri>).value);
   } catch (err) {
     // All or nothing: a batch that could not be saved whole leaves none of its files.
     for (const uri of saved) await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);

@@ -17,7 +17,21 @@ export interface HostRun {
   readonly wroteTo: string[];
 }
 
-export async function runHostServer(key: string): Promise<HostRun> {
+export interface HostSuite {
+  /** Compiled index module VS Code loads as extensionTestsPath. */
+  readonly testsPath: string;
+  readonly level: string;
+  /** test-results/<logName>.log gets the suite's lines. */
+  readonly logName: string;
+}
+
+export const HOST_SUITE: HostSuite = {
+  testsPath: path.join(ROOT, "out", "test", "host", "index"),
+  level: "extension host (VS Code server)",
+  logName: "host",
+};
+
+export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE): Promise<HostRun> {
   const base = tempDir("host");
   const workspace = path.join(base, "workspace");
   fs.cpSync(path.join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
@@ -25,7 +39,7 @@ export async function runHostServer(key: string): Promise<HostRun> {
   const summaryFile = path.join(base, "summary.json");
   const logFile = path.join(base, "tests.log");
   fs.writeFileSync(logFile, "");
-  fs.rmSync(path.join(RESULTS_DIR, "host.log"), { force: true });
+  fs.rmSync(path.join(RESULTS_DIR, `${suite.logName}.log`), { force: true });
   const wroteTo = [workspace, dirs.userDataDir, dirs.serverDataDir];
 
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
@@ -36,7 +50,7 @@ export async function runHostServer(key: string): Promise<HostRun> {
     if (text.length > printed) {
       process.stdout.write(text.slice(printed));
       fs.mkdirSync(RESULTS_DIR, { recursive: true });
-      fs.appendFileSync(path.join(RESULTS_DIR, "host.log"), text.slice(printed));
+      fs.appendFileSync(path.join(RESULTS_DIR, `${suite.logName}.log`), text.slice(printed));
       printed = text.length;
     }
   };
@@ -46,7 +60,7 @@ export async function runHostServer(key: string): Promise<HostRun> {
       ...process.env,
       GROK_TEST_SUMMARY: summaryFile,
       GROK_TEST_LOG: logFile,
-      GROK_TEST_LEVEL: "extension host (VS Code server)",
+      GROK_TEST_LEVEL: suite.level,
       GROK_TEST_KEY: key,
       GROK_TEST_WORKSPACE: workspace,
       GROK_TEST_USER_DATA: dirs.userDataDir,
@@ -54,7 +68,7 @@ export async function runHostServer(key: string): Promise<HostRun> {
     browser = await launchBrowser();
     const payload: [string, string][] = [
       ["extensionDevelopmentPath", remoteUri(server, ROOT)],
-      ["extensionTestsPath", remoteUri(server, path.join(ROOT, "out", "test", "host", "index"))],
+      ["extensionTestsPath", remoteUri(server, suite.testsPath)],
     ];
     const { page } = await openWorkbench(browser, workbenchUrl(server, workspace, payload));
     const deadline = Date.now() + DEADLINE_MS;
@@ -69,10 +83,10 @@ export async function runHostServer(key: string): Promise<HostRun> {
       await new Promise((r) => setTimeout(r, 200));
     }
     flushLog();
-    return { summary: readSummary(summaryFile, "extension host"), wroteTo };
+    return { summary: readSummary(summaryFile, suite.level), wroteTo };
   } catch (err) {
     flushLog();
-    return { summary: failedSummary("extension host", err), wroteTo };
+    return { summary: failedSummary(suite.level, err), wroteTo };
   } finally {
     await browser?.close().catch(() => undefined);
     await server?.stop();
