@@ -781,11 +781,21 @@ export function splitPacket(packet: string, limit: number): SplitResult {
   const firstDescription = descriptions[0];
   if (!firstDescription) return { ok: false, reason: "The XMP packet has no rdf:Description." };
 
-  const candidates = descriptions
+  // The GUID goes in attribute form on the start tag of the description (the host) that loses a
+  // property, as Adobe writes it: exiftool's writer finds it with /:HasExtendedXMP\s*=\s*"/.
+  const descriptionsWithKids = descriptions.filter((d) => elementChildren(d).length > 0);
+  const candidates = descriptionsWithKids
     .flatMap((d) => elementChildren(d))
     .map((el) => ({ el, bytes: byteLength(baseDoc.source.slice(el.start, el.end)) }))
     .sort((a, b) => b.bytes - a.bytes);
-  const marker = (guid: string) => `<xmpNote:${HAS_EXTENDED} xmlns:xmpNote="${NS.xmpNote}">${guid}</xmpNote:${HAS_EXTENDED}>`;
+  const largest = candidates[0];
+  if (!largest) return { ok: false, reason: "The XMP packet is too large for a JPEG file even with Extended XMP." };
+  const host = largest.el.parent ?? firstDescription;
+  const hostScope = scopeOf(host);
+  let prefix = "xmpNote";
+  for (let k = 2; hostScope.has(prefix) && hostScope.get(prefix) !== NS.xmpNote; k++) prefix = `xmpNote${k}`;
+  const decl = hostScope.get(prefix) === NS.xmpNote ? "" : ` xmlns:${prefix}="${NS.xmpNote}"`;
+  const marker = (guid: string) => `${decl} ${prefix}:${HAS_EXTENDED}="${guid}"`;
   let size = byteLength(base) + byteLength(marker("0".repeat(32)));
   const moved: XmlElement[] = [];
   for (const c of candidates) {
@@ -800,9 +810,8 @@ export function splitPacket(packet: string, limit: number): SplitResult {
     `<x:xmpmeta xmlns:x="${NS.x}"><rdf:RDF xmlns:rdf="${NS.rdf}"><rdf:Description rdf:about="">` +
     moved.map((el) => detachedElementText(baseDoc, el)).join("") +
     "</rdf:Description></rdf:RDF></x:xmpmeta>";
-  // The marker goes into a description that had a moved property, so it is not self-closing.
-  const host = moved[0]?.parent ?? firstDescription;
-  const setGuid = (guid: string) => removeRanges(baseDoc.source, moved, { at: host.contentStart, text: marker(guid) });
+  const tagEnd = baseDoc.source.lastIndexOf(">", host.contentStart - 1);
+  const setGuid = (guid: string) => removeRanges(baseDoc.source, moved, { at: tagEnd, text: marker(guid) });
   return { ok: true, main: setGuid("0".repeat(32)), extended, setGuid };
 }
 
@@ -818,6 +827,7 @@ export function mergeExtended(main: string, extended: string): string {
   const mainRdf = findFirst(mainDoc.root, (e) => isRdf(e, "RDF"));
   const extRdf = findFirst(extDoc.root, (e) => isRdf(e, "RDF"));
   if (!mainRdf || !extRdf) return main;
+  if (mainDoc.source.slice(mainRdf.start, mainRdf.contentStart).endsWith("/>")) return main; // <rdf:RDF/>
   const text = elementChildren(extRdf)
     .map((d) => detachedElementText(extDoc, d))
     .join("\n");
