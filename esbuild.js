@@ -23,11 +23,31 @@ const problemMatcher = {
   },
 };
 
+/**
+ * The extension never uses fal's realtime (WebSocket) client, but @fal-ai/client builds one on load,
+ * which pulls in a MessagePack codec and a state-machine library (about a third of the bundle). This
+ * swaps that one module for a stand-in that says so if anything ever calls it.
+ */
+const withoutFalRealtime = {
+  name: "without-fal-realtime",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/realtime$/ }, (args) =>
+      args.importer.includes(path.join("@fal-ai", "client")) ? { path: "fal-realtime-stub", namespace: "stub" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
+      contents:
+        "exports.createRealtimeClient = () => ({ connect() { throw new Error('fal realtime is not part of this extension'); } });",
+      loader: "js",
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   minify: production,
   sourcemap: !production,
   sourcesContent: false,
+  legalComments: "none",
   logLevel: "warning",
   plugins: watch ? [problemMatcher] : [],
 };
@@ -39,8 +59,9 @@ const targets = [
     outfile: "dist/extension.js",
     format: "cjs",
     platform: "node",
-    target: "node18",
+    target: "node20", // VS Code 1.90 (engines.vscode) runs Node 20
     external: ["vscode"],
+    plugins: [...common.plugins, withoutFalRealtime],
   },
 ];
 

@@ -5,6 +5,7 @@ import { UiHolder, type Ui } from "./ui";
 import type { Services } from "./services";
 import { clearApiKey, setApiKey } from "./commands/apiKey";
 import { edit } from "./commands/edit";
+import { generateAgain, showDetails } from "./commands/details";
 import { registerGallery } from "./gallery/index";
 import { generate } from "./commands/generate";
 import { JobManager, type JobView } from "./jobs/manager";
@@ -48,8 +49,12 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   register("grokImagine.clearApiKey", () => clearApiKey(s));
   register("grokImagine.showLog", () => log.show());
   register("grokImagine.generate", (arg) => generate(s, jobs, arg));
+  register("grokImagine.showDetails", (arg) => showDetails(s, arg));
+  register("grokImagine.generateAgain", (arg) => generateAgain(s, arg));
   register("grokImagine.retrySaving", () => jobs.retryAllUnsaved());
   register("grokImagine.edit", (arg, uris) => edit(s, jobs, arg, uris));
+  // The same command under the title "Edit with Grok Imagine", for the Explorer and the image's title bar.
+  register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris));
   context.subscriptions.push(...registerGallery(s, () => jobs));
 
   // Jobs a reload or quit interrupted, and results not yet saved, are picked up again.

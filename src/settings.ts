@@ -14,12 +14,20 @@ export interface Settings {
   readonly outputFormat: unknown;
   readonly syncMode: unknown;
   readonly openAfterSave: boolean;
+  /** Write each image's provenance (prompt, parameters, request id) into the file as XMP. */
+  readonly embedMetadata: boolean;
+  /** Where edited images go: beside the first source image, or in the output folder. */
+  readonly editOutput: EditOutput;
+  /** After an edit, show the source and the first result side by side. */
+  readonly showComparison: boolean;
   /**
    * fal proxy URL, or undefined for direct. Only the user (global) value counts: the proxy receives
    * the API key, so a workspace's .vscode/settings.json must never be able to redirect it.
    */
   readonly proxyUrl: string | undefined;
 }
+
+export type EditOutput = "besideSource" | "outputFolder";
 
 export const SECTION = "grokImagine";
 export const DEFAULT_OUTPUT_FOLDER = "generated-images";
@@ -39,6 +47,9 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     outputFormat: c.get("outputFormat"),
     syncMode: c.get("syncMode"),
     openAfterSave: c.get<boolean>("openAfterSave", true) !== false,
+    embedMetadata: c.get<boolean>("embedMetadata", true) !== false,
+    editOutput: c.get<unknown>("editOutput") === "outputFolder" ? "outputFolder" : "besideSource",
+    showComparison: c.get<boolean>("showComparison", true) !== false,
     proxyUrl: typeof proxy === "string" && proxy.trim() ? proxy.trim() : undefined,
   };
 }

@@ -12,7 +12,11 @@ export interface Ui {
     options: vscode.QuickPickOptions & { canPickMany?: false },
     token?: vscode.CancellationToken,
   ): Thenable<T | undefined>;
+  /** A quick pick where several items can be checked (`picked` items start checked). */
+  showQuickPickMany<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Thenable<T[] | undefined>;
   showInformationMessage<T extends string>(message: string, ...items: T[]): Thenable<T | undefined>;
+  /** A modal dialog with a longer detail text. */
+  showModal<T extends string>(message: string, detail: string, ...items: T[]): Thenable<T | undefined>;
   showWarningMessage<T extends string>(message: string, ...items: T[]): Thenable<T | undefined>;
   showErrorMessage<T extends string>(message: string, ...items: T[]): Thenable<T | undefined>;
   openExternal(uri: vscode.Uri): Thenable<boolean>;
@@ -23,7 +27,9 @@ export interface Ui {
 export const windowUi: Ui = {
   showInputBox: (options, token) => vscode.window.showInputBox(options, token),
   showQuickPick: (items, options, token) => vscode.window.showQuickPick(items, options, token),
+  showQuickPickMany: (items, options) => vscode.window.showQuickPick(items, { ...options, canPickMany: true }),
   showInformationMessage: (message, ...items) => vscode.window.showInformationMessage(message, ...items),
+  showModal: (message, detail, ...items) => vscode.window.showInformationMessage(message, { modal: true, detail }, ...items),
   showWarningMessage: (message, ...items) => vscode.window.showWarningMessage(message, ...items),
   showErrorMessage: (message, ...items) => vscode.window.showErrorMessage(message, ...items),
   openExternal: (uri) => vscode.env.openExternal(uri),

@@ -15,6 +15,7 @@ import type { Services } from "../services";
 import { readSettings } from "../settings";
 import { saveImages, type ImageToSave } from "../workspace/save";
 import { downloadAll } from "./download";
+import { provenanceFor, stamp, type ProvenanceBase } from "../provenance/stamp";
 
 export type JobKind = "generate" | "edit";
 export type RequestBody = GenerateInput | EditInput;
@@ -29,8 +30,18 @@ export interface JobRequest {
   readonly folder: vscode.Uri;
   readonly stem: string;
   readonly numbered: boolean;
-  /** The caller shows the first saved image itself (edit's side-by-side view): openAfterSave skips it. */
-  readonly showsFirstResult?: boolean;
+  /**
+   * Shows the first saved image the caller's way (edit's side-by-side view), whatever openAfterSave
+   * says; openAfterSave then opens only the others.
+   */
+  readonly showFirst?: (first: vscode.Uri) => void;
+  /** For edits: the source images (workspace-relative path, SHA-256), recorded in the provenance. */
+  readonly sources?: readonly SourceRef[];
+}
+
+export interface SourceRef {
+  readonly path: string;
+  readonly sha256: string;
 }
 
 export type JobState = "preparing" | "submitting" | "queued" | "running" | "downloading" | "saving";
@@ -58,6 +69,7 @@ interface PendingRecord {
   readonly numbered: boolean;
   readonly requestId: string;
   readonly createdAt: number;
+  readonly sources?: readonly SourceRef[];
   state: "waiting" | "unsaved";
   /** The result's URLs (never sync_mode data, which is stashed to files instead). */
   output?: FalOutput;
@@ -93,8 +105,8 @@ function timings(a: Active | undefined): string {
 
 export class JobManager implements vscode.Disposable {
   private readonly active = new Map<string, Active>();
-  /** Jobs whose caller shows the first result itself (see JobRequest.showsFirstResult). */
-  private readonly showsFirst = new Set<string>();
+  /** JobRequest.showFirst of the running jobs that have one, by job id. */
+  private readonly showsFirst = new Map<string, (first: vscode.Uri) => void>();
   private readonly changed = new vscode.EventEmitter<readonly JobView[]>();
   readonly onDidChange = this.changed.event;
   private seq = 0;
@@ -172,7 +184,7 @@ export class JobManager implements vscode.Disposable {
     const a: Active = { view: { id, kind: req.kind, prompt: req.prompt, state: "preparing" }, abort: new AbortController(), paidFor: false, marks: [] };
     mark(a, "asked");
     this.active.set(id, a);
-    if (req.showsFirstResult) this.showsFirst.add(id);
+    if (req.showFirst) this.showsFirst.set(id, req.showFirst);
     this.changed.fire(this.list());
     try {
       return await vscode.window.withProgress(
@@ -220,6 +232,7 @@ export class JobManager implements vscode.Disposable {
     const rec: PendingRecord = {
       id, kind: req.kind, endpoint: req.endpoint, input, prompt: req.prompt, outputFormat: req.outputFormat,
       folder: req.folder.toString(), stem: req.stem, numbered: req.numbered, requestId, createdAt: t0, state: "waiting",
+      ...(req.sources ? { sources: req.sources } : {}),
     };
     // The record is in workspace storage (in memory at once) before waiting starts; writing it to
     // disk runs alongside the wait instead of delaying it.
@@ -295,9 +308,10 @@ export class JobManager implements vscode.Disposable {
     if (a) this.update(a, { state: "saving" });
     say("Saving…");
     const folder = vscode.Uri.parse(rec.folder);
+    const toSave = readSettings(folder).embedMetadata ? this.stampAll(rec, images, revised) : images;
     let uris: vscode.Uri[];
     try {
-      uris = await saveImages(folder, rec.stem, images, rec.numbered);
+      uris = await saveImages(folder, rec.stem, toSave, rec.numbered, (m) => this.s.log.warn(C, m));
       mark(a, "saved");
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
@@ -314,14 +328,34 @@ export class JobManager implements vscode.Disposable {
     return uris;
   }
 
+  /** Adds each image's provenance (XMP) in memory, before the one atomic save. */
+  private stampAll(rec: PendingRecord, images: readonly ImageToSave[], revised: string): ImageToSave[] {
+    const base: ProvenanceBase = {
+      kind: rec.kind,
+      endpoint: rec.endpoint,
+      input: rec.input,
+      revisedPrompt: revised,
+      requestId: rec.requestId,
+      sources: rec.sources,
+      creatorTool: `Grok Imagine for VS Code ${String((this.s.context.extension.packageJSON as { version?: unknown }).version ?? "")}`.trim(),
+      createDate: new Date().toISOString(),
+    };
+    return images.map((img, i) => {
+      const stamped = stamp(img, provenanceFor(base, i));
+      if (stamped.note) this.s.log.info(C, `Image ${i + 1} of request ${rec.requestId}: ${stamped.sidecar !== undefined ? "provenance goes to a sidecar .xmp" : "saved without provenance"} (${stamped.note}).`);
+      return stamped;
+    });
+  }
+
   private announce(rec: PendingRecord, uris: vscode.Uri[], revised: string, cancelledLate: boolean): void {
+    const showFirst = this.showsFirst.get(rec.id);
     if (readSettings(uris[0]).openAfterSave) {
-      const skipFirst = this.showsFirst.has(rec.id);
       uris.forEach((u, i) => {
-        if (i === 0 && skipFirst) return;
+        if (i === 0 && showFirst) return;
         void vscode.commands.executeCommand("vscode.open", u, { preview: false, preserveFocus: i > 0 }).then(undefined, () => undefined);
       });
     }
+    showFirst?.(uris[0]);
     const where = vscode.workspace.asRelativePath(uris[0]);
     const what = uris.length === 1 ? `Saved ${where}.` : `Saved ${uris.length} images (${where}, …).`;
     const late = cancelledLate ? " The request had already finished when you cancelled, so its images were kept." : "";

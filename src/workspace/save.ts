@@ -11,6 +11,8 @@ import { extensionForFormat, type ImageFormat } from "../images/sniff";
 export interface ImageToSave {
   readonly bytes: Uint8Array;
   readonly format: ImageFormat;
+  /** Saved beside the image as `<name>.xmp` (for files whose bytes must stay untouched). */
+  readonly sidecar?: string;
 }
 
 async function namesIn(folder: vscode.Uri): Promise<string[]> {
@@ -44,7 +46,7 @@ export async function writeNew(folder: vscode.Uri, name: string, bytes: Uint8Arr
  * Saves images as `stem.ext` (or `stem-1.ext`, `stem-2.ext`, … when several or `numbered`), never
  * overwriting an existing file. Resolves to the saved URIs in the images' order.
  */
-export async function saveImages(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean): Promise<vscode.Uri[]> {
+export async function saveImages(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined): Promise<vscode.Uri[]> {
   await vscode.workspace.fs.createDirectory(folder);
   const saved: vscode.Uri[] = [];
   try {
@@ -64,6 +66,7 @@ export async function saveImages(folder: vscode.Uri, stem: string, images: reado
         try {
           const uri = await writeNew(folder, name, image.bytes);
           saved.push(uri);
+          if (image.sidecar !== undefined) await writeSidecar(folder, name, image.sidecar, note);
           return uri;
         } catch (err) {
           if (!isFileExists(err) || attempt > 20) throw err;
@@ -79,5 +82,14 @@ export async function saveImages(folder: vscode.Uri, stem: string, images: reado
     // All or nothing: a batch that could not be saved whole leaves none of its files.
     for (const uri of saved) await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
     throw err;
+  }
+}
+
+/** Writes `<name>.xmp` beside an image; an existing file of that name is left alone (and noted). */
+async function writeSidecar(folder: vscode.Uri, imageName: string, doc: string, note: (m: string) => void): Promise<void> {
+  try {
+    await writeNew(folder, `${imageName}.xmp`, new TextEncoder().encode(doc));
+  } catch (err) {
+    note(isFileExists(err) ? `${imageName}.xmp already exists; its provenance sidecar was not written.` : `The provenance sidecar of ${imageName} could not be written: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

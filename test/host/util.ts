@@ -20,6 +20,7 @@ export interface SeenMessages {
   warning: string[];
   error: string[];
   inputs: vscode.InputBoxOptions[];
+  modals: { message: string; detail: string }[];
 }
 
 /**
@@ -30,7 +31,7 @@ export function scriptedPerson(opts: {
   inputs?: (string | undefined)[];
   choose?: (message: string, items: string[]) => string | undefined;
 } = {}): { ui: Partial<Ui>; seen: SeenMessages } {
-  const seen: SeenMessages = { info: [], warning: [], error: [], inputs: [] };
+  const seen: SeenMessages = { info: [], warning: [], error: [], inputs: [], modals: [] };
   const inputs = [...(opts.inputs ?? [])];
   const answer = <T extends string>(list: string[], message: string, items: T[]): Thenable<T | undefined> => {
     list.push(message);
@@ -45,6 +46,11 @@ export function scriptedPerson(opts: {
     showInformationMessage: (m, ...items) => answer(seen.info, m, items),
     showWarningMessage: (m, ...items) => answer(seen.warning, m, items),
     showErrorMessage: (m, ...items) => answer(seen.error, m, items),
+    showModal: (m, detail, ...items) => {
+      seen.modals.push({ message: m, detail });
+      const picked = opts.choose?.(m, items);
+      return Promise.resolve(items.find((i) => i === picked));
+    },
     openExternal: () => Promise.resolve(true),
   };
   return { ui, seen };

@@ -1,0 +1,57 @@
+/**
+ * The edit command's argument object, for scripts, keybindings and tests:
+ * `{prompt, images, num_images, resolution, output_format, sync_mode}`. `images` lists one to three
+ * files, each a URI or a string: a URI (`file:///…`, `vscode-remote://…`), an absolute path, or a
+ * path relative to the workspace folder (with several folders, it may start with a folder's name).
+ * The other fields are the edit endpoint's own and are validated by `buildEditRequest`.
+ *
+ * Pure module: the caller says what a URI is (`isUri`), so this needs no `vscode`.
+ */
+import type { FieldError } from "../model/params";
+import { describeValue } from "../model/request";
+
+export type ImageRef<U> = U | string;
+
+export interface EditArgs<U> {
+  /** Everything but `images`, for buildEditRequest. */
+  readonly fields: Record<string, unknown>;
+  readonly images: ImageRef<U>[];
+  readonly errors: FieldError[];
+}
+
+const IMAGES_HELP = "images must list the images to edit: one to three workspace-relative paths or URIs";
+
+export function splitEditArgs<U>(arg: Readonly<Record<string, unknown>>, isUri: (v: unknown) => v is U): EditArgs<U> {
+  const { images, ...fields } = arg;
+  const errors: FieldError[] = [];
+  const refs: ImageRef<U>[] = [];
+  if (images === undefined) {
+    errors.push({ field: "images", message: "images is required: list the images to edit, one to three workspace-relative paths or URIs." });
+  } else if (!Array.isArray(images)) {
+    errors.push({ field: "images", message: `${IMAGES_HELP} (got ${isUri(images) ? "a single URI; put it in a list" : describeValue(images)}).` });
+  } else {
+    const list: readonly unknown[] = images;
+    list.forEach((item, i) => {
+      if (isUri(item)) refs.push(item);
+      else if (typeof item === "string" && item.trim() !== "") refs.push(item.trim());
+      else errors.push({ field: `images[${i}]`, message: `images[${i}] must be a workspace-relative path or a URI (got ${describeValue(item)}).` });
+    });
+  }
+  return { fields, images: refs, errors };
+}
+
+export type ParsedRef =
+  | { readonly kind: "uri"; readonly text: string }
+  | { readonly kind: "absolute"; readonly path: string }
+  | { readonly kind: "relative"; readonly segments: string[] };
+
+/**
+ * What a string in `images` is. A scheme needs two letters or more, so `C:\photo.png` is a Windows
+ * path, not a URI with scheme `c`. Relative paths are split on `/` and `\`; `.` segments are
+ * dropped (`..` is kept: the caller checks that the file is inside the workspace).
+ */
+export function parseImageRef(text: string): ParsedRef {
+  if (/^[a-z][a-z0-9+.-]+:/i.test(text)) return { kind: "uri", text };
+  if (/^([a-zA-Z]:)?[\\/]/.test(text)) return { kind: "absolute", path: text };
+  return { kind: "relative", segments: text.split(/[\\/]+/).filter((s) => s !== "" && s !== ".") };
+}
