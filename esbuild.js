@@ -63,7 +63,24 @@ const targets = [
     external: ["vscode"],
     plugins: [...common.plugins, withoutFalRealtime],
   },
+  {
+    // The gallery webview's script (media/gallery/main.ts imports only src/protocol.ts from src/).
+    ...common,
+    entryPoints: ["media/gallery/main.ts"],
+    outfile: "dist/webview/gallery.js",
+    format: "iife",
+    platform: "browser",
+    target: "es2022",
+  },
 ];
+
+/** The codicon font and its stylesheet, shipped next to the webview script (works offline). */
+function copyCodicons() {
+  const from = path.join(__dirname, "node_modules", "@vscode", "codicons", "dist");
+  const to = path.join(__dirname, "dist", "webview");
+  fs.mkdirSync(to, { recursive: true });
+  for (const f of ["codicon.css", "codicon.ttf"]) fs.copyFileSync(path.join(from, f), path.join(to, f));
+}
 
 function report() {
   const file = path.join(__dirname, "dist", "extension.js");
@@ -76,6 +93,7 @@ function report() {
 }
 
 async function main() {
+  copyCodicons();
   const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));

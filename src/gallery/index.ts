@@ -1,12 +1,190 @@
 import * as vscode from "vscode";
 import type { JobManager } from "../jobs/manager";
+import { GALLERY_VIEW_TYPE, type BenchResults, type GalleryEntry } from "../protocol";
 import type { Services } from "../services";
-import { notBuiltYet } from "../commands/notYet";
+import { ImageIndex } from "./imageIndex";
+import { MarkdownTracker } from "./markdownTarget";
+import { GalleryPanel, panelOptions, type PanelTrace } from "./panel";
 
 /**
- * The gallery: registers the Open Gallery command (and, later, its webview serializer). `jobs` is a
+ * The gallery: the Open Gallery command, the panel's serializer (the panel comes back after a
+ * reload), and the index of images, made on first use and kept current from then on. `jobs` is a
  * getter because the job runner can be replaced (tests simulate a reload).
  */
-export function registerGallery(s: Services, _jobs: () => JobManager): vscode.Disposable[] {
-  return [vscode.commands.registerCommand("grokImagine.openGallery", () => notBuiltYet(s, "The gallery"))];
+export function registerGallery(s: Services, jobs: () => JobManager): vscode.Disposable[] {
+  const gallery = new Gallery(s, jobs);
+  const out: vscode.Disposable[] = [
+    gallery,
+    vscode.commands.registerCommand("grokImagine.openGallery", () => gallery.open()),
+    vscode.window.registerWebviewPanelSerializer(GALLERY_VIEW_TYPE, gallery.serializer),
+  ];
+  if (s.context.extensionMode === vscode.ExtensionMode.Test) {
+    // Not contributed in package.json: only the extension-host tests call it.
+    out.push(vscode.commands.registerCommand("grokImagine.testing.gallery", () => gallery.testing()));
+  }
+  return out;
+}
+
+/** What the extension-host tests can reach of the gallery. */
+export interface GalleryTesting {
+  open(): Promise<void>;
+  panel(): vscode.WebviewPanel | undefined;
+  /** What the current panel posted, refused and ran. */
+  trace(): PanelTrace | undefined;
+  /** Handles `message` exactly as if the webview had sent it; resolves when done. */
+  receive(message: unknown): Promise<void>;
+  /** Resolves with the first paint of the current panel (after Open Gallery or a restore). */
+  firstPaint(): Promise<{ ms: number; entries: number; cards: number }>;
+  /** Resolves with how long after the first paint the thumbnails then on screen were decoded. */
+  thumbnails(): Promise<number>;
+  /** What a window reload does: the panel goes, the index's memory goes (its cache stays). */
+  simulateReload(): Promise<void>;
+  index(): ImageIndex;
+  readonly serializer: vscode.WebviewPanelSerializer;
+  /** Shows `count` synthetic entries (copies of the indexed ones) in the webview and measures. */
+  bench(count: number): Promise<BenchResults>;
+  markdownLink(id: string, markdownFile?: vscode.Uri): string;
+  close(): void;
+}
+
+export class Gallery implements vscode.Disposable {
+  private imageIndex?: ImageIndex;
+  private markdown?: MarkdownTracker;
+  private current?: GalleryPanel;
+  private opening?: Promise<void>;
+  private checked = false;
+  private panelTrace?: PanelTrace;
+  private readonly painted = new vscode.EventEmitter<void>();
+  readonly serializer: vscode.WebviewPanelSerializer = {
+    deserializeWebviewPanel: (panel, state: unknown) => this.restore(panel, state),
+  };
+
+  constructor(
+    private readonly s: Services,
+    private readonly jobs: () => JobManager,
+  ) {}
+
+  private index(): ImageIndex {
+    this.imageIndex ??= new ImageIndex(this.s.context.storageUri, this.s.log);
+    return this.imageIndex;
+  }
+
+  /** Open Gallery: shows the panel (one per window), creating it when needed. */
+  open(): Promise<void> {
+    const t0 = Date.now();
+    if (this.current) {
+      this.current.reveal();
+      return Promise.resolve();
+    }
+    this.opening ??= (async () => {
+      const { options } = panelOptions({ s: this.s, index: this.index() }, true);
+      const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, "Grok Imagine Gallery", vscode.ViewColumn.Active, options);
+      await this.attach(panel, t0, undefined);
+    })().finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  /** The serializer's path after a window reload: the same panel, with the state the webview saved. */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const t0 = Date.now();
+    if (this.current) this.current.dispose(); // one gallery per window
+    await this.attach(panel, t0, state);
+  }
+
+  private async attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): Promise<void> {
+    const index = this.index();
+    this.markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
+    // The cache is read while the page loads; the panel waits for it only when the page says ready.
+    void index.load();
+    this.panelTrace = this.s.context.extensionMode === vscode.ExtensionMode.Test ? { posted: [], refused: [], commands: [] } : undefined;
+    const p = new GalleryPanel(panel, {
+      s: this.s,
+      index,
+      jobs: this.jobs,
+      markdown: this.markdown,
+      openedAt,
+      savedState,
+      ...(this.panelTrace ? { trace: this.panelTrace } : {}),
+    });
+    this.current = p;
+    // Once per session the index is checked against the files (teammates' commits, changes made
+    // while VS Code was closed); the watcher keeps it current after that. The check starts once the
+    // panel has painted, so that it does not slow the first paint (or after a while, if it never does).
+    const check = () => {
+      if (this.checked) return;
+      this.checked = true;
+      clearTimeout(fallback);
+      void index.scan().catch((err) => this.s.log.error("gallery", "Scanning the workspace for images failed", err));
+    };
+    const fallback = setTimeout(check, 3000);
+    p.onDidMeasure((what) => {
+      if (what === "paint") check();
+      this.painted.fire();
+    });
+    p.onDidDispose(() => {
+      clearTimeout(fallback);
+      if (this.current === p) this.current = undefined;
+    });
+  }
+
+  testing(): GalleryTesting {
+    return {
+      open: () => this.open(),
+      panel: () => this.current?.panel,
+      trace: () => this.panelTrace,
+      receive: async (m) => {
+        if (!this.current) throw new Error("the gallery is not open");
+        await this.current.handle(m);
+      },
+      firstPaint: () => this.whenTraced((t) => t.firstPaint),
+      thumbnails: () => this.whenTraced((t) => t.thumbnails?.ms),
+      simulateReload: async () => {
+        this.current?.dispose();
+        await this.imageIndex?.forget();
+        this.checked = false;
+      },
+      index: () => this.index(),
+      serializer: this.serializer,
+      bench: async (count) => {
+        const panel = this.current;
+        if (!panel) throw new Error("the gallery is not open");
+        const real = panel.entries();
+        if (!real.length) throw new Error("the benchmark needs at least one indexed image");
+        const entries: GalleryEntry[] = Array.from({ length: count }, (_, i) => {
+          const e = real[i % real.length] as GalleryEntry;
+          return { ...e, id: `${e.id}#bench-${i}`, prompt: `${e.prompt} #${i}`, created: e.created - i * 1000 };
+        });
+        return panel.bench(entries);
+      },
+      markdownLink: (id, md) => {
+        const panel = this.current;
+        const img = panel?.resolveImage(id);
+        if (!panel || !img || typeof img === "string") throw new Error(`not an image: ${String(img)}`);
+        return panel.markdownLink(img, md);
+      },
+      close: () => this.current?.dispose(),
+    };
+  }
+
+  /** Resolves once the current panel's trace has what `pick` looks for. */
+  private whenTraced<T>(pick: (t: PanelTrace) => T | undefined): Promise<T> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const v = this.panelTrace ? pick(this.panelTrace) : undefined;
+        if (v !== undefined) {
+          sub.dispose();
+          resolve(v);
+        }
+      };
+      const sub = this.painted.event(check);
+      check();
+    });
+  }
+
+  dispose(): void {
+    this.current?.dispose();
+    this.imageIndex?.dispose();
+    this.markdown?.dispose();
+    this.painted.dispose();
+  }
 }

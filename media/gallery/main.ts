@@ -1,0 +1,772 @@
+/**
+ * The gallery webview's script. It shows what the extension sends (images, jobs, form defaults) and
+ * sends back what a person asks for; it decides nothing itself. Every text from a file (prompts,
+ * names, paths) is put in with textContent or as an attribute value, never parsed as HTML.
+ * Only the cards in view exist in the DOM (see layout.ts), so thousands of images stay quick.
+ * The view (search, filters, scroll, selection, form) is kept with setState, so a reload or a hidden
+ * tab comes back as it was.
+ */
+import {
+  buildGenerateRequest,
+  defaultViewState,
+  MAX_EDIT_IMAGES,
+  parseViewState,
+  type BenchResults,
+  type FormatFilter,
+  type GalleryEntry,
+  type GenerateForm,
+  type HostMessage,
+  type ImageAction,
+  type JobInfo,
+  type KindFilter,
+  type ViewState,
+  type WebviewMessage,
+} from "../../src/protocol";
+import { compareEntries, haystack, makeFilter, matches, type Filter } from "./filter";
+import { cardPosition, gridMetrics, moveIndex, scrollToShow, totalHeight, visibleRange, type GridMetrics, type NavKey } from "./layout";
+
+interface VsCodeApi {
+  postMessage(message: WebviewMessage): void;
+  getState(): unknown;
+  setState(state: ViewState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+const api = acquireVsCodeApi();
+
+function byId<T extends HTMLElement>(id: string, type: abstract new () => T): T {
+  const el = document.getElementById(id);
+  if (!(el instanceof type)) throw new Error(`#${id} is missing`);
+  return el;
+}
+
+const ui = {
+  search: byId("search", HTMLInputElement),
+  kind: byId("kind", HTMLSelectElement),
+  format: byId("format", HTMLSelectElement),
+  count: byId("count", HTMLElement),
+  formBox: byId("formBox", HTMLDetailsElement),
+  form: byId("form", HTMLFormElement),
+  prompt: byId("prompt", HTMLTextAreaElement),
+  num: byId("num_images", HTMLSelectElement),
+  ratio: byId("aspect_ratio", HTMLSelectElement),
+  resolution: byId("resolution", HTMLSelectElement),
+  outFormat: byId("output_format", HTMLSelectElement),
+  sync: byId("sync_mode", HTMLInputElement),
+  formError: byId("formError", HTMLElement),
+  jobs: byId("jobs", HTMLElement),
+  jobList: byId("jobList", HTMLUListElement),
+  selection: byId("selection", HTMLElement),
+  selectionCount: byId("selectionCount", HTMLElement),
+  editPrompt: byId("editPrompt", HTMLInputElement),
+  editSelected: byId("editSelected", HTMLButtonElement),
+  clearSelection: byId("clearSelection", HTMLButtonElement),
+  viewport: byId("viewport", HTMLElement),
+  grid: byId("grid", HTMLElement),
+  empty: byId("empty", HTMLElement),
+  details: byId("details", HTMLElement),
+  toast: byId("toast", HTMLElement),
+};
+
+const GRID = { minCardWidth: 176, captionHeight: 104, gap: 12, padding: 12 };
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+interface Item {
+  readonly entry: GalleryEntry;
+  readonly hay: string;
+}
+
+const items = new Map<string, Item>();
+let sorted: Item[] = [];
+let shown: Item[] = [];
+let filter: Filter = makeFilter("", "all", "all");
+let view: ViewState | undefined;
+let indexing = false;
+let markdownFile: string | undefined;
+let metrics: GridMetrics = gridMetrics(800, GRID);
+let requestSeq = 1;
+let firstPaintSent = false;
+let editRequest: number | undefined;
+
+function setView(patch: Partial<ViewState>): void {
+  if (!view) return;
+  view = { ...view, ...patch };
+  saveSoon();
+}
+
+let saveQueued = false;
+function saveSoon(): void {
+  if (saveQueued) return;
+  saveQueued = true;
+  queueMicrotask(() => {
+    saveQueued = false;
+    if (view) api.setState(view);
+  });
+}
+
+function send(message: WebviewMessage): void {
+  api.postMessage(message);
+}
+
+function nextRequestId(): number {
+  return requestSeq++;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entries
+
+function setAll(entries: readonly GalleryEntry[]): void {
+  items.clear();
+  for (const e of entries) items.set(e.id, { entry: e, hay: haystack(e) });
+  resort();
+}
+
+function resort(): void {
+  sorted = [...items.values()].sort((a, b) => compareEntries(a.entry, b.entry));
+}
+
+function applyFilter(): void {
+  shown = filter.terms.length === 0 && filter.kind === "all" && filter.format === "all" ? sorted : sorted.filter((i) => matches(i.entry, i.hay, filter));
+  const total = sorted.length;
+  const label = shown.length === total ? `${total} image${total === 1 ? "" : "s"}` : `${shown.length} of ${total} images`;
+  ui.count.textContent = indexing ? `${label} · looking for more…` : label;
+  ui.empty.hidden = shown.length > 0;
+  ui.empty.textContent =
+    total === 0
+      ? indexing
+        ? "Looking for images made with Grok Imagine…"
+        : "No images made with Grok Imagine in this workspace yet. Describe one above and choose Generate."
+      : "No images match the search and filters.";
+  if (view?.selected.some((id) => !items.has(id))) setView({ selected: view.selected.filter((id) => items.has(id)) });
+  renderSelection();
+  scheduleRender();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cards (virtualized)
+
+interface Card {
+  readonly root: HTMLDivElement;
+  readonly pick: HTMLInputElement;
+  readonly thumb: HTMLButtonElement;
+  readonly img: HTMLImageElement;
+  readonly prompt: HTMLElement;
+  readonly sub: HTMLElement;
+  readonly name: HTMLElement;
+  readonly date: HTMLElement;
+  readonly controls: readonly HTMLElement[];
+  readonly buttons: readonly { el: HTMLButtonElement; action: ImageAction; title: string }[];
+  entry?: GalleryEntry;
+}
+
+const CARD_ACTIONS: readonly { action: ImageAction; icon: string; title: string }[] = [
+  { action: "reveal", icon: "folder-opened", title: "Reveal in Explorer" },
+  { action: "details", icon: "info", title: "Show Details" },
+  { action: "generateAgain", icon: "refresh", title: "Generate Again" },
+  { action: "copyPrompt", icon: "copy", title: "Copy Prompt" },
+  { action: "copyMarkdown", icon: "markdown", title: "Copy Markdown Link" },
+  { action: "insertMarkdown", icon: "insert", title: "Insert Markdown Link" },
+  { action: "delete", icon: "trash", title: "Delete" },
+];
+
+const live = new Map<string, Card>();
+const spare: Card[] = [];
+const cardOfRoot = new WeakMap<Element, Card>();
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  return el;
+}
+
+function icon(name: string): HTMLSpanElement {
+  const s = h("span", `codicon codicon-${name}`);
+  s.setAttribute("aria-hidden", "true");
+  return s;
+}
+
+function createCard(): Card {
+  const root = h("div", "card");
+  root.setAttribute("role", "listitem");
+  const pick = h("input", "pick");
+  pick.type = "checkbox";
+  const thumb = h("button", "thumb");
+  thumb.type = "button";
+  const img = h("img");
+  img.alt = "";
+  img.decoding = "async";
+  img.draggable = false;
+  thumb.append(img);
+  const meta = h("div", "meta");
+  const prompt = h("div", "prompt");
+  const sub = h("div", "sub");
+  const foot = h("div", "foot");
+  const name = h("span", "name");
+  const date = h("span", "date");
+  foot.append(name, date);
+  meta.append(prompt, sub, foot);
+  const bar = h("div", "actions");
+  bar.setAttribute("role", "toolbar");
+  const buttons = CARD_ACTIONS.map(({ action, icon: i, title }) => {
+    const el = h("button", "icon-button");
+    el.type = "button";
+    el.dataset["action"] = action;
+    el.title = title;
+    el.append(icon(i));
+    bar.append(el);
+    return { el, action, title };
+  });
+  root.append(pick, thumb, meta, bar);
+  const card: Card = { root, pick, thumb, img, prompt, sub, name, date, controls: [pick, thumb, ...buttons.map((b) => b.el)], buttons };
+  cardOfRoot.set(root, card);
+  return card;
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const shortDate = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+
+function paramsText(e: GalleryEntry): string {
+  const p = e.params;
+  return [p.aspect_ratio, p.resolution, p.output_format ?? e.format].filter((x) => x).join(" · ");
+}
+
+function kindText(e: GalleryEntry): string {
+  return e.kind === "edit" ? "Edited" : "Generated";
+}
+
+function fill(card: Card, e: GalleryEntry): void {
+  card.entry = e;
+  if (card.img.getAttribute("src") !== e.src) card.img.src = e.src;
+  card.prompt.textContent = e.prompt || "(no prompt recorded)";
+  card.sub.textContent = `${kindText(e)} · ${paramsText(e)}`;
+  card.name.textContent = e.name;
+  card.date.textContent = shortDate.format(e.created);
+  card.root.setAttribute("aria-label", `${e.name}. ${kindText(e)} ${dateFormat.format(e.created)}. ${e.prompt}`);
+  card.root.title = e.revisedPrompt ? `${e.path}\nRevised prompt: ${e.revisedPrompt}` : e.path;
+  card.thumb.setAttribute("aria-label", `Open ${e.name}`);
+  card.pick.setAttribute("aria-label", `Select ${e.name} for editing`);
+  for (const b of card.buttons) {
+    const what = b.action === "insertMarkdown" && markdownFile ? `Insert Markdown Link into ${markdownFile}` : b.title;
+    b.el.setAttribute("aria-label", `${what}: ${e.name}`);
+    b.el.title = what;
+  }
+}
+
+let renderQueued = false;
+function scheduleRender(): void {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => render());
+}
+
+function render(): void {
+  renderQueued = false;
+  metrics = gridMetrics(ui.viewport.clientWidth, GRID);
+  ui.grid.style.height = `${totalHeight(shown.length, metrics)}px`;
+  const { first, end } = visibleRange(ui.viewport.scrollTop, ui.viewport.clientHeight, shown.length, metrics, 1);
+  const wanted = new Map<string, number>();
+  for (let i = first; i < end; i++) {
+    const item = shown[i];
+    if (item) wanted.set(item.entry.id, i);
+  }
+  let focusLost = false;
+  for (const [id, card] of live) {
+    if (wanted.has(id)) continue;
+    if (card.root.contains(document.activeElement)) focusLost = true;
+    card.root.hidden = true;
+    live.delete(id);
+    spare.push(card);
+  }
+  const active = view?.active;
+  const selected = new Set(view?.selected ?? []);
+  let tabStop: Card | undefined;
+  for (const [id, i] of wanted) {
+    const item = shown[i];
+    if (!item) continue;
+    let card = live.get(id);
+    if (!card) {
+      card = spare.pop() ?? createCard();
+      if (!card.root.isConnected) ui.grid.append(card.root);
+      card.root.hidden = false;
+      live.set(id, card);
+    }
+    if (card.entry !== item.entry) fill(card, item.entry);
+    const { x, y } = cardPosition(i, metrics);
+    card.root.style.transform = `translate(${x}px, ${y}px)`;
+    card.root.style.width = `${metrics.cardWidth}px`;
+    card.root.style.height = `${metrics.cardHeight}px`;
+    card.thumb.style.height = `${metrics.cardWidth}px`;
+    card.root.classList.toggle("active", id === active);
+    const isSelected = selected.has(id);
+    card.root.classList.toggle("selected", isSelected);
+    card.pick.checked = isSelected;
+    card.root.setAttribute("aria-posinset", String(i + 1));
+    card.root.setAttribute("aria-setsize", String(shown.length));
+    if (id === active) tabStop = card;
+  }
+  // Roving tab stop: one card (the active one, else the first in view) and its controls.
+  tabStop ??= live.get(shown[first]?.entry.id ?? "");
+  for (const card of live.values()) {
+    const t = card === tabStop ? 0 : -1;
+    card.root.tabIndex = t;
+    for (const c of card.controls) c.tabIndex = t;
+  }
+  if (focusLost) ui.viewport.focus({ preventScroll: true });
+  renderDetails();
+}
+
+function cardOf(target: EventTarget | null): Card | undefined {
+  const el = target instanceof Element ? target.closest(".card") : null;
+  return el ? cardOfRoot.get(el) : undefined;
+}
+
+function focusEntry(index: number): void {
+  const item = shown[index];
+  if (!item) return;
+  setView({ active: item.entry.id });
+  const top = scrollToShow(index, ui.viewport.scrollTop, ui.viewport.clientHeight, metrics);
+  if (top !== ui.viewport.scrollTop) ui.viewport.scrollTop = top;
+  render();
+  live.get(item.entry.id)?.root.focus({ preventScroll: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Details of the active image
+
+function renderDetails(): void {
+  const id = view?.active;
+  const e = id ? items.get(id)?.entry : undefined;
+  if (ui.details.dataset["id"] === (e?.id ?? "") && ui.details.dataset["v"] === String(e?.size ?? "") && e) return;
+  ui.details.dataset["id"] = e?.id ?? "";
+  ui.details.dataset["v"] = String(e?.size ?? "");
+  ui.details.replaceChildren();
+  if (!e) {
+    const p = h("p", "muted");
+    p.textContent = "Select an image to see how it was made.";
+    ui.details.append(p);
+    return;
+  }
+  const preview = h("img", "preview");
+  preview.alt = "";
+  preview.src = e.src;
+  const title = h("h2");
+  title.textContent = e.name;
+  const dl = h("dl");
+  const row = (label: string, value: string) => {
+    if (!value) return;
+    const dt = h("dt");
+    dt.textContent = label;
+    const dd = h("dd");
+    dd.textContent = value;
+    dl.append(dt, dd);
+  };
+  row("Prompt", e.prompt || "(not recorded)");
+  row("Revised prompt", e.revisedPrompt);
+  row("Kind", e.kind === "edit" ? `Edited${e.sources.length ? ` from ${e.sources.join(", ")}` : ""}` : "Generated");
+  const p = e.params;
+  row(
+    "Parameters",
+    [
+      p.num_images !== undefined ? `${p.num_images} image${p.num_images === 1 ? "" : "s"}` : "",
+      p.aspect_ratio ?? "",
+      p.resolution ?? "",
+      p.output_format ?? e.format,
+      p.sync_mode ? "sync mode" : "",
+    ]
+      .filter((x) => x)
+      .join(", "),
+  );
+  row("Created", dateFormat.format(e.created));
+  row("File", e.path);
+  row("Size", `${(e.size / 1024).toFixed(e.size < 10240 ? 1 : 0)} KB`);
+  row("Request", e.requestId);
+  const actions = h("div", "detail-actions");
+  const add = (action: ImageAction, iconName: string, text: string) => {
+    const b = h("button", "secondary");
+    b.type = "button";
+    b.dataset["action"] = action;
+    b.append(icon(iconName), document.createTextNode(` ${text}`));
+    actions.append(b);
+  };
+  add("open", "link-external", "Open");
+  add("reveal", "folder-opened", "Reveal in Explorer");
+  add("details", "info", "Show Details");
+  add("generateAgain", "refresh", "Generate Again");
+  add("copyPrompt", "copy", "Copy Prompt");
+  add("copyMarkdown", "markdown", "Copy Markdown Link");
+  add("insertMarkdown", "insert", markdownFile ? `Insert Link into ${markdownFile}` : "Insert Markdown Link");
+  add("delete", "trash", "Delete");
+  ui.details.append(preview, title, dl, actions);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs, selection, form
+
+function jobStateText(j: JobInfo): string {
+  if (j.state === "queued") return j.position !== undefined ? `Queued, position ${j.position}` : "Queued";
+  return j.state === "generating" ? (j.kind === "edit" ? "Editing" : "Generating") : "Saving";
+}
+
+function renderJobs(jobs: readonly JobInfo[]): void {
+  ui.jobs.hidden = jobs.length === 0;
+  ui.jobList.replaceChildren(
+    ...jobs.map((j) => {
+      const li = h("li", `job job-${j.state}`);
+      li.dataset["job"] = j.id;
+      const spin = icon(j.state === "queued" ? "clock" : j.state === "generating" ? "loading" : "save");
+      if (j.state === "generating") spin.classList.add("codicon-modifier-spin");
+      const prompt = h("span", "job-prompt");
+      prompt.textContent = j.prompt;
+      const state = h("span", "job-state");
+      state.textContent = jobStateText(j);
+      const cancel = h("button", "secondary");
+      cancel.type = "button";
+      cancel.dataset["cancel"] = j.id;
+      cancel.append(icon("close"), document.createTextNode(" Cancel"));
+      cancel.setAttribute("aria-label", `Cancel: ${j.prompt}`);
+      li.append(spin, prompt, state, cancel);
+      return li;
+    }),
+  );
+}
+
+function renderSelection(): void {
+  const n = view?.selected.length ?? 0;
+  ui.selection.hidden = n === 0;
+  ui.selectionCount.textContent = `${n} of ${MAX_EDIT_IMAGES} selected for an edit`;
+}
+
+function toggleSelected(id: string): void {
+  if (!view) return;
+  const sel = view.selected;
+  if (sel.includes(id)) setView({ selected: sel.filter((s) => s !== id) });
+  else if (sel.length >= MAX_EDIT_IMAGES) toast(`An edit takes at most ${MAX_EDIT_IMAGES} images.`, false);
+  else setView({ selected: [...sel, id] });
+  renderSelection();
+  scheduleRender();
+}
+
+function readForm(): GenerateForm {
+  return {
+    prompt: ui.prompt.value,
+    num_images: Number(ui.num.value),
+    aspect_ratio: ui.ratio.value,
+    resolution: ui.resolution.value,
+    output_format: ui.outFormat.value,
+    sync_mode: ui.sync.checked,
+  };
+}
+
+function writeForm(f: GenerateForm): void {
+  ui.prompt.value = f.prompt;
+  ui.num.value = String(f.num_images);
+  ui.ratio.value = f.aspect_ratio;
+  ui.resolution.value = f.resolution;
+  ui.outFormat.value = f.output_format;
+  ui.sync.checked = f.sync_mode;
+}
+
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+function toast(text: string, ok: boolean): void {
+  ui.toast.textContent = text;
+  ui.toast.classList.toggle("error", !ok);
+  ui.toast.classList.add("visible");
+  if (toastTimer !== undefined) clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => ui.toast.classList.remove("visible"), 5000);
+}
+
+function runAction(action: ImageAction, id: string): void {
+  send({ type: "action", requestId: nextRequestId(), action, id });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+ui.search.addEventListener("input", () => {
+  setView({ query: ui.search.value });
+  filter = makeFilter(ui.search.value, filter.kind, filter.format);
+  ui.viewport.scrollTop = 0;
+  applyFilter();
+});
+ui.kind.addEventListener("change", () => {
+  const kind = ui.kind.value as KindFilter;
+  setView({ kind });
+  filter = makeFilter(ui.search.value, kind, filter.format);
+  applyFilter();
+});
+ui.format.addEventListener("change", () => {
+  const format = ui.format.value as FormatFilter;
+  setView({ format });
+  filter = makeFilter(ui.search.value, filter.kind, format);
+  applyFilter();
+});
+ui.formBox.addEventListener("toggle", () => setView({ formOpen: ui.formBox.open }));
+ui.form.addEventListener("input", () => setView({ form: readForm() }));
+ui.form.addEventListener("change", () => setView({ form: readForm() }));
+ui.form.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const form = readForm();
+  const built = buildGenerateRequest(form, undefined);
+  if (!built.ok) {
+    ui.formError.textContent = built.errors.map((e) => e.message).join(" ");
+    ui.prompt.setAttribute("aria-invalid", "true");
+    ui.prompt.focus();
+    return;
+  }
+  ui.formError.textContent = "";
+  ui.prompt.removeAttribute("aria-invalid");
+  send({ type: "generate", requestId: nextRequestId(), input: form });
+  toast("Sent to Grok Imagine.", true);
+});
+ui.prompt.addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+    ev.preventDefault();
+    ui.form.requestSubmit();
+  }
+});
+ui.editPrompt.addEventListener("input", () => setView({ editPrompt: ui.editPrompt.value }));
+ui.editPrompt.addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter") {
+    ev.preventDefault();
+    ui.editSelected.click();
+  }
+});
+ui.editSelected.addEventListener("click", () => {
+  if (!view || view.selected.length === 0) return;
+  const prompt = ui.editPrompt.value.trim();
+  if (!prompt) {
+    toast("Describe how the selected images should change.", false);
+    ui.editPrompt.focus();
+    return;
+  }
+  editRequest = nextRequestId();
+  send({ type: "edit", requestId: editRequest, ids: view.selected, prompt });
+  toast("Sent to Grok Imagine.", true);
+});
+ui.clearSelection.addEventListener("click", () => {
+  setView({ selected: [] });
+  renderSelection();
+  scheduleRender();
+});
+ui.jobList.addEventListener("click", (ev) => {
+  const b = ev.target instanceof Element ? ev.target.closest<HTMLButtonElement>("button[data-cancel]") : null;
+  const jobId = b?.dataset["cancel"];
+  if (jobId) send({ type: "cancelJob", requestId: nextRequestId(), jobId });
+});
+ui.viewport.addEventListener("scroll", () => {
+  setView({ scrollTop: ui.viewport.scrollTop });
+  scheduleRender();
+});
+new ResizeObserver(() => scheduleRender()).observe(ui.viewport);
+
+ui.grid.addEventListener("click", (ev) => {
+  const card = cardOf(ev.target);
+  const id = card?.entry?.id;
+  if (!card || !id) return;
+  setView({ active: id });
+  const target = ev.target instanceof Element ? ev.target : null;
+  if (target?.closest(".pick")) {
+    toggleSelected(id);
+    return;
+  }
+  const action = target?.closest<HTMLElement>("[data-action]")?.dataset["action"];
+  if (action) runAction(action as ImageAction, id);
+  else if (target?.closest(".thumb")) runAction("open", id);
+  scheduleRender();
+});
+ui.grid.addEventListener("focusin", (ev) => {
+  const id = cardOf(ev.target)?.entry?.id;
+  if (id && id !== view?.active) {
+    setView({ active: id });
+    scheduleRender();
+  }
+});
+ui.grid.addEventListener("keydown", (ev) => {
+  const card = cardOf(ev.target);
+  const id = card?.entry?.id;
+  if (!card || !id) return;
+  const onCard = ev.target === card.root;
+  const nav: readonly string[] = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"];
+  if (nav.includes(ev.key) && (onCard || !(ev.target instanceof HTMLInputElement))) {
+    ev.preventDefault();
+    const from = shown.findIndex((i) => i.entry.id === id);
+    focusEntry(moveIndex(from, ev.key as NavKey, shown.length, metrics, ui.viewport.clientHeight));
+    return;
+  }
+  if (!onCard) return;
+  if (ev.key === "Enter") {
+    ev.preventDefault();
+    runAction("open", id);
+  } else if (ev.key === " ") {
+    ev.preventDefault();
+    toggleSelected(id);
+  } else if (ev.key === "Delete") {
+    ev.preventDefault();
+    runAction("delete", id);
+  }
+});
+ui.details.addEventListener("click", (ev) => {
+  const action = ev.target instanceof Element ? ev.target.closest<HTMLElement>("[data-action]")?.dataset["action"] : undefined;
+  const id = ui.details.dataset["id"];
+  if (action && id) runAction(action as ImageAction, id);
+});
+ui.selection.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape") ui.clearSelection.click();
+});
+document.addEventListener("keydown", (ev) => {
+  if ((ev.ctrlKey || ev.metaKey) && !ev.shiftKey && !ev.altKey && ev.key.toLowerCase() === "f") {
+    ev.preventDefault();
+    ui.search.focus();
+    ui.search.select();
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Messages from the extension
+
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+function restoreView(v: ViewState): void {
+  view = v;
+  ui.search.value = v.query;
+  ui.kind.value = v.kind;
+  ui.format.value = v.format;
+  ui.formBox.open = v.formOpen;
+  writeForm(v.form);
+  ui.editPrompt.value = v.editPrompt;
+  filter = makeFilter(v.query, v.kind, v.format);
+}
+
+const scriptMs = performance.now();
+let initMs = 0;
+
+async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> {
+  initMs ||= performance.now();
+  indexing = m.indexing;
+  markdownFile = m.markdownFile;
+  restoreView(parseViewState(api.getState(), m.defaults) ?? m.viewState ?? defaultViewState(m.defaults));
+  setAll(m.entries);
+  renderJobs(m.jobs);
+  applyFilter();
+  // Lay out once so the saved scroll position exists, then paint.
+  ui.grid.style.height = `${totalHeight(shown.length, gridMetrics(ui.viewport.clientWidth, GRID))}px`;
+  ui.viewport.scrollTop = view?.scrollTop ?? 0;
+  render();
+  await afterPaint();
+  if (!firstPaintSent) {
+    firstPaintSent = true;
+    send({ type: "rendered", at: Date.now(), entries: sorted.length, cards: live.size, scriptMs: Math.round(scriptMs), initMs: Math.round(initMs), paintMs: Math.round(performance.now()) });
+    const t0 = performance.now();
+    const imgs = [...live.values()].map((c) => c.img);
+    await Promise.all(imgs.map((i) => i.decode().catch(() => undefined)));
+    send({ type: "thumbnails", ms: Math.round(performance.now() - t0), count: imgs.length });
+  }
+}
+
+function onEntries(m: Extract<HostMessage, { type: "entries" }>): void {
+  indexing = m.indexing;
+  for (const id of m.remove) items.delete(id);
+  for (const e of m.upsert) items.set(e.id, { entry: e, hay: haystack(e) });
+  if (m.remove.length || m.upsert.length) resort();
+  applyFilter();
+}
+
+async function onBench(requestId: number, entries: readonly GalleryEntry[]): Promise<void> {
+  const keep = { entries: sorted.map((i) => i.entry), scrollTop: ui.viewport.scrollTop, query: ui.search.value, filter };
+  const timed = (fn: () => void): number => {
+    const t0 = performance.now();
+    fn();
+    void ui.grid.offsetHeight; // include style and layout
+    return performance.now() - t0;
+  };
+  filter = makeFilter("", "all", "all");
+  const applyMs = timed(() => {
+    setAll(entries);
+    applyFilter();
+    render();
+  });
+  await afterPaint();
+  const cards = ui.grid.childElementCount;
+  const scrolls: number[] = [];
+  const max = Math.max(0, ui.viewport.scrollHeight - ui.viewport.clientHeight);
+  for (let k = 0; k < 40; k++) {
+    const top = Math.round((((k * 7919) % 40) / 39) * max);
+    scrolls.push(
+      timed(() => {
+        ui.viewport.scrollTop = top;
+        render();
+      }),
+    );
+    await afterPaint();
+  }
+  const filters: number[] = [];
+  for (const q of ["a", "a #", "a #1", "a #12", "#123", ""]) {
+    filters.push(
+      timed(() => {
+        filter = makeFilter(q, "all", "all");
+        applyFilter();
+        render();
+      }),
+    );
+    await afterPaint();
+  }
+  const results: BenchResults = {
+    entries: entries.length,
+    applyMs: Math.round(applyMs * 10) / 10,
+    cards,
+    scrollMaxMs: Math.round(Math.max(...scrolls) * 10) / 10,
+    scrollP90Ms: Math.round(([...scrolls].sort((a, b) => a - b)[Math.floor(scrolls.length * 0.9)] ?? 0) * 10) / 10,
+    scrollMeanMs: Math.round((scrolls.reduce((a, b) => a + b, 0) / scrolls.length) * 10) / 10,
+    filterMaxMs: Math.round(Math.max(...filters) * 10) / 10,
+  };
+  filter = keep.filter;
+  setAll(keep.entries);
+  applyFilter();
+  ui.viewport.scrollTop = keep.scrollTop;
+  render();
+  send({ type: "benchResult", requestId, results });
+}
+
+window.addEventListener("message", (ev: MessageEvent<unknown>) => {
+  const m = ev.data as HostMessage | null;
+  if (typeof m !== "object" || m === null || typeof m.type !== "string") return;
+  switch (m.type) {
+    case "init":
+      void onInit(m);
+      return;
+    case "entries":
+      onEntries(m);
+      return;
+    case "jobs":
+      renderJobs(m.jobs);
+      return;
+    case "defaults":
+      // New defaults apply to a form that still holds the old ones untouched.
+      if (view && !ui.prompt.value) writeForm({ ...m.defaults, prompt: "" });
+      return;
+    case "context":
+      markdownFile = m.markdownFile;
+      for (const card of live.values()) if (card.entry) fill(card, card.entry);
+      ui.details.dataset["id"] = "";
+      renderDetails();
+      return;
+    case "reply":
+      if (m.message || !m.ok) toast(m.message ?? "That did not work.", m.ok);
+      if (m.ok && m.requestId === editRequest) {
+        editRequest = undefined;
+        ui.editPrompt.value = "";
+        setView({ selected: [], editPrompt: "" });
+        renderSelection();
+        scheduleRender();
+      }
+      return;
+    case "bench":
+      void onBench(m.requestId, m.entries);
+      return;
+  }
+});
+
+send({ type: "ready" });

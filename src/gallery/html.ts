@@ -1,0 +1,107 @@
+/**
+ * The gallery webview's page: a strict Content-Security-Policy with a fresh nonce per load, the
+ * bundled script and the stylesheets through asWebviewUri, and the static skeleton the script fills
+ * in. No data goes into this HTML: everything shown arrives by message and is set as text.
+ */
+import * as vscode from "vscode";
+import { ASPECT_RATIOS, NUM_IMAGES_MAX, NUM_IMAGES_MIN, OUTPUT_FORMATS, RESOLUTIONS } from "../protocol";
+
+/** 128 random bits from the platform's crypto, base64: a new one for every load. */
+export function makeNonce(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+/** Folders of the extension the webview loads from (its only extension resource roots). */
+export function webviewAssetRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+  return [vscode.Uri.joinPath(extensionUri, "media", "gallery"), vscode.Uri.joinPath(extensionUri, "dist", "webview")];
+}
+
+export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `img-src ${cspSource}`,
+    `style-src ${cspSource}`,
+    `font-src ${cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; ");
+}
+
+const options = (values: readonly (string | number)[]) => values.map((v) => `<option value="${v}">${v}</option>`).join("");
+const numbers = Array.from({ length: NUM_IMAGES_MAX - NUM_IMAGES_MIN + 1 }, (_, i) => NUM_IMAGES_MIN + i);
+
+export function galleryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, nonce: string): string {
+  const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(webview.cspSource, nonce)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset("dist", "webview", "codicon.css")}">
+<link rel="stylesheet" href="${asset("media", "gallery", "gallery.css")}">
+<title>Grok Imagine Gallery</title>
+</head>
+<body>
+<div id="app">
+  <header class="toolbar" role="search">
+    <span class="search-box">
+      <span class="codicon codicon-search" aria-hidden="true"></span>
+      <input id="search" type="search" placeholder="Search prompts and file names" aria-label="Search prompts and file names" aria-keyshortcuts="Control+F" autocomplete="off" spellcheck="false">
+    </span>
+    <select id="kind" aria-label="Kind">
+      <option value="all">All kinds</option><option value="generate">Generated</option><option value="edit">Edited</option>
+    </select>
+    <select id="format" aria-label="Format">
+      <option value="all">All formats</option><option value="png">PNG</option><option value="jpeg">JPEG</option><option value="webp">WebP</option>
+    </select>
+    <span id="count" class="count" role="status" aria-live="polite"></span>
+  </header>
+
+  <details id="formBox" class="form-box" open>
+    <summary><span class="codicon codicon-sparkle" aria-hidden="true"></span> New image</summary>
+    <form id="form" class="form" novalidate>
+      <label class="prompt-label" for="prompt">Prompt</label>
+      <textarea id="prompt" rows="3" placeholder="Describe the image to generate" aria-describedby="formError" aria-keyshortcuts="Control+Enter"></textarea>
+      <div class="params">
+        <label>Images <select id="num_images">${options(numbers)}</select></label>
+        <label>Aspect ratio <select id="aspect_ratio">${options(ASPECT_RATIOS)}</select></label>
+        <label>Resolution <select id="resolution">${options(RESOLUTIONS)}</select></label>
+        <label>Format <select id="output_format">${options(OUTPUT_FORMATS)}</select></label>
+        <label class="check"><input id="sync_mode" type="checkbox"> Sync mode</label>
+        <button id="generate" type="submit" class="primary"><span class="codicon codicon-sparkle" aria-hidden="true"></span> Generate</button>
+      </div>
+      <div id="formError" class="error" role="alert"></div>
+    </form>
+  </details>
+
+  <section id="jobs" class="jobs" aria-label="Jobs in progress" hidden>
+    <ul id="jobList"></ul>
+  </section>
+
+  <section id="selection" class="selection" aria-label="Edit the selected images" hidden>
+    <span id="selectionCount"></span>
+    <input id="editPrompt" type="text" placeholder="How should the selected images change?" aria-label="Edit prompt">
+    <button id="editSelected" type="button" class="primary"><span class="codicon codicon-edit" aria-hidden="true"></span> Edit</button>
+    <button id="clearSelection" type="button" class="secondary">Clear selection</button>
+  </section>
+
+  <div class="body">
+    <main id="viewport" class="viewport" aria-label="Images">
+      <div id="grid" class="grid" role="list" aria-label="Images, newest first">
+      </div>
+      <p id="empty" class="empty" hidden></p>
+    </main>
+    <aside id="details" class="details" aria-label="Image details" aria-live="polite"></aside>
+  </div>
+  <div id="toast" class="toast" role="status" aria-live="polite"></div>
+</div>
+<script nonce="${nonce}" src="${asset("dist", "webview", "gallery.js")}"></script>
+</body>
+</html>`;
+}

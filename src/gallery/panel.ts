@@ -1,0 +1,612 @@
+/**
+ * The gallery panel (extension host side): one webview panel, its options and page, and the
+ * conversation with its script. Every message from the webview is untrusted: its shape is checked by
+ * the protocol, then ids are resolved against the index (an image the gallery lists, inside the
+ * workspace) before anything runs, and every command goes through an allow-list.
+ */
+import * as vscode from "vscode";
+import type { JobManager, JobView } from "../jobs/manager";
+import { ENDPOINTS } from "../model/params";
+import {
+  buildGenerateRequest,
+  parseViewState,
+  parseWebviewMessage,
+  type BenchResults,
+  type FormDefaults,
+  type GalleryEntry,
+  type HostMessage,
+  type ImageAction,
+  type JobInfo,
+  type WebviewMessage,
+} from "../protocol";
+import type { Services } from "../services";
+import { readSettings } from "../settings";
+import { outputFolderFor } from "../workspace/target";
+import { galleryHtml, makeNonce, webviewAssetRoots } from "./html";
+import type { ImageIndex, IndexChange, IndexedImage } from "./imageIndex";
+import { markdownImageLink, relativePath } from "./markdown";
+import type { MarkdownTracker } from "./markdownTarget";
+import type { ImageProvenance } from "./provenance";
+
+const C = "gallery";
+/** workspaceState: the image folders of the last session (the webview's roots, known at once). */
+const ROOTS_KEY = "grokImagine.gallery.roots";
+/** Entries in `init`: the newest, enough to fill a large panel; the rest follow at once. */
+const INIT_CHUNK = 120;
+
+/** The only commands the gallery runs, whatever a message says. */
+export const ALLOWED_COMMANDS: ReadonlySet<string> = new Set([
+  "vscode.open",
+  "revealInExplorer",
+  "grokImagine.showDetails",
+  "grokImagine.generateAgain",
+  "grokImagine.generate",
+  "grokImagine.edit",
+]);
+
+/** Image actions that are one command on the image's URI. */
+const ACTION_COMMANDS: Partial<Record<ImageAction, string>> = {
+  open: "vscode.open",
+  reveal: "revealInExplorer",
+  details: "grokImagine.showDetails",
+  generateAgain: "grokImagine.generateAgain",
+};
+
+export interface PanelDeps {
+  readonly s: Services;
+  readonly index: ImageIndex;
+  readonly jobs: () => JobManager;
+  readonly markdown: MarkdownTracker;
+  /** When Open Gallery (or the restore) started: first paint is measured from here. */
+  readonly openedAt: number;
+  /** State the serializer got back after a reload (untrusted until parsed). */
+  readonly savedState?: unknown;
+  /** Test mode: record what the panel did. */
+  readonly trace?: PanelTrace;
+}
+
+/** What a test can observe of a panel. */
+export interface PanelTrace {
+  readonly posted: HostMessage[];
+  readonly refused: { reason: string; message: unknown }[];
+  readonly commands: { id: string; args: unknown[] }[];
+  firstPaint?: { ms: number; entries: number; cards: number };
+  thumbnails?: { ms: number; count: number };
+}
+
+export class GalleryPanel implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly disposedEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposedEmitter.event;
+  private readonly measured = new vscode.EventEmitter<"paint" | "thumbnails">();
+  /** The page reported its first paint, or that the thumbnails then on screen are decoded. */
+  readonly onDidMeasure = this.measured.event;
+  private ready = false;
+  private painted = false;
+  private rootKeys = new Set<string>();
+  /** Images were found in a folder outside the roots during a scan: widen them when it ends. */
+  private widenLater = false;
+  private jobsOf?: JobManager;
+  private jobsSub?: vscode.Disposable;
+  private readonly benches = new Map<number, (r: BenchResults) => void>();
+  private readonly outbox: HostMessage[] = [];
+  /** When the page first said ready, ms after opening. */
+  private readyAt?: number;
+  private initAt?: number;
+  private htmlAt?: number;
+  private benchSeq = 1;
+  private disposed = false;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly d: PanelDeps,
+  ) {
+    const webview = panel.webview;
+    // The same options the panel was created with (VS Code skips an update that changes nothing).
+    this.setOptions(true);
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: unknown) => void this.handle(m)),
+      panel.onDidDispose(() => this.dispose()),
+      panel.onDidChangeViewState(() => this.watchJobs()),
+      d.index.onDidChange((c) => this.entriesChanged(c)),
+      d.index.onDidChangeIndexing((indexing) => this.indexingChanged(indexing)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration("grokImagine")) this.post({ type: "defaults", defaults: formDefaults() });
+      }),
+      d.markdown.onDidChange(() => this.post({ type: "context", markdownFile: d.markdown.fileName() })),
+      this.disposedEmitter,
+      this.measured,
+    );
+    webview.html = galleryHtml(webview, d.s.context.extensionUri, makeNonce());
+    this.htmlAt = Date.now() - d.openedAt;
+    this.watchJobs();
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Resource roots: the webview's own assets and the folders that hold images
+
+  private setOptions(withRemembered: boolean): void {
+    const { options, roots } = panelOptions(this.d, withRemembered);
+    this.rootKeys = roots;
+    this.panel.webview.options = options;
+  }
+
+  /** Remembers the image folders for the next session's first paint. */
+  private rememberFolders(): void {
+    const now = collapse(imageFolders(this.d.index)).map((u) => u.toString());
+    const before = this.d.s.context.workspaceState.get<unknown>(ROOTS_KEY);
+    if (JSON.stringify(before) !== JSON.stringify(now)) void this.d.s.context.workspaceState.update(ROOTS_KEY, now);
+  }
+
+  /** Widens the webview's roots to every image's folder; true when that reloads the page. */
+  private widenRoots(images: readonly IndexedImage[]): boolean {
+    if (images.every((i) => this.covered(i.uri))) return false;
+    this.widenLater = false;
+    this.ready = false;
+    this.setOptions(false);
+    return true;
+  }
+
+  private covered(uri: vscode.Uri): boolean {
+    const dir = vscode.Uri.joinPath(uri, "..").toString();
+    for (const r of this.rootKeys) if (dir === r || dir.startsWith(`${r}/`)) return true;
+    return false;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Host → webview
+
+  /**
+   * Sends a message once the webview has said `ready`. Until then, answers wait in the outbox; state
+   * updates are dropped, since the `init` that follows `ready` carries all of it.
+   */
+  private post(message: HostMessage): void {
+    if (this.disposed) return;
+    if (!this.ready && message.type !== "init") {
+      if (message.type === "reply" || message.type === "bench") this.outbox.push(message);
+      return;
+    }
+    this.d.trace?.posted.push(message);
+    void this.panel.webview.postMessage(message).then(undefined, () => undefined);
+  }
+
+  private entry(img: IndexedImage): GalleryEntry {
+    const p = img.prov;
+    const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+    return {
+      id: img.key,
+      src: this.panel.webview.asWebviewUri(img.uri).toString(),
+      name: img.uri.path.slice(img.uri.path.lastIndexOf("/") + 1),
+      path: vscode.workspace.asRelativePath(img.uri, multiRoot),
+      format: img.format,
+      kind: p.kind,
+      prompt: p.prompt,
+      revisedPrompt: p.revisedPrompt,
+      params: p.params,
+      created: createdOf(img),
+      sources: p.sources,
+      size: img.size,
+      requestId: p.requestId,
+    };
+  }
+
+  /** `init` with the newest entries (what a first paint needs), then the rest in one `entries`. */
+  private sendInit(): void {
+    // Sorted before anything else is made of them: only the first chunk is converted before `init` goes.
+    const images = this.d.index
+      .images()
+      .map((img) => ({ img, created: createdOf(img), path: img.key }))
+      .sort((a, b) => b.created - a.created || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const defaults = formDefaults();
+    const viewState = this.d.savedState === undefined ? undefined : parseViewState(this.d.savedState, defaults);
+    const markdownFile = this.d.markdown.fileName();
+    this.post({
+      type: "init",
+      entries: images.slice(0, INIT_CHUNK).map((i) => this.entry(i.img)),
+      jobs: this.jobInfos(),
+      defaults,
+      indexing: this.d.index.indexing,
+      ...(viewState ? { viewState } : {}),
+      ...(markdownFile ? { markdownFile } : {}),
+    });
+    this.initAt ??= Date.now() - this.d.openedAt;
+    if (images.length > INIT_CHUNK) {
+      this.post({ type: "entries", upsert: images.slice(INIT_CHUNK).map((i) => this.entry(i.img)), remove: [], indexing: this.d.index.indexing });
+    }
+  }
+
+  /**
+   * Sends what the index found. Images in a folder the webview may not load from yet need its roots
+   * widened, which reloads the page (it then says `ready` again and gets everything): during a scan
+   * that waits for the scan's end, so that a cold build reloads the page once, not once per folder.
+   */
+  private entriesChanged(c: IndexChange): void {
+    const shown = c.upsert.filter((i) => this.covered(i.uri));
+    if (shown.length < c.upsert.length) {
+      this.widenLater = true;
+      if (!this.d.index.indexing && this.widenRoots(c.upsert)) return;
+    }
+    if (shown.length || c.remove.length) this.post({ type: "entries", upsert: shown.map((i) => this.entry(i)), remove: [...c.remove], indexing: this.d.index.indexing });
+  }
+
+  private indexingChanged(indexing: boolean): void {
+    if (!indexing && this.widenLater) {
+      this.widenLater = false;
+      if (this.widenRoots(this.d.index.images())) return;
+    }
+    this.post({ type: "entries", upsert: [], remove: [], indexing });
+  }
+
+  private jobInfos(): JobInfo[] {
+    return this.d.jobs().list().map(jobInfo);
+  }
+
+  /** Follows the job runner (a new one replaces it when tests simulate a reload). */
+  private watchJobs(): void {
+    const jobs = this.d.jobs();
+    if (jobs === this.jobsOf) return;
+    this.jobsSub?.dispose();
+    this.jobsOf = jobs;
+    this.jobsSub = jobs.onDidChange(() => this.post({ type: "jobs", jobs: this.jobInfos() }));
+    this.post({ type: "jobs", jobs: this.jobInfos() });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Webview → host
+
+  /** Handles one message from the webview; resolves when it is done (tests await it). */
+  async handle(raw: unknown): Promise<void> {
+    if (this.disposed) return;
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) return this.refuse(raw, parsed.reason);
+    const m = parsed.value;
+    this.watchJobs();
+    try {
+      await this.dispatch(m);
+    } catch (err) {
+      this.d.s.log.error(C, `The gallery's ${m.type} failed`, err);
+      if ("requestId" in m) this.reply(m.requestId, false, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private refuse(raw: unknown, reason: string): void {
+    const type = typeof raw === "object" && raw !== null && "type" in raw ? String((raw as { type: unknown }).type).slice(0, 40) : typeof raw;
+    this.d.s.log.warn(C, `Refused a message from the gallery webview (${JSON.stringify(type)}): ${reason}.`);
+    this.d.trace?.refused.push({ reason, message: raw });
+    const requestId = typeof raw === "object" && raw !== null ? (raw as { requestId?: unknown }).requestId : undefined;
+    if (typeof requestId === "number" && Number.isSafeInteger(requestId) && requestId >= 0) this.reply(requestId, false, "The gallery refused that request.");
+  }
+
+  private reply(requestId: number, ok: boolean, message?: string): void {
+    this.post({ type: "reply", requestId, ok, ...(message ? { message } : {}) });
+  }
+
+  private async dispatch(m: WebviewMessage): Promise<void> {
+    switch (m.type) {
+      case "ready":
+        this.readyAt ??= Date.now() - this.d.openedAt;
+        await this.d.index.load();
+        this.rememberFolders();
+        if (this.widenRoots(this.d.index.images())) return;
+        this.ready = true;
+        this.sendInit();
+        for (const queued of this.outbox.splice(0)) this.post(queued);
+        return;
+      case "rendered":
+        if (!this.painted) {
+          this.painted = true;
+          // From the command to the page's own timestamp of its painted frame (one machine, one clock).
+          const figures = { ms: Math.max(0, Math.round(m.at - this.d.openedAt)), entries: m.entries, cards: m.cards };
+          if (this.d.trace) this.d.trace.firstPaint = figures;
+          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM; host: page set at ${this.htmlAt ?? "?"} ms, ready at ${this.readyAt ?? "?"} ms, init sent at ${this.initAt ?? "?"} ms; page: script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after it started loading).`);
+          this.measured.fire("paint");
+        }
+        return;
+      case "thumbnails":
+        if (this.d.trace) this.d.trace.thumbnails = { ms: m.ms, count: m.count };
+        this.measured.fire("thumbnails");
+        this.d.s.log.info(C, `The ${m.count} thumbnails on screen were decoded ${m.ms} ms after the first paint.`);
+        return;
+      case "generate":
+        return this.generate(m.requestId, m.input);
+      case "edit":
+        return this.edit(m.requestId, m.ids, m.prompt);
+      case "action":
+        return this.action(m.requestId, m.action, m.id);
+      case "cancelJob": {
+        const job = this.d.jobs().list().find((j) => j.id === m.jobId);
+        if (!job) return this.refuse(m, "no such job is running");
+        this.d.jobs().cancel(job.id);
+        this.reply(m.requestId, true);
+        return;
+      }
+      case "benchResult":
+        this.benches.get(m.requestId)?.(m.results);
+        this.benches.delete(m.requestId);
+        return;
+    }
+  }
+
+  /** Resolves an image id from the webview to an indexed image inside the workspace, or says why not. */
+  resolveImage(id: string): IndexedImage | string {
+    let uri: vscode.Uri;
+    try {
+      uri = vscode.Uri.parse(id, true);
+    } catch {
+      return "the id is not a URI";
+    }
+    if (uri.scheme === "command") return "a command: URI is not an image";
+    if (uri.query || uri.fragment) return "an image id has no query or fragment";
+    if (uri.path.split("/").some((seg) => seg === ".." || seg === ".")) return "the path has . or .. segments";
+    if (!vscode.workspace.getWorkspaceFolder(uri)) return "the path is outside the workspace";
+    return this.d.index.get(uri.toString()) ?? "the gallery lists no such image";
+  }
+
+  private async run<T>(id: string, ...args: unknown[]): Promise<T | undefined> {
+    if (!ALLOWED_COMMANDS.has(id)) throw new Error(`The gallery does not run ${id}.`);
+    this.d.trace?.commands.push({ id, args });
+    return vscode.commands.executeCommand<T>(id, ...args);
+  }
+
+  private async generate(requestId: number, input: unknown): Promise<void> {
+    const settings = readSettings();
+    const built = buildGenerateRequest(input, {
+      num_images: settings.numImages,
+      aspect_ratio: settings.aspectRatio,
+      resolution: settings.resolution,
+      output_format: settings.outputFormat,
+      sync_mode: settings.syncMode,
+    });
+    if (!built.ok) {
+      this.reply(requestId, false, built.errors.map((e) => e.message).join(" "));
+      return;
+    }
+    const value = built.value;
+    const createdAt = new Date().toISOString();
+    const uris = (await this.run<vscode.Uri[]>("grokImagine.generate", value)) ?? [];
+    await this.d.index.addSaved(uris, (i) => ({
+      kind: "generate",
+      endpoint: ENDPOINTS.generate,
+      prompt: value.prompt,
+      revisedPrompt: "",
+      params: { num_images: value.num_images, aspect_ratio: value.aspect_ratio, resolution: value.resolution, output_format: value.output_format, sync_mode: value.sync_mode },
+      requestId: "",
+      imageIndex: i,
+      sources: [],
+      createDate: createdAt,
+      creatorTool: "Grok Imagine for VS Code (gallery)",
+    }));
+    this.reply(requestId, true, uris.length ? `Saved ${uris.length} image${uris.length === 1 ? "" : "s"}.` : undefined);
+  }
+
+  private async edit(requestId: number, ids: readonly string[], prompt: string): Promise<void> {
+    const images: IndexedImage[] = [];
+    for (const id of new Set(ids)) {
+      const img = this.resolveImage(id);
+      if (typeof img === "string") return this.refuse({ type: "edit", requestId, ids }, img);
+      images.push(img);
+    }
+    const text = prompt.trim();
+    if (!text) {
+      this.reply(requestId, false, "Describe the change to make.");
+      return;
+    }
+    const createdAt = new Date().toISOString();
+    const uris = (await this.run<vscode.Uri[]>("grokImagine.edit", { prompt: text, images: images.map((i) => i.uri) })) ?? [];
+    const sources = images.map((i) => vscode.workspace.asRelativePath(i.uri, false));
+    await this.d.index.addSaved(uris, (i): ImageProvenance => ({
+      kind: "edit",
+      endpoint: ENDPOINTS.edit,
+      prompt: text,
+      revisedPrompt: "",
+      params: {},
+      requestId: "",
+      imageIndex: i,
+      sources,
+      createDate: createdAt,
+      creatorTool: "Grok Imagine for VS Code (gallery)",
+    }));
+    this.reply(requestId, true);
+  }
+
+  private async action(requestId: number, action: ImageAction, id: string): Promise<void> {
+    const img = this.resolveImage(id);
+    if (typeof img === "string") return this.refuse({ type: "action", requestId, action, id: id.slice(0, 200) }, img);
+    const command = ACTION_COMMANDS[action];
+    if (command) {
+      try {
+        if (action === "open") await this.run("vscode.open", img.uri, { preview: false });
+        else await this.run(command, img.uri);
+      } catch (err) {
+        const missing = !(await vscode.commands.getCommands(true)).includes(command);
+        const msg = missing ? `${actionTitle(action)} is not available in this version.` : `${actionTitle(action)} failed: ${err instanceof Error ? err.message : String(err)}`;
+        this.d.s.log.warn(C, msg);
+        this.reply(requestId, false, msg);
+        return;
+      }
+      this.reply(requestId, true);
+      return;
+    }
+    switch (action) {
+      case "copyPrompt":
+        await vscode.env.clipboard.writeText(img.prov.prompt);
+        this.reply(requestId, true, "Prompt copied.");
+        return;
+      case "copyMarkdown":
+        await vscode.env.clipboard.writeText(this.markdownLink(img, this.d.markdown.file()));
+        this.reply(requestId, true, "Markdown link copied.");
+        return;
+      case "insertMarkdown":
+        return this.insertMarkdown(requestId, img);
+      case "delete":
+        return this.deleteImage(requestId, img);
+      default:
+        return this.refuse({ type: "action", requestId, action, id }, "no handler");
+    }
+  }
+
+  markdownLink(img: IndexedImage, markdownFile: vscode.Uri | undefined): string {
+    let rel: string;
+    if (markdownFile && markdownFile.scheme === img.uri.scheme && markdownFile.authority === img.uri.authority) {
+      rel = relativePath(markdownFile.path.slice(0, markdownFile.path.lastIndexOf("/")), img.uri.path);
+    } else {
+      rel = vscode.workspace.asRelativePath(img.uri, false);
+    }
+    const name = img.uri.path.slice(img.uri.path.lastIndexOf("/") + 1);
+    return markdownImageLink(img.prov.revisedPrompt || img.prov.prompt, rel, name);
+  }
+
+  private async insertMarkdown(requestId: number, img: IndexedImage): Promise<void> {
+    const file = this.d.markdown.file();
+    if (!file) {
+      this.reply(requestId, false, "Open a Markdown file to insert the link into.");
+      return;
+    }
+    const ok = await this.d.markdown.insert(this.markdownLink(img, file));
+    this.reply(requestId, ok, ok ? `Link inserted into ${this.d.markdown.fileName() ?? "the Markdown file"}.` : "The link could not be inserted.");
+  }
+
+  private async deleteImage(requestId: number, img: IndexedImage): Promise<void> {
+    const name = vscode.workspace.asRelativePath(img.uri, false);
+    const ui = this.d.s.ui.current;
+    const choice = await ui.showModal(`Delete ${name}?`, "It is moved to the trash; its prompt and parameters go with it.", "Move to Trash");
+    if (choice !== "Move to Trash") {
+      this.reply(requestId, false);
+      return;
+    }
+    try {
+      await vscode.workspace.fs.delete(img.uri, { useTrash: true });
+    } catch (err) {
+      // Some file systems (a remote one, a virtual one) have no trash: ask again before deleting for good.
+      this.d.s.log.warn(C, `Could not move ${name} to the trash: ${String(err)}`);
+      const again = await ui.showModal(`${name} cannot be moved to the trash here. Delete it permanently?`, "This cannot be undone.", "Delete Permanently");
+      if (again !== "Delete Permanently") {
+        this.reply(requestId, false);
+        return;
+      }
+      await vscode.workspace.fs.delete(img.uri, { useTrash: false });
+    }
+    this.d.s.log.info(C, `Deleted ${name}.`);
+    await this.d.index.update([img.uri]);
+    this.reply(requestId, true, `Deleted ${name}.`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Figures
+
+  /** Asks the webview to show `entries` synthetic images and measure its grid (a benchmark). */
+  bench(entries: readonly GalleryEntry[]): Promise<BenchResults> {
+    const requestId = this.benchSeq++;
+    return new Promise((resolve) => {
+      this.benches.set(requestId, resolve);
+      this.post({ type: "bench", requestId, entries });
+    });
+  }
+
+  /** Entries as the webview gets them (for the benchmark). */
+  entries(): GalleryEntry[] {
+    return this.d.index.images().map((i) => this.entry(i));
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.disposedEmitter.fire();
+    this.jobsSub?.dispose();
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+  }
+}
+
+/**
+ * The webview's options: scripts on, command links off, and as resource roots the webview's own
+ * folders plus the folders that hold images: each workspace folder's output folder, the folders of
+ * the indexed images and (at first, before the index cache is read) those of last time, so that the
+ * page can start loading at once. A folder inside another adds nothing.
+ */
+export function panelOptions(d: Pick<PanelDeps, "s" | "index">, withRemembered: boolean): { options: vscode.WebviewOptions; roots: Set<string> } {
+  const dirs = imageFolders(d.index);
+  if (withRemembered) {
+    const remembered = d.s.context.workspaceState.get<unknown>(ROOTS_KEY);
+    for (const r of Array.isArray(remembered) ? (remembered as unknown[]) : []) {
+      if (typeof r !== "string") continue;
+      const u = vscode.Uri.parse(r);
+      if (vscode.workspace.getWorkspaceFolder(u)) dirs.push(u);
+    }
+  }
+  const kept = collapse(dirs);
+  return {
+    options: { enableScripts: true, enableCommandUris: false, localResourceRoots: [...webviewAssetRoots(d.s.context.extensionUri), ...kept] },
+    roots: new Set(kept.map((u) => u.toString())),
+  };
+}
+
+/** Each workspace folder's output folder and the folders of the indexed images. */
+function imageFolders(index: ImageIndex): vscode.Uri[] {
+  const dirs = new Map<string, vscode.Uri>();
+  for (const f of vscode.workspace.workspaceFolders ?? []) dirs.set(outputFolderFor(f.uri).toString(), outputFolderFor(f.uri));
+  for (const img of index.images()) {
+    const dir = vscode.Uri.joinPath(img.uri, "..");
+    dirs.set(dir.toString(), dir);
+  }
+  return [...dirs.values()];
+}
+
+/** When an image was made: its provenance's CreateDate, else the file's mtime (ms since the epoch). */
+function createdOf(img: IndexedImage): number {
+  const t = Date.parse(img.prov.createDate);
+  return Number.isFinite(t) ? t : img.mtime;
+}
+
+/** The folders, without those inside another. */
+function collapse(uris: vscode.Uri[]): vscode.Uri[] {
+  const sorted = [...uris].sort((a, b) => a.path.length - b.path.length);
+  const kept: vscode.Uri[] = [];
+  for (const u of sorted) {
+    const inside = kept.some((k) => k.scheme === u.scheme && k.authority === u.authority && (u.path === k.path || u.path.startsWith(k.path.endsWith("/") ? k.path : `${k.path}/`)));
+    if (!inside) kept.push(u);
+  }
+  return kept;
+}
+
+function actionTitle(action: ImageAction): string {
+  switch (action) {
+    case "details":
+      return "Show Details";
+    case "generateAgain":
+      return "Generate Again";
+    case "reveal":
+      return "Reveal in Explorer";
+    default:
+      return "Open";
+  }
+}
+
+function jobInfo(j: JobView): JobInfo {
+  const state = j.state === "running" ? "generating" : j.state === "downloading" || j.state === "saving" ? "saving" : "queued";
+  return {
+    id: j.id,
+    kind: j.kind,
+    prompt: j.prompt,
+    state,
+    ...(state === "queued" && j.position !== undefined ? { position: j.position + 1 } : {}),
+    ...(j.lastLog ? { detail: j.lastLog } : {}),
+  };
+}
+
+/** The settings' defaults, validated (an invalid setting falls back to the API's default). */
+export function formDefaults(): FormDefaults {
+  const s = readSettings();
+  const built = buildGenerateRequest({ prompt: "-" }, { num_images: s.numImages, aspect_ratio: s.aspectRatio, resolution: s.resolution, output_format: s.outputFormat, sync_mode: s.syncMode });
+  const v = built.ok ? built.value : { num_images: 1, aspect_ratio: "1:1" as const, resolution: "1k" as const, output_format: "jpeg" as const, sync_mode: false };
+  return { num_images: v.num_images, aspect_ratio: v.aspect_ratio, resolution: v.resolution, output_format: v.output_format, sync_mode: v.sync_mode };
+}
+

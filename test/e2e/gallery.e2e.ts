@@ -1,0 +1,162 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Frame, FrameLocator, Page } from "playwright-core";
+import { HOSTILE_PROMPTS, imageWithProvenance } from "../host/galleryFixtures";
+import { runFromPalette, session, setKeyViaPalette, shot } from "./session";
+
+/** The gallery's content: two frames down inside the visible webview. */
+function galleryFrame(page: Page): FrameLocator {
+  return page.frameLocator("iframe.webview.ready >> visible=true").frameLocator("iframe#active-frame");
+}
+
+/** The gallery's document as a Playwright Frame (to ask its window what ran). */
+async function galleryDocument(page: Page): Promise<Frame> {
+  const inner = await page.frameLocator("iframe.webview.ready >> visible=true").locator("iframe#active-frame").elementHandle();
+  const frame = await inner?.contentFrame();
+  assert.ok(frame, "the gallery's frame");
+  return frame;
+}
+
+/** Picks a colour theme as a person does: Ctrl+K Ctrl+T, type its label ("Light Modern"), Enter. */
+async function setTheme(page: Page, theme: string, workbenchClass: string): Promise<void> {
+  // Keys go to the workbench, not into the webview: focus the side bar's title first.
+  await page.locator(".sidebar .composite.title").first().click();
+  await page.keyboard.press("Control+K");
+  await page.keyboard.press("Control+T");
+  const input = page.locator(".quick-input-widget input");
+  // The picker lists the built-in themes once they have loaded.
+  await page.locator(".quick-input-widget .monaco-list-row", { hasText: "Dark Modern" }).first().waitFor({ state: "visible" });
+  await input.fill(theme);
+  await page.locator(".quick-input-widget .monaco-list-row.focused", { hasText: theme }).first().waitFor({ state: "visible" });
+  await page.keyboard.press("Enter");
+  await input.waitFor({ state: "hidden" });
+  await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ state: "attached", timeout: 20_000 });
+}
+
+async function showGalleryTab(page: Page): Promise<void> {
+  await page.locator(".tabs-container .tab", { hasText: "Grok Imagine Gallery" }).first().click();
+  await galleryFrame(page).locator("#grid").waitFor({ state: "attached" });
+}
+
+describe("A person uses the gallery", () => {
+  const hostile = `${HOSTILE_PROMPTS.img} ${HOSTILE_PROMPTS.script} ${HOSTILE_PROMPTS.bidi}`;
+
+  after(async () => {
+    // The fake fal and the workbench are shared with the other end-to-end files: leave them clean.
+    const { fake, page } = await session();
+    fake.reset();
+    await setTheme(page, "Dark Modern", "vs-dark").catch(() => undefined);
+  });
+
+  it("sees the workspace's images, generates one from the form, finds it, reveals it and links it from Markdown", async function () {
+    this.timeout(180_000);
+    const { page, key, workspace } = await session();
+    // Images made earlier (by a teammate, say): their provenance is inside the files.
+    const art = path.join(workspace, "art");
+    fs.mkdirSync(art, { recursive: true });
+    const day = (d: number) => new Date(Date.UTC(2025, 0, d, 12)).toISOString();
+    fs.writeFileSync(path.join(art, "red-fox.png"), await imageWithProvenance({ prompt: "a red fox in fresh snow", revisedPrompt: "A red fox standing in fresh powder snow at dawn", seed: 11, size: 256, createDate: day(3) }));
+    fs.writeFileSync(path.join(art, "hostile.png"), await imageWithProvenance({ prompt: hostile, revisedPrompt: HOSTILE_PROMPTS.script, seed: 12, size: 256, createDate: day(2) }));
+    fs.writeFileSync(path.join(art, "fox-edit.webp"), await imageWithProvenance({ prompt: "make the fox blue", kind: "edit", format: "webp", seed: 13, size: 256, createDate: day(4), sources: [{ path: "art/red-fox.png", sha256: "0".repeat(64) }] }));
+
+    await setKeyViaPalette(page, key);
+    // A Markdown file is open: links go into it.
+    await page.keyboard.press("Control+P");
+    const quick = page.locator(".quick-input-widget input");
+    await quick.fill("notes.md");
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "notes.md" }).first().waitFor({ state: "visible" });
+    await quick.press("Enter");
+    await page.locator(".tabs-container .tab", { hasText: "notes.md" }).waitFor({ state: "visible" });
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Enter");
+
+    await runFromPalette(page, "Grok Imagine: Open Gallery");
+    const g = galleryFrame(page);
+    const fox = g.locator(".card", { hasText: "a red fox in fresh snow" });
+    await fox.waitFor({ state: "visible", timeout: 30_000 });
+    await g.locator(".card", { hasText: "make the fox blue" }).waitFor({ state: "visible" });
+
+    // Hostile prompts are text: the markup shows as typed, and nothing in it ran.
+    const bad = g.locator(".card", { hasText: "onerror" });
+    await bad.waitFor({ state: "visible" });
+    assert.equal(await bad.locator(".prompt").textContent(), hostile);
+    assert.equal(await bad.locator(".prompt *").count(), 0, "no element was made from the prompt");
+    await bad.locator(".meta").click();
+    await g.locator("#details dd", { hasText: "onerror" }).first().waitFor({ state: "visible" });
+    assert.equal(await g.locator("#details dd img, #details dd script").count(), 0);
+    const doc = await galleryDocument(page);
+    assert.equal(await doc.evaluate("window.__grokPwned"), undefined, "no script from a prompt ran");
+    assert.notEqual(await doc.evaluate("document.title"), "pwned");
+    await fox.locator(".meta").click();
+    await g.locator("#details h2", { hasText: "red-fox.png" }).waitFor({ state: "visible" });
+    await shot(page, "gallery-1-open");
+
+    // Every action is reachable by keyboard: arrows move between images, Space selects for an edit.
+    await fox.focus();
+    await page.keyboard.press("ArrowRight");
+    const next = g.locator(".card.active");
+    assert.doesNotMatch((await next.textContent()) ?? "", /a red fox in fresh snow/);
+    await page.keyboard.press("Space");
+    await g.locator("#selection", { hasText: "1 of 3 selected" }).waitFor({ state: "visible" });
+    await g.locator("#clearSelection").click();
+    await g.locator("#selection").waitFor({ state: "hidden" });
+    await page.keyboard.press("Control+F");
+    await g.locator("#search:focus").waitFor({ state: "attached" });
+
+    // Generate from the form: the job shows at the top, then the new image appears.
+    await g.locator("#prompt").fill("a paper boat on a pond");
+    await g.locator("#generate").click();
+    const job = g.locator(".job", { hasText: "a paper boat on a pond" });
+    await job.waitFor({ state: "visible", timeout: 15_000 });
+    assert.match((await job.textContent()) ?? "", /Queued|Generating|Saving/);
+    assert.equal(await job.getByRole("button", { name: /Cancel/ }).count(), 1);
+    await shot(page, "gallery-2-job");
+    const file = path.join(workspace, "generated-images", "a-paper-boat-on-a-pond.jpg");
+    const deadline = Date.now() + 30_000;
+    while (!fs.existsSync(file) && Date.now() < deadline) await page.waitForTimeout(100);
+    assert.ok(fs.existsSync(file), "the image was saved");
+    // openAfterSave shows the new image over the gallery; the person goes back to the gallery tab.
+    await page.locator(".tabs-container .tab", { hasText: "a-paper-boat-on-a-pond.jpg" }).waitFor({ state: "visible", timeout: 15_000 });
+    await showGalleryTab(page);
+    const boat = g.locator(".card", { hasText: "a paper boat on a pond" });
+    await boat.waitFor({ state: "visible", timeout: 15_000 });
+
+    // Search finds it.
+    await g.locator("#search").fill("paper boat");
+    await g.locator("#count", { hasText: /^1 of \d+ images/ }).waitFor({ state: "visible" });
+    assert.equal(await g.locator(".card:visible").count(), 1);
+    await boat.locator(".meta").click();
+    await shot(page, "gallery-3-search");
+
+    // Reveal it in the Explorer.
+    await boat.getByRole("button", { name: /^Reveal in Explorer/ }).click();
+    await page.locator(".explorer-folders-view .monaco-list-row.selected", { hasText: "a-paper-boat-on-a-pond.jpg" }).waitFor({ state: "visible", timeout: 15_000 });
+
+    // Insert its Markdown link into notes.md, at the cursor.
+    await boat.getByRole("button", { name: /^Insert Markdown Link into notes\.md/ }).click();
+    const notes = page.locator(".monaco-editor .view-lines", { hasText: "](../generated-images/a-paper-boat-on-a-pond.jpg)" });
+    await notes.waitFor({ state: "visible", timeout: 15_000 });
+    const text = (await notes.textContent()) ?? "";
+    assert.match(text, /!\[.+\]\(\.\.\/generated-images\/a-paper-boat-on-a-pond\.jpg\)/);
+    assert.ok(text.indexOf("Notes for the docs folder") < text.indexOf("!["), `the link went where the cursor was, after the text: ${text}`);
+    await shot(page, "gallery-4-markdown-link");
+
+    // The same gallery in the dark, light and high-contrast themes, with the whole editor area.
+    await page.locator(".monaco-editor .view-lines", { hasText: "Notes for the docs folder" }).click();
+    await page.keyboard.press("Control+S");
+    await page.keyboard.press("Control+W");
+    await page.locator(".tabs-container .tab", { hasText: "Grok Imagine Gallery" }).first().waitFor({ state: "visible" });
+    await showGalleryTab(page);
+    await g.locator("#search").fill("");
+    await g.locator(".card", { hasText: "a red fox in fresh snow" }).locator(".meta").click();
+    await shot(page, "gallery-dark");
+    await setTheme(page, "Light Modern", "vs");
+    await g.locator("body.vscode-light").waitFor({ state: "attached", timeout: 20_000 });
+    await shot(page, "gallery-light");
+    await setTheme(page, "Dark High Contrast", "hc-black");
+    await g.locator("body.vscode-high-contrast").waitFor({ state: "attached", timeout: 20_000 });
+    await shot(page, "gallery-high-contrast");
+  });
+});
