@@ -151,6 +151,7 @@ describe("A person uses the gallery", () => {
     await showGalleryTab(page);
     await g.locator("#search").fill("");
     await g.locator(".card", { hasText: "a red fox in fresh snow" }).locator(".meta").click();
+    await g.locator("body.vscode-dark").waitFor({ state: "attached", timeout: 20_000 });
     await shot(page, "gallery-dark");
     await setTheme(page, "Light Modern", "vs");
     await g.locator("body.vscode-light").waitFor({ state: "attached", timeout: 20_000 });
