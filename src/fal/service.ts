@@ -23,6 +23,9 @@ export type QueueProgress =
 
 export type CancelOutcome = "cancelled" | "alreadyCompleted" | "unknown";
 
+/** How long fal keeps the source images an edit uploads. */
+export const UPLOAD_EXPIRY = "7d";
+
 /** How often to ask for the status when the status stream is unavailable. */
 const FALLBACK_POLL_MS = 100;
 
@@ -132,7 +135,9 @@ export class FalService {
       const copy = new Uint8Array(bytes.byteLength);
       copy.set(bytes);
       const file = new File([copy], fileName, { type: mime });
-      return await this.client.storage.upload(file);
+      // A person's source images should not stay at a public URL for ever: a week covers the queue,
+      // a reload and Retry Saving.
+      return await this.client.storage.upload(file, { lifecycle: { expiresIn: UPLOAD_EXPIRY } });
     } catch (err) {
       throw toGrokError(err);
     }

@@ -140,6 +140,8 @@ describe("Edit Image", function () {
       assert.ok(fake.uploads[0]?.bytes?.equals(source), "the upload carried the file's bytes");
       assert.equal(fake.uploads[0]?.declaredContentType, "image/png");
       assert.equal(fake.uploads[0]?.fileName, "image-1.png", "the person's file name is not sent");
+      const initiate = fake.requests.find((r) => r.operation === "initiate");
+      assert.deepEqual(JSON.parse(String(initiate?.headers["x-fal-object-lifecycle"])), { expiration_duration_seconds: 7 * 24 * 3600 }, "fal keeps the upload for a week, not for ever");
       const { job, bytes } = receivedImages();
       assert.deepEqual(job.rawInput, { prompt: "make it night", num_images: 1, resolution: "1k", output_format: "jpeg", sync_mode: false, image_urls: [fake.uploads[0]?.fileUrl] });
       assert.equal(job.endpointId, "xai/grok-imagine-image/edit");
