@@ -126,4 +126,58 @@ describe("Provenance: every saved image carries what made it", function () {
     const shown = await vscode.commands.executeCommand("grokImagine.showDetails", u);
     assert.ok(shown, "details are read from the sidecar");
   });
+
+  describe("edits", () => {
+    const src = "images/prov-source.png";
+    const made: vscode.Uri[] = [];
+    const at = (rel: string) => vscode.Uri.joinPath(workspaceRoot(), ...rel.split("/"));
+    beforeEach(async () => {
+      await vscode.workspace.fs.copy(at("images/photo.png"), at(src), { overwrite: true });
+    });
+    afterEach(async () => {
+      for (const u of [...made.splice(0), at(src)]) await vscode.workspace.fs.delete(u).then(undefined, () => undefined);
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    });
+    const edit = async (arg: unknown) => {
+      const uris = (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.edit", arg)) ?? [];
+      made.push(...uris);
+      return uris;
+    };
+
+    it("an edited image carries its record (composite source type, sources), and Generate Again re-sends the same edit", async () => {
+      const [u] = await edit({ prompt: "make it autumn", images: [src], output_format: "png" });
+      assert.ok(u);
+      const bytes = await vscode.workspace.fs.readFile(u);
+      const p = readProvenance(bytes);
+      assert.ok(p);
+      assert.equal(p.kind, "edit");
+      assert.equal(p.endpoint, "xai/grok-imagine-image/edit");
+      const { image_urls: _urls, ...sent } = fake.submits[0].body as Record<string, unknown>;
+      assert.deepEqual(p.input, sent, "every parameter as sent, without the upload URLs");
+      assert.equal(p.sources?.[0]?.path, src);
+      assert.match(readXmp(bytes) ?? "", /compositeWithTrainedAlgorithmicMedia/);
+
+      const again = (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.generateAgain", u)) ?? [];
+      made.push(...again);
+      assert.equal(again.length, 1);
+      assert.equal(fake.submits.length, 2);
+      const { image_urls: urls2, ...sentAgain } = fake.submits[1].body as Record<string, unknown>;
+      assert.deepEqual(sentAgain, sent, "the same request");
+      assert.equal((urls2 as string[]).length, 1);
+      const source = Buffer.from(await vscode.workspace.fs.readFile(at(src)));
+      assert.ok(fake.uploads.at(-1)?.bytes?.equals(source), "the same source bytes were sent");
+    });
+
+    it("Generate Again of an edit whose source changed or went missing says which, and sends nothing", async () => {
+      const [u] = await edit({ prompt: "make it winter", images: [src] });
+      assert.ok(u);
+      await vscode.workspace.fs.writeFile(at(src), await sharp({ create: { width: 8, height: 8, channels: 3, background: "#000" } }).png().toBuffer());
+      assert.deepEqual(await vscode.commands.executeCommand("grokImagine.generateAgain", u), []);
+      assert.match(person.seen.error.at(-1) ?? "", /images\/prov-source\.png is changed/);
+      await vscode.workspace.fs.delete(at(src));
+      assert.deepEqual(await vscode.commands.executeCommand("grokImagine.generateAgain", u), []);
+      assert.match(person.seen.error.at(-1) ?? "", /images\/prov-source\.png is missing/);
+      assert.equal(fake.submits.length, 1);
+    });
+  });
 });
