@@ -3,14 +3,13 @@ import { createHash } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { startFakeFal, type FakeFal, type FakeJob } from "../fake-fal/server";
+import { type FakeFal, type FakeJob } from "../fake-fal/server";
 import { sniffImageFormat } from "../../src/images/sniff";
 import { MAX_SOURCE_BYTES } from "../../src/edit/sources";
 import { provenanceOf } from "../../src/provenance/read";
 import type { Ui } from "../../src/ui";
-import { activateExtension, namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot } from "./util";
+import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
 
-type Testing = Awaited<ReturnType<typeof activateExtension>>;
 const IMAGES = "images";
 const FIXTURES = ["flower.jpg", "logo.webp", "photo.png"];
 const OUT = "generated-images";
@@ -99,18 +98,11 @@ describe("Edit Image", function () {
     });
   }
 
-  before(async () => {
-    fake = await startFakeFal({ queueMs: 20, runMs: 40 });
-    t = await activateExtension();
-    await setUserSetting("proxyUrl", fake.url);
-    await setUserSetting("openAfterSave", false);
-    await setUserSetting("showComparison", false);
-  });
+  const session = withFakeFal(undefined, { showComparison: false });
+  before(() => ({ fake, t } = session));
   after(async () => {
-    t.resetUi();
-    for (const k of ["proxyUrl", "openAfterSave", "showComparison", "editOutput"]) await setUserSetting(k, undefined);
+    await setUserSetting("editOutput", undefined);
     await removeWhatTestsMade();
-    await fake.close();
   });
   beforeEach(async () => {
     fake.reset();

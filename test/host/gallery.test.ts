@@ -6,9 +6,8 @@ import type { GalleryTesting } from "../../src/gallery/index";
 import { GALLERY_VIEW_TYPE, type HostMessage } from "../../src/protocol";
 import { buildXmpPacket, sidecarDocument } from "../../src/images/xmp";
 import { HOSTILE_PROMPTS, imageWithProvenance, plainImage, provenanceOf, type FixtureSpec } from "./galleryFixtures";
-import { activateExtension, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot } from "./util";
+import { activateExtension, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, type Testing } from "./util";
 
-type Testing = Awaited<ReturnType<typeof activateExtension>>;
 const ART = "gallery-art";
 const FORM = { prompt: "a lighthouse in fog", num_images: 1, aspect_ratio: "16:9", resolution: "1k", output_format: "png", sync_mode: false };
 

@@ -1,10 +1,9 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
-import { startFakeFal, type FakeFal } from "../fake-fal/server";
+import { type FakeFal } from "../fake-fal/server";
 import { sniffImageFormat } from "../../src/images/sniff";
-import { activateExtension, namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot } from "./util";
+import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
 
-type Testing = Awaited<ReturnType<typeof activateExtension>>;
 const OUT = "generated-images";
 
 async function generate(arg?: unknown): Promise<vscode.Uri[]> {
@@ -21,18 +20,8 @@ describe("Generate Image", function () {
   let t: Testing;
   let person: ReturnType<typeof scriptedPerson>;
 
-  before(async () => {
-    fake = await startFakeFal({ queueMs: 20, runMs: 40 });
-    t = await activateExtension();
-    await setUserSetting("proxyUrl", fake.url);
-    await setUserSetting("openAfterSave", false);
-  });
-  after(async () => {
-    t.resetUi();
-    await setUserSetting("proxyUrl", undefined);
-    await setUserSetting("openAfterSave", undefined);
-    await fake.close();
-  });
+  const session = withFakeFal();
+  before(() => ({ fake, t } = session));
   beforeEach(async () => {
     fake.reset();
     person = scriptedPerson();

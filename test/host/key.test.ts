@@ -2,9 +2,8 @@ import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { startFakeFal, type FakeFal } from "../fake-fal/server";
 import { FAL_KEYS_URL } from "../../src/secrets";
-import { activateExtension, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot } from "./util";
+import { scriptedPerson, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
 
-type Testing = Awaited<ReturnType<typeof activateExtension>>;
 
 async function generate(arg: unknown): Promise<vscode.Uri[]> {
   return (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.generate", arg)) ?? [];
@@ -16,19 +15,11 @@ describe("Foundation: the key and the proxy", function () {
   let t: Testing;
   const savedEnv = process.env.FAL_KEY;
 
-  before(async () => {
-    fake = await startFakeFal({ queueMs: 10, runMs: 20 });
-    t = await activateExtension();
-    await setUserSetting("proxyUrl", fake.url);
-    await setUserSetting("openAfterSave", false);
-  });
-  after(async () => {
-    t.resetUi();
+  const session = withFakeFal({ queueMs: 10, runMs: 20 });
+  before(() => ({ fake, t } = session));
+  after(() => {
     if (savedEnv === undefined) delete process.env.FAL_KEY;
     else process.env.FAL_KEY = savedEnv;
-    await setUserSetting("proxyUrl", undefined);
-    await setUserSetting("openAfterSave", undefined);
-    await fake.close();
   });
   beforeEach(async () => {
     fake.reset();

@@ -1,11 +1,10 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import sharp from "sharp";
-import { startFakeFal, type FakeFal } from "../fake-fal/server";
+import { type FakeFal } from "../fake-fal/server";
 import { parseXmpPacket, readProvenance, readXmp } from "../../src/images/xmp";
-import { activateExtension, namesIn, scriptedPerson, setUserSetting, TEST_KEY, workspaceRoot } from "./util";
+import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, workspaceRoot, withFakeFal, type Testing } from "./util";
 
-type Testing = Awaited<ReturnType<typeof activateExtension>>;
 const OUT = "generated-images";
 
 async function generate(arg?: unknown): Promise<vscode.Uri[]> {
@@ -27,18 +26,8 @@ describe("Provenance: every saved image carries what made it", function () {
   let t: Testing;
   let person: ReturnType<typeof scriptedPerson>;
 
-  before(async () => {
-    fake = await startFakeFal({ queueMs: 10, runMs: 20 });
-    t = await activateExtension();
-    await setUserSetting("proxyUrl", fake.url);
-    await setUserSetting("openAfterSave", false);
-  });
-  after(async () => {
-    t.resetUi();
-    await setUserSetting("proxyUrl", undefined);
-    await setUserSetting("openAfterSave", undefined);
-    await fake.close();
-  });
+  const session = withFakeFal({ queueMs: 10, runMs: 20 });
+  before(() => ({ fake, t } = session));
   beforeEach(async () => {
     fake.reset();
     person = scriptedPerson();

@@ -3,6 +3,7 @@ import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type { GrokImagineApi } from "../../src/extension";
 import type { Ui } from "../../src/ui";
+import { startFakeFal, type FakeFal, type FakeFalOptions } from "../fake-fal/server";
 
 export const EXTENSION_ID = "grok-imagine.grok-imagine-vscode";
 
@@ -88,3 +89,44 @@ export async function setUserSetting(key: string, value: unknown): Promise<void>
 
 /** The key this run uses: random per run (the leak scan looks for it afterwards). */
 export const TEST_KEY = process.env.GROK_TEST_KEY ?? `gi-test-local-${Date.now()}`;
+
+export type Testing = Awaited<ReturnType<typeof activateExtension>>;
+
+export interface FakeFalSession {
+  readonly fake: FakeFal;
+  readonly t: Testing;
+}
+
+/**
+ * Registers hooks in the calling `describe`: before its tests, a fake fal is started and made the
+ * user's grokImagine.proxyUrl (with openAfterSave off and any other `settings`); after them, the
+ * settings are cleared, the scripted person dismissed and the fake closed. Read `fake` and `t` in a
+ * later hook or a test.
+ */
+export function withFakeFal(options: FakeFalOptions = { queueMs: 20, runMs: 40 }, settings: Record<string, unknown> = {}): FakeFalSession {
+  let fake: FakeFal | undefined;
+  let t: Testing | undefined;
+  let keys: string[] = [];
+  before(async () => {
+    fake = await startFakeFal(options);
+    t = await activateExtension();
+    const all: Record<string, unknown> = { proxyUrl: fake.url, openAfterSave: false, ...settings };
+    keys = Object.keys(all);
+    for (const k of keys) await setUserSetting(k, all[k]);
+  });
+  after(async () => {
+    t?.resetUi();
+    for (const k of keys) await setUserSetting(k, undefined);
+    await fake?.close();
+  });
+  return {
+    get fake(): FakeFal {
+      assert.ok(fake, "the fake fal is started by a before hook");
+      return fake;
+    },
+    get t(): Testing {
+      assert.ok(t, "the extension is activated by a before hook");
+      return t;
+    },
+  };
+}
