@@ -23,6 +23,10 @@ export interface HostSuite {
   readonly level: string;
   /** test-results/<logName>.log gets the suite's lines. */
   readonly logName: string;
+  /** Extra user settings (e.g. Workspace Trust on, for the Restricted Mode suite). */
+  readonly userSettings?: Record<string, unknown>;
+  /** Files to add to the copy of the fixture workspace (relative path → text). */
+  readonly workspaceFiles?: Record<string, string>;
 }
 
 export const HOST_SUITE: HostSuite = {
@@ -31,11 +35,27 @@ export const HOST_SUITE: HostSuite = {
   logName: "host",
 };
 
+/**
+ * The same extension in Restricted Mode: Workspace Trust on and the folder not trusted, with a
+ * workspace setting that Restricted Mode must ignore.
+ */
+export const RESTRICTED_SUITE: HostSuite = {
+  testsPath: path.join(ROOT, "out", "test", "host-restricted", "index"),
+  level: "extension host, Restricted Mode",
+  logName: "host-restricted",
+  userSettings: { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never" },
+  workspaceFiles: { ".vscode/settings.json": JSON.stringify({ "grokImagine.outputFolder": "set-by-the-workspace", "grokImagine.numImages": 2 }) },
+};
+
 export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE): Promise<HostRun> {
   const base = tempDir("host");
   const workspace = path.join(base, "workspace");
   fs.cpSync(path.join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
-  const dirs = prepareDirs(base, {});
+  for (const [rel, text] of Object.entries(suite.workspaceFiles ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(workspace, rel)), { recursive: true });
+    fs.writeFileSync(path.join(workspace, rel), text);
+  }
+  const dirs = prepareDirs(base, suite.userSettings ?? {});
   const summaryFile = path.join(base, "summary.json");
   const logFile = path.join(base, "tests.log");
   fs.writeFileSync(logFile, "");

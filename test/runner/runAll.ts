@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Summary } from "./reporter";
 import { failedSummary, listFiles, RESULTS_DIR, runMocha, testKey } from "./levels";
-import { runHostServer } from "./hostServer";
+import { RESTRICTED_SUITE, runHostServer } from "./hostServer";
 import { ROOT } from "./vscodeServer";
 
 const OUT_TEST = path.join(ROOT, "out", "test");
@@ -48,9 +48,11 @@ async function main(): Promise<number> {
     const key = testKey("host");
     keys.push(key);
     try {
-      const run = await runHostServer(key);
-      leakRoots.push(...run.wroteTo);
-      summaries.push(run.summary);
+      for (const suite of [undefined, RESTRICTED_SUITE]) {
+        const run = await runHostServer(key, suite);
+        leakRoots.push(...run.wroteTo);
+        summaries.push(run.summary);
+      }
     } catch (err) {
       summaries.push(failedSummary("extension host", err));
     }
