@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { redactSecrets } from "./redact";
 
 /**
  * The extension's one log: a LogOutputChannel named "Grok Imagine". Every line passes through
@@ -21,10 +22,7 @@ export class Logger implements vscode.Disposable {
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join("***");
-    // An Authorization header that slipped into an error text, whoever's key it is.
-    return out.replace(/(Authorization["']?\s*[:=]\s*["']?Key\s+)[^\s"',}]+/gi, "$1***");
+    return redactSecrets(text, this.secrets);
   }
 
   info(component: string, message: string): void {

@@ -18,6 +18,9 @@ export function keyProblem(value: string): string | undefined {
   const key = value.trim();
   if (!key) return "Paste the key from fal.ai (Dashboard → Keys).";
   if (/\s/.test(key)) return "A fal key has no spaces in it.";
+  // It travels in an HTTP header: anything but printable ASCII would make the request fail with the
+  // key quoted in the error.
+  if (!/^[\x21-\x7e]+$/.test(key)) return "A fal key is made of letters, digits and punctuation only.";
   if (key.length < 8) return "That is too short to be a fal key.";
   return undefined;
 }
@@ -52,7 +55,9 @@ export class ApiKeyStore implements vscode.Disposable {
       return { key: stored, source: "secretStorage" };
     }
     const fromEnv = this.env.FAL_KEY?.trim();
-    if (fromEnv) {
+    if (fromEnv && keyProblem(fromEnv)) {
+      this.log.warn(COMPONENT, `FAL_KEY is set but cannot be a fal key (${keyProblem(fromEnv)}); it is not used.`);
+    } else if (fromEnv) {
       this.log.addSecret(fromEnv);
       return { key: fromEnv, source: "environment" };
     }

@@ -128,7 +128,9 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
 
   // 5. The job. The sources (path in their workspace folder, SHA-256) go into the results' provenance.
   const p = params;
-  const sourceRefs = await Promise.all(sources.map(async (x) => ({ path: vscode.workspace.asRelativePath(x.uri, false), sha256: await sha256Hex(x.bytes) })));
+  // With several workspace folders the path starts with its folder's name, so it can be found again.
+  const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+  const sourceRefs = await Promise.all(sources.map(async (x) => ({ path: vscode.workspace.asRelativePath(x.uri, multiRoot), sha256: await sha256Hex(x.bytes) })));
   s.log.info(C, `Editing ${listNames(sources.map((x) => x.label))} (${describeInput(p)}), results in ${vscode.workspace.asRelativePath(folder)}.`);
   return jobs.run({
     kind: "edit",

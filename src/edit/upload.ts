@@ -1,10 +1,9 @@
 /**
  * Sending an edit's source images to fal's storage, all at once, and stopping at Cancel.
  *
- * fal's client takes no AbortSignal for a storage upload, so an upload in flight cannot be torn
- * down. Cancel therefore stops *waiting*: the returned promise rejects with a "cancelled" error the
- * moment the signal aborts, so the job never submits, and whatever the uploads still in flight
- * finish with is ignored (the bytes may land in fal's storage, unreferenced).
+ * Cancel stops both: the returned promise rejects with a "cancelled" error the moment the signal
+ * aborts, so the job never submits, and the same signal goes to each upload, which FalService wires
+ * into the requests themselves (the initiate call and the PUT), so uploads in flight are torn down.
  *
  * Pure module: the upload function is injected (FalService.upload in the extension, the same with
  * the fake fal in the benchmark).

@@ -2,7 +2,8 @@
  * A fetch wrapper for the fal client (pure: no vscode, no fal client). The client already retries
  * 429/502/503/504 and transport failures with exponential backoff, but it ignores `Retry-After` and
  * never retries a 500. This wrapper adds both: it waits out a server's Retry-After before handing a
- * 429/503 back to the client's own retry, and retries a 500 a few times itself.
+ * 429/503 back to the client's own retry, and retries a 500 of an idempotent request (status,
+ * result, cancel; not the submit POST) a few times itself.
  */
 export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 export type SleepFn = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -54,7 +55,9 @@ export function retryingFetch(inner: FetchFn, policy: RetryPolicy = DEFAULT_RETR
         if (ms !== undefined && ms <= policy.maxRetryAfterMs) await wait(ms, init?.signal ?? undefined);
         return response;
       }
-      if (response.status === 500 && attempt < policy.serverErrorRetries && !init?.signal?.aborted) {
+      // Never for a POST: a submit that fal stored before failing would be queued (and paid) twice.
+      const idempotent = (init?.method ?? "GET").toUpperCase() !== "POST";
+      if (response.status === 500 && idempotent && attempt < policy.serverErrorRetries && !init?.signal?.aborted) {
         await response.body?.cancel().catch(() => undefined);
         await wait(backoffDelay(attempt, policy.baseDelayMs), init?.signal ?? undefined);
         continue;

@@ -31,21 +31,30 @@ const FALLBACK_POLL_MS = 100;
 
 export class FalService {
   private readonly client: FalClient;
+  private readonly baseFetch: FetchFn;
 
-  constructor(conn: FalConnection) {
-    const baseFetch: FetchFn = conn.fetch ?? ((input, init) => fetch(input, init));
-    this.client = createFalClient({
-      credentials: conn.key,
-      proxyUrl: conn.proxyUrl ? { url: conn.proxyUrl, when: "always" } : undefined,
-      fetch: retryingFetch(baseFetch),
+  constructor(private readonly conn: FalConnection) {
+    this.baseFetch = conn.fetch ?? ((input, init) => fetch(input, init));
+    this.client = this.makeClient(this.baseFetch);
+  }
+
+  private makeClient(f: FetchFn): FalClient {
+    return createFalClient({
+      credentials: this.conn.key,
+      proxyUrl: this.conn.proxyUrl ? { url: this.conn.proxyUrl, when: "always" } : undefined,
+      fetch: retryingFetch(f),
       suppressLocalCredentialsWarning: true,
     });
   }
 
-  /** Puts a request in fal's queue; resolves to its request id. */
-  async submit(endpoint: string, input: object, signal?: AbortSignal): Promise<string> {
+  /**
+   * Puts a request in fal's queue; resolves to its request id. It takes no AbortSignal on purpose: a
+   * POST that reached fal may be queued and charged even if we stop listening, so the caller waits
+   * for the id and cancels the request by it.
+   */
+  async submit(endpoint: string, input: object): Promise<string> {
     try {
-      const res = await this.client.queue.submit(endpoint, { input: input as Record<string, unknown>, abortSignal: signal });
+      const res = await this.client.queue.submit(endpoint, { input: input as Record<string, unknown> });
       return res.request_id;
     } catch (err) {
       throw toGrokError(err);
@@ -58,6 +67,7 @@ export class FalService {
    */
   async waitUntilDone(endpoint: string, requestId: string, onProgress: (p: QueueProgress) => void, signal?: AbortSignal): Promise<void> {
     const report = (s: QueueStatus) => onProgress(toProgress(s));
+    if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
     try {
       const stream = await this.client.queue.streamStatus(endpoint, { requestId, logs: true });
       const onAbort = () => stream.abort();
@@ -109,7 +119,8 @@ export class FalService {
     }
     const parsed = parseFalOutput(data);
     if (!parsed.ok) {
-      throw new GrokError("failed", "fal's answer had no usable images. Retry.", parsed.errors.map((e) => e.message).join("; "));
+      // Treated like a server fault: the request is kept and can be fetched again by its id.
+      throw new GrokError("server", "fal's answer had no usable images. Retry saving in a moment.", parsed.errors.map((e) => e.message).join("; "));
     }
     return parsed.value;
   }
@@ -128,20 +139,30 @@ export class FalService {
     }
   }
 
-  /** Uploads bytes to fal's storage; resolves to the URL fal serves them from. */
+  /**
+   * Uploads bytes to fal's storage; resolves to the URL fal serves them from. `signal` stops the
+   * upload in flight (both the initiate call and the PUT go through the fetch given to the client).
+   */
   async upload(bytes: Uint8Array, mime: string, fileName: string, signal?: AbortSignal): Promise<string> {
     if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
+    const client = signal ? this.makeClient(withSignal(this.baseFetch, signal)) : this.client;
     try {
       const copy = new Uint8Array(bytes.byteLength);
       copy.set(bytes);
       const file = new File([copy], fileName, { type: mime });
       // A person's source images should not stay at a public URL for ever: a week covers the queue,
       // a reload and Retry Saving.
-      return await this.client.storage.upload(file, { lifecycle: { expiresIn: UPLOAD_EXPIRY } });
+      return await client.storage.upload(file, { lifecycle: { expiresIn: UPLOAD_EXPIRY } });
     } catch (err) {
+      if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
       throw toGrokError(err);
     }
   }
+}
+
+/** A fetch that also stops when `signal` aborts. */
+function withSignal(f: FetchFn, signal: AbortSignal): FetchFn {
+  return (input, init) => f(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
 }
 
 function toProgress(s: QueueStatus): QueueProgress {

@@ -490,7 +490,13 @@ export class GalleryPanel implements vscode.Disposable {
       }
       await vscode.workspace.fs.delete(img.uri, { useTrash: false });
     }
-    this.d.s.log.info(C, `Deleted ${name}.`);
+    // Its provenance sidecar (written for files with content credentials) goes with it, the same way.
+    const sidecar = img.uri.with({ path: `${img.uri.path}.xmp` });
+    const hasSidecar = await vscode.workspace.fs.stat(sidecar).then(() => true, () => false);
+    if (hasSidecar) {
+      await vscode.workspace.fs.delete(sidecar, { useTrash: true }).then(undefined, () => vscode.workspace.fs.delete(sidecar, { useTrash: false })).then(undefined, (err: unknown) => this.d.s.log.warn(C, `Could not delete ${name}.xmp: ${String(err)}`));
+    }
+    this.d.s.log.info(C, `Deleted ${name}${hasSidecar ? " and its .xmp sidecar" : ""}.`);
     await this.d.index.update([img.uri]);
     this.reply(requestId, true, `Deleted ${name}.`);
   }

@@ -75,6 +75,8 @@ interface PendingRecord {
   output?: FalOutput;
   /** Files in extension storage holding images that could not be written to the workspace. */
   stash?: string[];
+  /** The revised prompt, kept with stashed images (a sync_mode result has no stored output). */
+  revisedPrompt?: string;
   problem?: string;
 }
 
@@ -217,17 +219,13 @@ export class JobManager implements vscode.Disposable {
       this.update(a, { state: "submitting" });
       say("Sending the request…");
       mark(a, "prepared");
-      requestId = await fal.submit(req.endpoint, input, signal);
+      // Not aborted mid-flight: a POST that reached fal may be queued (and paid for) even if we stop
+      // listening, so it runs to its answer and a cancel follows below.
+      requestId = await fal.submit(req.endpoint, input);
       mark(a, "submitted");
       this.s.log.info(C, `Submitted ${req.endpoint} request ${requestId}: ${describeInput(input)}; prompt ${JSON.stringify(req.prompt)}.`);
     } catch (err) {
       return this.fail(req, toGrokError(err), undefined);
-    }
-    if (signal.aborted) {
-      // Cancelled while the submit was in flight: fal has it, so cancel it there too.
-      const outcome = await fal.cancel(req.endpoint, requestId);
-      this.s.log.info(C, `Cancelled request ${requestId} right after submitting it (fal: ${outcome}).`);
-      if (outcome !== "alreadyCompleted") return [];
     }
     const rec: PendingRecord = {
       id, kind: req.kind, endpoint: req.endpoint, input, prompt: req.prompt, outputFormat: req.outputFormat,
@@ -238,6 +236,11 @@ export class JobManager implements vscode.Disposable {
     // disk runs alongside the wait instead of delaying it.
     const recorded = this.putPending(rec);
     mark(a, "recorded");
+    if (signal.aborted && this.disposed) {
+      // The window went away while the submit was in flight: the record resumes it next time.
+      await recorded;
+      return [];
+    }
     this.update(a, { state: "queued", requestId });
     const [uris] = await Promise.all([this.finish(rec, fal, a, say), recorded]);
     return uris;
@@ -267,7 +270,9 @@ export class JobManager implements vscode.Disposable {
       const outcome = await fal.cancel(rec.endpoint, rec.requestId);
       this.s.log.info(C, `Cancel asked for request ${rec.requestId}: fal answered ${outcome}.`);
       if (outcome !== "alreadyCompleted") {
-        await this.dropPending(rec.id);
+        // fal may still finish a request it had started (and charge for it): follow it to its end in
+        // the background, and keep its images if it does, without saving what the person cancelled.
+        void this.followCancelled(rec, fal);
         return [];
       }
       cancelledLate = true; // it finished before the cancel arrived: it is paid for, so keep it
@@ -288,6 +293,59 @@ export class JobManager implements vscode.Disposable {
       void this.putPending(rec).then(undefined, (err) => this.s.log.error(C, "Could not record the result", err));
     }
     return this.saveOutput(rec, output, a, say, cancelledLate);
+  }
+
+  /**
+   * After Cancel: waits for fal to end the request. Cancelled there: the record goes. Finished anyway
+   * (the model did not stop): it was paid for, so its result is kept as unsaved and offered.
+   */
+  private async followCancelled(rec: PendingRecord, fal: FalService): Promise<void> {
+    let output: FalOutput;
+    try {
+      await fal.waitUntilDone(rec.endpoint, rec.requestId, () => undefined);
+      output = await fal.result(rec.endpoint, rec.requestId);
+    } catch (err) {
+      const e = toGrokError(err);
+      if (e.kind === "network" || e.kind === "server" || e.kind === "rateLimited") {
+        // Unknown: keep the record so that the next activation (or Retry Saving) asks fal again.
+        rec.state = "unsaved";
+        rec.problem = `cancelled, but whether fal stopped it is unknown (${e.message})`;
+        await this.putPending(rec);
+        this.s.log.warn(C, `Request ${rec.requestId}: ${rec.problem}`);
+        return;
+      }
+      this.s.log.info(C, `Request ${rec.requestId} ended cancelled at fal (${e.kind}).`);
+      await this.dropPending(rec.id);
+      return;
+    }
+    this.s.log.warn(C, `Request ${rec.requestId} finished at fal although it was cancelled; keeping its ${output.images.length} image(s).`);
+    rec.state = "unsaved";
+    rec.problem = "the request finished at fal although you cancelled it";
+    rec.revisedPrompt = output.revised_prompt;
+    if (rec.input.sync_mode) {
+      try {
+        rec.stash = await this.stash(rec.id, await downloadAll(output.images, rec.outputFormat));
+      } catch (err) {
+        this.s.log.error(C, `Could not keep the images of request ${rec.requestId}`, err);
+      }
+    } else {
+      rec.output = output;
+    }
+    await this.putPending(rec);
+    const n = output.images.length;
+    const choice = await this.s.ui.current.showWarningMessage(
+      `Grok Imagine: the request you cancelled ("${rec.prompt.slice(0, 60)}") finished at fal anyway, so it may be charged. Its ${n === 1 ? "image was" : `${n} images were`} kept, not saved.`,
+      "Save Them",
+      "Discard",
+    );
+    if (choice === "Save Them") await this.retrySaving(rec.id);
+    if (choice === "Discard") await this.discard(rec.id);
+  }
+
+  private async discard(id: string): Promise<void> {
+    const rec = this.pending().find((r) => r.id === id);
+    await this.dropPending(id);
+    await this.dropStash(rec?.stash);
   }
 
   private async saveOutput(rec: PendingRecord, output: FalOutput, a: Active | undefined, say: (m: string) => void, cancelledLate: boolean): Promise<vscode.Uri[]> {
@@ -318,6 +376,7 @@ export class JobManager implements vscode.Disposable {
       rec.state = "unsaved";
       rec.problem = `The images could not be written to ${vscode.workspace.asRelativePath(folder)}: ${detail}`;
       rec.stash = await this.stash(rec.id, images);
+      rec.revisedPrompt = revised;
       await this.putPending(rec);
       return this.fail(rec, new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), rec);
     }
@@ -401,7 +460,7 @@ export class JobManager implements vscode.Disposable {
     if (keep) buttons.push("Retry Saving");
     else if (e.retryable && !rec && "input" in req) buttons.push("Retry");
     buttons.push("Show Log");
-    void this.s.ui.current.showErrorMessage(`Grok Imagine: ${e.message}`, ...buttons).then((choice) => {
+    void this.s.ui.current.showErrorMessage(this.s.log.redact(`Grok Imagine: ${e.message}`), ...buttons).then((choice) => {
       if (choice === "Set API Key") void vscode.commands.executeCommand("grokImagine.setApiKey");
       if (choice === "Show Log") this.s.log.show();
       if (choice === "Retry Saving" && rec) void this.retrySaving(rec.id);
@@ -413,7 +472,7 @@ export class JobManager implements vscode.Disposable {
   /** Saves a kept result again (after a failed download or write). */
   async retrySaving(id: string): Promise<vscode.Uri[]> {
     const rec = this.pending().find((r) => r.id === id);
-    if (!rec) return [];
+    if (!rec || this.active.has(id)) return []; // gone, or being saved right now (no second copy)
     const a: Active = { view: { id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, abort: new AbortController(), paidFor: true };
     this.active.set(id, a);
     try {
@@ -425,7 +484,7 @@ export class JobManager implements vscode.Disposable {
             const u = vscode.Uri.parse(s);
             images.push({ bytes: await vscode.workspace.fs.readFile(u), format: formatFromExtension(u.path) ?? rec.outputFormat });
           }
-          return this.saveBytes(rec, images, rec.output?.revised_prompt ?? "", a, say, false, 0);
+          return this.saveBytes(rec, images, rec.revisedPrompt ?? rec.output?.revised_prompt ?? "", a, say, false, 0);
         }
         if (rec.output) return this.saveOutput(rec, rec.output, a, say, false);
         // Only the request id survived: ask fal again.
@@ -443,6 +502,7 @@ export class JobManager implements vscode.Disposable {
   /** Called on activation: completes jobs a reload or quit interrupted, offers unsaved results. */
   async resumePending(): Promise<void> {
     const records = this.pending();
+    void vscode.commands.executeCommand("setContext", "grokImagine.hasUnsaved", records.some((r) => r.state === "unsaved"));
     if (!records.length) return;
     const key = await this.s.keys.get();
     for (const rec of records) {
@@ -466,10 +526,7 @@ export class JobManager implements vscode.Disposable {
           .showWarningMessage(`Grok Imagine: ${n || "The"} image${n === 1 ? "" : "s"} for "${rec.prompt.slice(0, 80)}" ${n === 1 ? "was" : "were"} not saved${rec.problem ? ` (${rec.problem})` : ""}.`, "Retry Saving", "Discard")
           .then(async (choice) => {
             if (choice === "Retry Saving") await this.retrySaving(rec.id);
-            if (choice === "Discard") {
-              await this.dropPending(rec.id);
-              await this.dropStash(rec.stash);
-            }
+            if (choice === "Discard") await this.discard(rec.id);
           });
       }
     }

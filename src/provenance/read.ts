@@ -26,10 +26,16 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** A source path recorded in provenance (workspace-relative), resolved against the image's folder root. */
+/**
+ * A source path recorded in provenance (workspace-relative; in a multi-root workspace it starts
+ * with its folder's name), resolved against that folder, else the image's own folder root.
+ */
 export function resolveSource(image: vscode.Uri, path: string): vscode.Uri {
-  const root = vscode.workspace.getWorkspaceFolder(image)?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
   const segments = path.split(/[\\/]+/).filter((p) => p && p !== "." && p !== "..");
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const named = folders.length > 1 ? folders.find((f) => f.name === segments[0]) : undefined;
+  if (named) return vscode.Uri.joinPath(named.uri, ...segments.slice(1));
+  const root = vscode.workspace.getWorkspaceFolder(image)?.uri ?? folders[0]?.uri;
   return root ? vscode.Uri.joinPath(root, ...segments) : vscode.Uri.file(path);
 }
 

@@ -50,7 +50,9 @@ export async function saveImages(folder: vscode.Uri, stem: string, images: reado
   await vscode.workspace.fs.createDirectory(folder);
   const saved: vscode.Uri[] = [];
   try {
-    const taken = new Set(await namesIn(folder));
+    const existing = await namesIn(folder);
+    void removeStaleTemps(folder, existing);
+    const taken = new Set(existing);
     const numberedBatch = numbered || images.length > 1;
     const exts = images.map((i) => extensionForFormat(i.format));
     // One format: pick the batch's names together, so they are consecutive (cat-3, cat-4).
@@ -66,7 +68,7 @@ export async function saveImages(folder: vscode.Uri, stem: string, images: reado
         try {
           const uri = await writeNew(folder, name, image.bytes);
           saved.push(uri);
-          if (image.sidecar !== undefined) await writeSidecar(folder, name, image.sidecar, note);
+          if (image.sidecar !== undefined && (await writeSidecar(folder, name, image.sidecar, note))) saved.push(sidecarOf(uri));
           return uri;
         } catch (err) {
           if (!isFileExists(err) || attempt > 20) throw err;
@@ -79,17 +81,46 @@ export async function saveImages(folder: vscode.Uri, stem: string, images: reado
     if (failure) throw failure.reason;
     return results.map((r) => (r as PromiseFulfilledResult<vscode.Uri>).value);
   } catch (err) {
-    // All or nothing: a batch that could not be saved whole leaves none of its files.
+    // All or nothing: a batch that could not be saved whole leaves none of its files (nor sidecars).
     for (const uri of saved) await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
     throw err;
   }
 }
 
-/** Writes `<name>.xmp` beside an image; an existing file of that name is left alone (and noted). */
-async function writeSidecar(folder: vscode.Uri, imageName: string, doc: string, note: (m: string) => void): Promise<void> {
+function sidecarOf(image: vscode.Uri): vscode.Uri {
+  return image.with({ path: `${image.path}.xmp` });
+}
+
+/**
+ * Writes `<name>.xmp` beside an image; an existing file of that name is left alone (and noted).
+ * Resolves to whether it was written (so that a failed batch removes it with its image).
+ */
+async function writeSidecar(folder: vscode.Uri, imageName: string, doc: string, note: (m: string) => void): Promise<boolean> {
   try {
     await writeNew(folder, `${imageName}.xmp`, new TextEncoder().encode(doc));
+    return true;
   } catch (err) {
     note(isFileExists(err) ? `${imageName}.xmp already exists; its provenance sidecar was not written.` : `The provenance sidecar of ${imageName} could not be written: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
   }
+}
+
+/** Our temporary names: `.<final name>.<16 hex digits>.part` (see images/naming.ts tempNameFor). */
+const TEMP_NAME = /^\..+\.[0-9a-f]{16}\.part$/;
+/** A temporary file older than this was left by a window that went away mid-write. */
+const STALE_TEMP_MS = 10 * 60_000;
+
+/** Removes temporary files that an interrupted save (a reload, a crash) left in the folder. */
+async function removeStaleTemps(folder: vscode.Uri, names: readonly string[]): Promise<void> {
+  const now = Date.now();
+  await Promise.all(
+    names.filter((n) => TEMP_NAME.test(n)).map(async (n) => {
+      const uri = vscode.Uri.joinPath(folder, n);
+      try {
+        if (now - (await vscode.workspace.fs.stat(uri)).mtime > STALE_TEMP_MS) await vscode.workspace.fs.delete(uri, { useTrash: false });
+      } catch {
+        // gone already, or not ours to remove
+      }
+    }),
+  );
 }

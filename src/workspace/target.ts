@@ -36,6 +36,10 @@ export function folderOf(uri: vscode.Uri): vscode.WorkspaceFolder | undefined {
  */
 export async function chooseOutputFolder(ui: Ui, interactive: boolean, requested: unknown, log: (m: string) => void): Promise<vscode.Uri | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
+  if (requested instanceof vscode.Uri) {
+    if (folderOf(requested)) return requested;
+    throw new Error(`"folder" must be a folder inside the workspace (got ${requested.toString()}).`);
+  }
   if (typeof requested === "string" && requested.trim()) {
     const byName = folders.find((f) => f.name === requested);
     if (byName) return outputFolderFor(byName.uri, log);

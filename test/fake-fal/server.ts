@@ -199,6 +199,8 @@ export interface RecordedRequest {
   /** Status sent (null when the connection was dropped before an answer). */
   responseStatus: number | null;
   fault: FaultSpec | null;
+  /** The client closed the connection before the answer was complete (it aborted the request). */
+  closedByClient: boolean;
 }
 
 export interface SubmitRecord {
@@ -1235,8 +1237,12 @@ class FakeFalServer implements FakeFal {
       endpointId: null,
       responseStatus: null,
       fault: null,
+      closedByClient: false,
     };
     this.requests.push(record);
+    res.on("close", () => {
+      if (!res.writableFinished) record.closedByClient = true;
+    });
 
     const send = (reply: Reply): void => {
       record.responseStatus = reply.status;

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as vscode from "vscode";
-import { type FakeFal } from "../fake-fal/server";
+import { startFakeFal, type FakeFal } from "../fake-fal/server";
 import { sniffImageFormat } from "../../src/images/sniff";
 import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
 
@@ -36,7 +37,7 @@ describe("Generate Image", function () {
     for (const u of uris) assert.equal(sniffImageFormat(await vscode.workspace.fs.readFile(u)), "png");
     assert.equal(fake.submits.length, 1);
     assert.deepEqual(fake.submits[0].body, { prompt: "A red fox in the snow", num_images: 2, aspect_ratio: "16:9", resolution: "1k", output_format: "png", sync_mode: false });
-    assert.equal(fake.submits[0].key, TEST_KEY, "the key fal saw is the stored one");
+    assert.ok(fake.submits[0].key === TEST_KEY, "the key fal saw is the stored one");
     assert.deepEqual(await namesIn(OUT), ["a-red-fox-in-the-snow-1.png", "a-red-fox-in-the-snow-2.png"], "no temporary files left");
     assert.match(person.seen.info.at(-1) ?? "", /Saved 2 images.*Revised prompt/);
   });
@@ -71,6 +72,25 @@ describe("Generate Image", function () {
     assert.deepEqual(await namesIn(OUT), ["TAKEN-NAME-2.JPG", "taken-name-3.jpg", "taken-name.jpg"]);
   });
 
+  it("takes the folder as a Uri too, and clears temporary files an interrupted save left there", async () => {
+    const folder = vscode.Uri.joinPath(workspaceRoot(), "docs", "art");
+    await vscode.workspace.fs.createDirectory(folder);
+    const stale = vscode.Uri.joinPath(folder, ".old.jpg.0123456789abcdef.part");
+    const fresh = vscode.Uri.joinPath(folder, ".other.jpg.fedcba9876543210.part");
+    await vscode.workspace.fs.writeFile(stale, new Uint8Array([1, 2, 3]));
+    await vscode.workspace.fs.writeFile(fresh, new Uint8Array([1, 2, 3]));
+    const hourAgo = new Date(Date.now() - 3600_000);
+    fs.utimesSync(stale.fsPath, hourAgo, hourAgo);
+    try {
+      const [u] = await generate({ prompt: "into docs", folder });
+      assert.equal(vscode.workspace.asRelativePath(u), "docs/art/into-docs.jpg");
+      await until(async () => !(await vscode.workspace.fs.stat(stale).then(() => true, () => false)), "the stale temporary file to go");
+      assert.ok(await vscode.workspace.fs.stat(fresh).then(() => true, () => false), "a recent one (another save in progress) stays");
+    } finally {
+      await vscode.workspace.fs.delete(folder, { recursive: true, useTrash: false });
+    }
+  });
+
   it("refuses a wrong value before sending anything, naming the field and the allowed values", async () => {
     const uris = await generate({ prompt: "x", aspect_ratio: "5:4", num_images: 7 });
     assert.deepEqual(uris, []);
@@ -94,9 +114,33 @@ describe("Generate Image", function () {
       assert.deepEqual(await pending, []);
       assert.deepEqual(fake.cancels.map((c) => c.requestId), [job.requestId], "PUT …/requests/{id}/cancel reached fal");
       assert.deepEqual(await namesIn(OUT), []);
-      assert.deepEqual(t.pendingJobs(), []);
+      await until(() => t.pendingJobs().length === 0, "the record to go once fal says the request ended cancelled");
     });
   }
+
+  it("a request that fal finishes although it was cancelled is kept and offered, not lost", async () => {
+    const stubborn = await startFakeFal({ queueMs: 10, runMs: 40, cancelInProgress: "ignore", hold: "run" });
+    await setUserSetting("proxyUrl", stubborn.url);
+    try {
+      const pending = generate({ prompt: "stubborn run" });
+      const job = await stubborn.waitForJob();
+      await stubborn.waitForState(job.requestId, "IN_PROGRESS");
+      const running = await until(() => t.jobs().find((j) => j.requestId === job.requestId && j.state === "running"), "the job to run");
+      assert.ok(t.cancelJob(running.id));
+      assert.deepEqual(await pending, [], "Cancel returns at once");
+      assert.equal(stubborn.cancels[0]?.outcome, "CANCELLATION_REQUESTED");
+      stubborn.release(job.requestId);
+      await until(() => person.seen.warning.some((w) => /finished at fal anyway/.test(w)), "the person to be told it finished anyway");
+      assert.deepEqual(await namesIn(OUT), [], "nothing the person cancelled is written unasked");
+      assert.equal(t.pendingJobs().length, 1, "the paid-for result is kept");
+      const saved = (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.retrySaving")) ?? [];
+      assert.deepEqual(saved.map((u) => vscode.workspace.asRelativePath(u)), [`${OUT}/stubborn-run.jpg`]);
+      assert.deepEqual(t.pendingJobs(), []);
+    } finally {
+      await setUserSetting("proxyUrl", fake.url);
+      await stubborn.close();
+    }
+  });
 
   it("a request that finished before the cancel arrived is paid for: its images are still saved", async () => {
     fake.hold("run");
@@ -151,10 +195,21 @@ describe("Generate Image", function () {
       assert.match(person.seen.error.at(-1) ?? "", /prompt: Prompt is too long/);
     });
 
-    it("a 500 on submit is retried and then succeeds", async () => {
-      fake.inject({ on: "submit", kind: "http", status: 500, times: 2 });
+    it("a 500 on the result is retried and then succeeds", async () => {
+      fake.inject({ on: "result", kind: "http", status: 500, times: 2 });
       const uris = await generate({ prompt: "flaky server" });
       assert.equal(uris.length, 1);
+      assert.equal(fake.requests.filter((r) => r.operation === "result").length, 3);
+    });
+
+    it("a 500 on submit is not sent again (fal may have queued it), and says Retry", async () => {
+      fake.inject({ on: "submit", kind: "http", status: 500, times: 1 });
+      const buttons: string[][] = [];
+      t.setUi({ ...person.ui, showErrorMessage: (m: string, ...items: string[]) => (person.seen.error.push(m), buttons.push(items), Promise.resolve(undefined)) });
+      assert.deepEqual(await generate({ prompt: "flaky submit" }), []);
+      assert.equal(fake.requests.filter((r) => r.operation === "submit").length, 1);
+      assert.match(person.seen.error.at(-1) ?? "", /server error \(HTTP 500\)/);
+      assert.ok(buttons.at(-1)?.includes("Retry"));
     });
 
     it("429s that do not stop are retried with backoff, then reported with Retry", async function () {

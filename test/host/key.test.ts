@@ -30,17 +30,18 @@ describe("Foundation: the key and the proxy", function () {
 
   it("without a stored key, FAL_KEY from the environment is used", async () => {
     process.env.FAL_KEY = `${TEST_KEY}-env`;
-    assert.deepEqual(await t.resolveKey(), { key: `${TEST_KEY}-env`, source: "environment" });
+    const resolved = await t.resolveKey();
+    assert.ok(resolved?.key === `${TEST_KEY}-env` && resolved.source === "environment", "FAL_KEY is the key (not printed)");
     const uris = await generate({ prompt: "env key" });
     assert.equal(uris.length, 1);
-    assert.equal(fake.submits[0].key, `${TEST_KEY}-env`);
+    assert.ok(fake.submits[0].key === `${TEST_KEY}-env`, "fal saw the expected key (not printed)");
   });
 
   it("a stored key wins over FAL_KEY", async () => {
     process.env.FAL_KEY = `${TEST_KEY}-env`;
     await vscode.commands.executeCommand("grokImagine.setApiKey", TEST_KEY);
     await generate({ prompt: "stored key" });
-    assert.equal(fake.submits[0].key, TEST_KEY);
+    assert.ok(fake.submits[0].key === TEST_KEY, "fal saw the expected key (not printed)");
   });
 
   it("with no key at all, a command asks for one (with a link to fal) instead of failing, then goes on", async () => {
@@ -50,7 +51,7 @@ describe("Foundation: the key and the proxy", function () {
     assert.equal(uris.length, 1);
     assert.match(person.seen.warning[0] ?? "", /needs a fal API key/);
     assert.equal(person.seen.inputs[0]?.password, true, "the key is typed into a password box");
-    assert.equal(fake.submits[0].key, TEST_KEY);
+    assert.ok(fake.submits[0].key === TEST_KEY, "fal saw the expected key (not printed)");
     assert.equal((await t.resolveKey())?.source, "secretStorage", "and it is kept for next time");
   });
 
@@ -80,7 +81,7 @@ describe("Foundation: the key and the proxy", function () {
     assert.ok(validate);
     assert.ok(await validate(""), "an empty key is explained");
     assert.equal(await validate(TEST_KEY), undefined);
-    assert.equal(await t.resolveKey(), undefined);
+    assert.ok((await t.resolveKey()) === undefined, "no key is set (not printed)");
   });
 
   it("a key change (in this or another window) is noticed through secrets.onDidChange", async () => {

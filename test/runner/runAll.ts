@@ -9,7 +9,7 @@ import * as path from "node:path";
 import type { Summary } from "./reporter";
 import { failedSummary, listFiles, RESULTS_DIR, runMocha, testKey } from "./levels";
 import { RESTRICTED_SUITE, runHostServer } from "./hostServer";
-import { ROOT } from "./vscodeServer";
+import { ensureInstalled, ROOT } from "./vscodeServer";
 
 const OUT_TEST = path.join(ROOT, "out", "test");
 type Level = "unit" | "host" | "e2e" | "leak";
@@ -35,6 +35,9 @@ async function main(): Promise<number> {
   const levels = chosenLevels(process.argv.slice(2));
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const started = Date.now();
+  // Every level needs what test/server/install.sh brings (exiftool for the unit level, the VS Code
+  // server and Chromium for the others): install it first, once, on a fresh machine.
+  ensureInstalled();
   const summaries: Summary[] = [];
   const leakRoots: string[] = [RESULTS_DIR];
   const keys: string[] = [];
@@ -72,6 +75,14 @@ async function main(): Promise<number> {
       GROK_LEAK_KEYS: JSON.stringify(keys),
       GROK_LEAK_ROOTS: JSON.stringify(leakRoots),
     }, 5 * 60_000));
+  }
+
+  // A level that ran no test fails (a renamed folder must not turn CI green), except when
+  // GROK_TEST_GREP picked only some tests on purpose.
+  if (!process.env.GROK_TEST_GREP) {
+    for (const [i, s] of summaries.entries()) {
+      if (s.passed + s.failed === 0) summaries[i] = { ...s, failed: 1, failures: [{ title: `${s.level}: no test ran`, error: "the level found no tests to run" }] };
+    }
   }
 
   banner("summary");

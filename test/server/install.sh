@@ -48,7 +48,7 @@ if [ ! -f "$DIR/server/.complete" ]; then
     export PATH="$NODE_HOME/bin:$PATH"
     export npm_config_nodedir="$NODE_HOME"
     npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >&2
-    npm install-scripts approve code-server argon2 >&2 || true
+    npm install-scripts approve code-server argon2 >&2
     npm rebuild --loglevel=error >&2
   )
   [ -f "$SERVER_MAIN" ] || { log "server entry point missing: $SERVER_MAIN"; exit 1; }

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ApiError, ValidationError } from "@fal-ai/client";
 import { toGrokError, GrokError } from "../../src/fal/errors";
+import { redactSecrets } from "../../src/redact";
 import { backoffDelay, parseRetryAfter, retryingFetch, type FetchFn } from "../../src/fal/retry";
 
 describe("fal error mapping", () => {
@@ -49,9 +50,13 @@ describe("fal error mapping", () => {
     assert.equal(toGrokError(g), g);
   });
 
-  it("never puts the Authorization header into the message", () => {
-    const e = toGrokError(api(500, { detail: "oops" }));
-    assert.doesNotMatch(e.message + e.detail, /Key /);
+  it("a key quoted by a failing request is hidden before it is shown or logged", () => {
+    const key = "abcd1234-ef56:0123456789abcdef";
+    const thrown = new TypeError(`Headers.append: "Key ${key}\n" is an invalid header value.`);
+    const e = toGrokError(thrown);
+    const shown = redactSecrets(`${e.message} ${e.detail}`, [key]);
+    assert.ok(!shown.includes(key), "the key is gone");
+    assert.match(shown, /\*\*\*/);
   });
 });
 
@@ -108,5 +113,19 @@ describe("retry policy", () => {
     const { f } = responses([503], { "retry-after": "3600" });
     await retryingFetch(f, { serverErrorRetries: 2, baseDelayMs: 1, maxRetryAfterMs: 5000 }, async (ms) => void waits.push(ms))("http://x");
     assert.deepEqual(waits, []);
+  });
+});
+
+describe("redaction", () => {
+  it("replaces every known secret, wherever it stands", () => {
+    assert.equal(redactSecrets("a SECRETKEY b SECRETKEY", ["SECRETKEY"]), "a *** b ***");
+    assert.equal(redactSecrets(JSON.stringify({ key: "SECRETKEY" }), ["SECRETKEY"]), '{"key":"***"}');
+  });
+  it("hides any key after an Authorization header, even one it was not told about", () => {
+    assert.equal(redactSecrets("Authorization: Key other-key-123", []), "Authorization: Key ***");
+    assert.equal(redactSecrets('{"Authorization":"Key other-key-123"}', []), '{"Authorization":"Key ***"}');
+  });
+  it("leaves text without secrets alone", () => {
+    assert.equal(redactSecrets("fal answered HTTP 500", ["SECRETKEY"]), "fal answered HTTP 500");
   });
 });
