@@ -15,11 +15,12 @@ export interface ImageToSave {
   readonly sidecar?: string;
 }
 
-async function namesIn(folder: vscode.Uri): Promise<string[]> {
+/** The names in a folder, or undefined when it does not exist yet. */
+async function namesIn(folder: vscode.Uri): Promise<string[] | undefined> {
   try {
     return (await vscode.workspace.fs.readDirectory(folder)).map(([name]) => name);
   } catch (err) {
-    if (err instanceof vscode.FileSystemError && err.code === "FileNotFound") return [];
+    if (err instanceof vscode.FileSystemError && err.code === "FileNotFound") return undefined;
     throw err;
   }
 }
@@ -47,10 +48,13 @@ export async function writeNew(folder: vscode.Uri, name: string, bytes: Uint8Arr
  * overwriting an existing file. Resolves to the saved URIs in the images' order.
  */
 export async function saveImages(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined): Promise<vscode.Uri[]> {
-  await vscode.workspace.fs.createDirectory(folder);
   const saved: vscode.Uri[] = [];
   try {
-    const existing = await namesIn(folder);
+    let existing = await namesIn(folder);
+    if (existing === undefined) {
+      await vscode.workspace.fs.createDirectory(folder);
+      existing = [];
+    }
     void removeStaleTemps(folder, existing);
     const taken = new Set(existing);
     const numberedBatch = numbered || images.length > 1;
