@@ -15,6 +15,7 @@ import type { Services } from "../services";
 import { readSettings } from "../settings";
 import { saveImages, type ImageToSave } from "../workspace/save";
 import { downloadAll } from "./download";
+import { GALLERY_VIEW_TYPE } from "../protocol";
 import { provenanceFor, stamp, type ProvenanceBase } from "../provenance/stamp";
 
 export type JobKind = "generate" | "edit";
@@ -409,9 +410,13 @@ export class JobManager implements vscode.Disposable {
   private announce(rec: PendingRecord, uris: vscode.Uri[], revised: string, cancelledLate: boolean): void {
     const showFirst = this.showsFirst.get(rec.id);
     if (readSettings(uris[0]).openAfterSave) {
+      // Started from the gallery: open beside it rather than over it.
+      const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      const beside = active instanceof vscode.TabInputWebview && active.viewType.endsWith(GALLERY_VIEW_TYPE);
+      const viewColumn = beside ? vscode.ViewColumn.Beside : undefined;
       uris.forEach((u, i) => {
         if (i === 0 && showFirst) return;
-        void vscode.commands.executeCommand("vscode.open", u, { preview: false, preserveFocus: i > 0 }).then(undefined, () => undefined);
+        void vscode.commands.executeCommand("vscode.open", u, { preview: false, preserveFocus: i > 0, viewColumn }).then(undefined, () => undefined);
       });
     }
     showFirst?.(uris[0]);

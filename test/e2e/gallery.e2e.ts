@@ -5,14 +5,17 @@ import type { Frame, FrameLocator, Page } from "playwright-core";
 import { HOSTILE_PROMPTS, imageWithProvenance } from "../host/galleryFixtures";
 import { runFromPalette, session, setKeyViaPalette, shot } from "./session";
 
-/** The gallery's content: two frames down inside the visible webview. */
+/** The gallery's webview (not an image preview, which is a webview too), two frames down. */
+const GALLERY_IFRAME = 'iframe.webview.ready[src*="extensionId=grok-imagine.grok-imagine-vscode"] >> visible=true';
+
+/** The gallery's content: two frames down inside its webview. */
 function galleryFrame(page: Page): FrameLocator {
-  return page.frameLocator("iframe.webview.ready >> visible=true").frameLocator("iframe#active-frame");
+  return page.frameLocator(GALLERY_IFRAME).frameLocator("iframe#active-frame");
 }
 
 /** The gallery's document as a Playwright Frame (to ask its window what ran). */
 async function galleryDocument(page: Page): Promise<Frame> {
-  const inner = await page.frameLocator("iframe.webview.ready >> visible=true").locator("iframe#active-frame").elementHandle();
+  const inner = await page.frameLocator(GALLERY_IFRAME).locator("iframe#active-frame").elementHandle();
   const frame = await inner?.contentFrame();
   assert.ok(frame, "the gallery's frame");
   return frame;

@@ -94,7 +94,13 @@ async function main(): Promise<number> {
     console.log(`${s.level.padEnd(40)} ${String(s.passed).padStart(4)} passed ${String(s.failed).padStart(4)} failed${s.pending ? ` ${s.pending} pending` : ""}`);
     for (const f of s.failures) console.log(`  ✗ ${f.title}\n${f.error.split("\n").slice(0, 8).map((l) => "      " + l).join("\n")}`);
   }
-  console.log(`total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // The foundation's figure: the whole run, with a warm cache, within 10 minutes on this 2-core machine.
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`total time ${seconds.toFixed(1)} s (bound 600 s)`);
+  if (seconds > 600 && levels.length === ALL.length) {
+    failed++;
+    console.log(`  ✗ the whole run took ${seconds.toFixed(0)} s, over its 600 s bound`);
+  }
   console.log(`${passed} passed, ${failed} failed`);
   return failed > 0 || passed === 0 ? 1 : 0;
 }
