@@ -3,6 +3,7 @@
 const esbuild = require("esbuild");
 const fs = require("node:fs");
 const path = require("node:path");
+const { falEntrySource } = require("./build/falEntry");
 
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
@@ -42,12 +43,24 @@ const withoutFalRealtime = {
   },
 };
 
+/** `import … from "@fal-ai/client"` in src/ resolves to the few modules listed in build/falEntry.js. */
+const falEntry = {
+  name: "fal-entry",
+  setup(build) {
+    build.onResolve({ filter: /^@fal-ai\/client$/ }, (args) =>
+      args.importer.startsWith(path.join(__dirname, "src")) ? { path: "fal-entry", namespace: "fal-entry" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "fal-entry" }, () => ({ contents: falEntrySource(), loader: "js", resolveDir: __dirname }));
+  },
+};
+
 const common = {
   bundle: true,
   minify: production,
   sourcemap: !production,
   sourcesContent: false,
   legalComments: "none",
+  charset: "utf8",
   logLevel: "warning",
   plugins: watch ? [problemMatcher] : [],
 };
@@ -61,7 +74,7 @@ const targets = [
     platform: "node",
     target: "node20", // VS Code 1.90 (engines.vscode) runs Node 20
     external: ["vscode"],
-    plugins: [...common.plugins, withoutFalRealtime],
+    plugins: [...common.plugins, withoutFalRealtime, falEntry],
   },
   {
     // The gallery webview's script (media/gallery/main.ts imports only src/protocol.ts from src/).
