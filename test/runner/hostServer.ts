@@ -27,6 +27,8 @@ export interface HostSuite {
   readonly userSettings?: Record<string, unknown>;
   /** Files to add to the copy of the fixture workspace (relative path → text). */
   readonly workspaceFiles?: Record<string, string>;
+  /** Open these copies of the fixture workspace as one multi-root workspace instead of one folder. */
+  readonly rootNames?: readonly string[];
 }
 
 export const HOST_SUITE: HostSuite = {
@@ -47,6 +49,14 @@ export const RESTRICTED_SUITE: HostSuite = {
   workspaceFiles: { ".vscode/settings.json": JSON.stringify({ "grokImagine.outputFolder": "set-by-the-workspace", "grokImagine.numImages": 2 }) },
 };
 
+/** The same extension in a workspace of two folders, "alpha" and "beta" (copies of the fixture). */
+export const MULTI_ROOT_SUITE: HostSuite = {
+  testsPath: path.join(ROOT, "out", "test", "host-multiroot", "index"),
+  level: "extension host, multi-root",
+  logName: "host-multiroot",
+  rootNames: ["alpha", "beta"],
+};
+
 export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE): Promise<HostRun> {
   const base = tempDir("host");
   const workspace = path.join(base, "workspace");
@@ -55,12 +65,18 @@ export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE):
     fs.mkdirSync(path.dirname(path.join(workspace, rel)), { recursive: true });
     fs.writeFileSync(path.join(workspace, rel), text);
   }
+  let opened = workspace;
+  if (suite.rootNames?.length) {
+    for (const name of suite.rootNames) fs.cpSync(path.join(ROOT, "test", "fixtures", "workspace"), path.join(base, name), { recursive: true });
+    opened = path.join(base, "roots.code-workspace");
+    fs.writeFileSync(opened, JSON.stringify({ folders: suite.rootNames.map((n) => ({ path: n })) }));
+  }
   const dirs = prepareDirs(base, suite.userSettings ?? {});
   const summaryFile = path.join(base, "summary.json");
   const logFile = path.join(base, "tests.log");
   fs.writeFileSync(logFile, "");
   fs.rmSync(path.join(RESULTS_DIR, `${suite.logName}.log`), { force: true });
-  const wroteTo = [workspace, dirs.userDataDir, dirs.serverDataDir];
+  const wroteTo = [workspace, ...(suite.rootNames ?? []).map((n) => path.join(base, n)), dirs.userDataDir, dirs.serverDataDir];
 
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
@@ -90,7 +106,7 @@ export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE):
       ["extensionDevelopmentPath", remoteUri(server, ROOT)],
       ["extensionTestsPath", remoteUri(server, suite.testsPath)],
     ];
-    const { page } = await openWorkbench(browser, workbenchUrl(server, workspace, payload));
+    const { page } = await openWorkbench(browser, workbenchUrl(server, opened, payload));
     const deadline = Date.now() + DEADLINE_MS;
     while (!fs.existsSync(summaryFile)) {
       flushLog();

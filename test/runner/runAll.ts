@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Summary } from "./reporter";
 import { failedSummary, listFiles, RESULTS_DIR, runMocha, testKey } from "./levels";
-import { RESTRICTED_SUITE, runHostServer } from "./hostServer";
+import { MULTI_ROOT_SUITE, RESTRICTED_SUITE, runHostServer } from "./hostServer";
 import { ensureInstalled, ROOT } from "./vscodeServer";
 
 const OUT_TEST = path.join(ROOT, "out", "test");
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
     const key = testKey("host");
     keys.push(key);
     try {
-      for (const suite of [undefined, RESTRICTED_SUITE]) {
+      for (const suite of [undefined, RESTRICTED_SUITE, MULTI_ROOT_SUITE]) {
         const run = await runHostServer(key, suite);
         leakRoots.push(...run.wroteTo);
         summaries.push(run.summary);

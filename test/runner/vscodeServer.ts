@@ -171,7 +171,8 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** The workbench URL for a folder, optionally with an extension development/test payload. */
 export function workbenchUrl(server: RunningServer, folder: string, payload?: [string, string][]): string {
-  const q = new URLSearchParams({ folder });
+  // A .code-workspace file opens as a (multi-root) workspace, anything else as a folder.
+  const q = new URLSearchParams(folder.endsWith(".code-workspace") ? { workspace: folder } : { folder });
   if (payload) q.set("payload", JSON.stringify(payload));
   return `${server.origin}/?${q.toString()}`;
 }
