@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { closeNotificationCenter, notificationTexts, runFromPalette, session, setKeyViaPalette, shot } from "./session";
+import { closeNotificationCenter, imagePreviewsPainted, notificationTexts, runFromPalette, session, setKeyViaPalette, shot } from "./session";
 
 function explorerRow(page: Page, name: string) {
   return page.locator(".explorer-folders-view .monaco-list-row", { has: page.locator(".label-name", { hasText: new RegExp(`^${name.replace(/\./g, "\\.")}$`) }) });
@@ -107,7 +107,7 @@ describe("A person edits workspace images from the Explorer", () => {
     const [left, right] = [await original.boundingBox(), await modified.boundingBox()];
     assert.ok(left && right && left.x + left.width <= right.x && left.width > 300 && right.width > 300, `the source on the left, the result on the right: ${JSON.stringify([left, right])}`);
     assert.equal(await page.locator(".tabs-container .tab", { hasText: /^photo-edit-1\.jpg/ }).count(), 0, "the result is not opened a second time");
-    await page.waitForTimeout(800); // let both image previews paint before the screenshot
+    await imagePreviewsPainted(page, 2);
     await shot(page, "edit-3-side-by-side");
     const texts = await notificationTexts(page);
     assert.ok(texts.some((t) => /Saved images\/photo-edit-1\.jpg/.test(t)), JSON.stringify(texts));

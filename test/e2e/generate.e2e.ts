@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { closeNotificationCenter, notificationTexts, runFromPalette, session, setKeyViaPalette, shot } from "./session";
+import { closeNotificationCenter, imagePreviewsPainted, notificationTexts, runFromPalette, session, setKeyViaPalette, shot } from "./session";
 
 describe("A person generates an image from the command palette", () => {
   it("types a prompt, accepts the defaults, and sees the new image in the Explorer, opened", async () => {
@@ -31,7 +31,7 @@ describe("A person generates an image from the command palette", () => {
     await row.waitFor({ state: "visible", timeout: 15_000 });
     const tab = page.locator(".tabs-container .tab", { hasText: "a-lighthouse-at-dusk-watercolor.jpg" });
     await tab.waitFor({ state: "visible", timeout: 15_000 });
-    await page.waitForTimeout(500); // let the image preview paint before the screenshot
+    await imagePreviewsPainted(page);
     await shot(page, "generate-3-saved-and-open");
     const texts = await notificationTexts(page);
     assert.ok(texts.some((t) => /Saved generated-images\/a-lighthouse-at-dusk-watercolor\.jpg/.test(t)), JSON.stringify(texts));

@@ -100,6 +100,18 @@ export async function setKeyViaPalette(page: Page, key: string): Promise<void> {
   await box.waitFor({ state: "hidden" });
 }
 
+/** Waits until `count` of VS Code's image previews show a decoded picture (before a screenshot). */
+export async function imagePreviewsPainted(page: Page, count = 1): Promise<void> {
+  const previews = 'iframe.webview.ready[src*="extensionId=vscode.media-preview"]';
+  await page.locator(previews).nth(count - 1).waitFor({ state: "attached", timeout: 15_000 });
+  for (let i = 0; i < count; i++) {
+    const img = page.locator(previews).nth(i).contentFrame().locator("iframe#active-frame").contentFrame().locator("img").first();
+    await img.waitFor({ state: "visible", timeout: 15_000 });
+    type Img = { complete: boolean; naturalWidth: number; addEventListener(type: "load", f: () => void, o: { once: boolean }): void };
+    await img.evaluate((el: Img) => (el.complete && el.naturalWidth > 0 ? undefined : new Promise<void>((resolve) => el.addEventListener("load", () => resolve(), { once: true }))));
+  }
+}
+
 /** Opens the notification center and returns the texts of the notifications it lists. */
 export async function notificationTexts(page: Page): Promise<string[]> {
   const center = page.locator(".notifications-center.visible");
