@@ -32,10 +32,9 @@ import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
 import { outputFolderFor } from "../workspace/target";
 import { defaultsFrom } from "./generate";
+import { recentPrompts, refuse, rememberPrompt } from "./shared";
 
 const C = "edit";
-const RECENT_KEY = "grokImagine.recentEditPrompts";
-const MAX_RECENT = 20;
 /** The image preview that VS Code ships (extension vscode.media-preview). */
 export const IMAGE_PREVIEW = "imagePreview.previewEditor";
 /** Image files for the palette's picker, any case of the extension. */
@@ -66,14 +65,6 @@ function label(uri: vscode.Uri): string {
   return vscode.workspace.getWorkspaceFolder(uri) ? vscode.workspace.asRelativePath(uri) : uri.scheme === "file" ? uri.fsPath : uri.toString(true);
 }
 
-/** Shows every problem in one message and logs it; nothing is sent. */
-function refuse(s: Services, problems: readonly string[]): [] {
-  const text = problems.join(" ");
-  s.log.warn(C, `Edit not sent: ${text}`);
-  void s.ui.current.showErrorMessage(`Grok Imagine: ${text}`);
-  return [];
-}
-
 export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: unknown): Promise<vscode.Uri[]> {
   // 1. Which files, and (for scripts) which parameters.
   let refs: vscode.Uri[];
@@ -90,7 +81,7 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
     if (!picked) return [];
     refs = picked;
   } else {
-    return refuse(s, ["Edit Image takes an image's URI, or an object such as {prompt, images: [\"photo.png\"]}."]);
+    return refuse(s, "edit", ["Edit Image takes an image's URI, or an object such as {prompt, images: [\"photo.png\"]}."]);
   }
   refs = uniqueBy(refs, (u) => u.toString());
 
@@ -110,7 +101,7 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
   // 3. The files, read and checked before anything is sent.
   const loaded = await loadSources(refs, s);
   problems.push(...loaded.problems);
-  if (problems.length || !first) return refuse(s, problems.length ? problems : [countProblem(0) ?? ""]);
+  if (problems.length || !first) return refuse(s, "edit", problems.length ? problems : [countProblem(0) ?? ""]);
   const sources = loaded.sources;
 
   // 4. Where the results go; the prompt, for the person.
@@ -121,10 +112,10 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
     if (!prompt) return [];
     const built = buildEditRequest({ prompt }, defaultsFrom(settings));
     for (const w of built.warnings) s.log.warn("settings", w.message);
-    if (!built.ok) return refuse(s, built.errors.map((e) => e.message));
+    if (!built.ok) return refuse(s, "edit", built.errors.map((e) => e.message));
     params = built.value;
   }
-  void rememberPrompt(s, params.prompt).then(undefined, (err) => s.log.error(C, "Could not remember the prompt", err));
+  rememberPrompt(s, "edit", params.prompt);
 
   // 5. The job. The sources (path in their workspace folder, SHA-256) go into the results' provenance.
   const p = params;
@@ -265,14 +256,10 @@ async function askPrompt(s: Services, sources: readonly Source[], settings: Sett
   return s.ui.current.askText({
     title: `Grok Imagine: Edit ${listNames(sources.map((x) => x.fileName))}`,
     placeholder: `Describe the change (Enter to edit · ${what})`,
-    recent: s.context.globalState.get<string[]>(RECENT_KEY, []),
+    recent: recentPrompts(s, "edit"),
   });
 }
 
-async function rememberPrompt(s: Services, prompt: string): Promise<void> {
-  const recent = s.context.globalState.get<string[]>(RECENT_KEY, []).filter((p) => p !== prompt);
-  await s.context.globalState.update(RECENT_KEY, [prompt, ...recent].slice(0, MAX_RECENT));
-}
 
 /** The first source and the first result side by side, in VS Code's diff view (the image preview draws both). */
 async function showComparison(s: Services, source: vscode.Uri, result: vscode.Uri): Promise<void> {

@@ -13,9 +13,7 @@ import type { JobManager } from "../jobs/manager";
 import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
 import { chooseOutputFolder } from "../workspace/target";
-
-const RECENT_KEY = "grokImagine.recentPrompts";
-const MAX_RECENT = 20;
+import { recentPrompts, refuse, rememberPrompt } from "./shared";
 
 export function defaultsFrom(settings: Settings): DefaultsLike {
   return {
@@ -31,18 +29,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof vscode.Uri);
 }
 
-export async function rememberPrompt(s: Services, prompt: string): Promise<void> {
-  const recent = s.context.globalState.get<string[]>(RECENT_KEY, []).filter((p) => p !== prompt);
-  await s.context.globalState.update(RECENT_KEY, [prompt, ...recent].slice(0, MAX_RECENT));
-}
-
-/** Shows every validation problem in one message and logs it; nothing is sent. */
-export function reportInvalid(s: Services, what: string, errors: readonly { message: string }[]): void {
-  const text = errors.map((e) => e.message).join(" ");
-  s.log.warn("generate", `${what} not sent: ${text}`);
-  void s.ui.current.showErrorMessage(`Grok Imagine: ${text}`);
-}
-
 export async function generate(s: Services, jobs: JobManager, arg?: unknown): Promise<vscode.Uri[]> {
   const interactive = !isPlainObject(arg);
   const settings = readSettings();
@@ -54,8 +40,7 @@ export async function generate(s: Services, jobs: JobManager, arg?: unknown): Pr
     const built = buildGenerateRequest(fields, defaultsFrom(settings));
     for (const w of built.warnings) s.log.warn("settings", w.message);
     if (!built.ok) {
-      reportInvalid(s, "Generate request", built.errors);
-      return [];
+      return refuse(s, "generate", built.errors.map((e) => e.message));
     }
     input = built.value;
   } else {
@@ -67,11 +52,10 @@ export async function generate(s: Services, jobs: JobManager, arg?: unknown): Pr
   try {
     folder = await chooseOutputFolder(s.ui.current, interactive, folderArg, (m) => s.log.warn("output", m));
   } catch (err) {
-    reportInvalid(s, "Generate request", [{ message: err instanceof Error ? err.message : String(err) }]);
-    return [];
+    return refuse(s, "generate", [err instanceof Error ? err.message : String(err)]);
   }
   if (!folder) return [];
-  void rememberPrompt(s, input.prompt).then(undefined, (err) => s.log.error("generate", "Could not remember the prompt", err));
+  rememberPrompt(s, "generate", input.prompt);
   return jobs.run({
     kind: "generate",
     endpoint: ENDPOINTS.generate,
@@ -104,13 +88,13 @@ function show(v: string | number | boolean): string {
 
 /** Prompt, then the parameters (defaults from settings), each changeable, then send. */
 async function askForRequest(s: Services, settings: Settings): Promise<GenerateInput | undefined> {
-  const recent = s.context.globalState.get<string[]>(RECENT_KEY, []);
+  const recent = recentPrompts(s, "generate");
   const prompt = await s.ui.current.askText({ title: "Grok Imagine: Generate Image", placeholder: "Describe the image to generate (Enter to continue)", recent });
   if (!prompt) return undefined;
   const start = buildGenerateRequest({ prompt }, defaultsFrom(settings));
   for (const w of start.warnings) s.log.warn("settings", w.message);
   if (!start.ok) {
-    reportInvalid(s, "Generate request", start.errors);
+    refuse(s, "generate", start.errors.map((e) => e.message));
     return undefined;
   }
   let input: GenerateInput = start.value;

@@ -87,8 +87,6 @@ const C = "jobs";
 interface Active {
   view: JobView;
   readonly abort: AbortController;
-  /** Set once fal has the result: from then on cancel no longer drops it. */
-  paidFor: boolean;
   /** Stage timestamps (ms since the job started) for the log. */
   readonly marks?: [string, number][];
 }
@@ -184,7 +182,7 @@ export class JobManager implements vscode.Disposable {
     const key = await this.s.keys.require();
     if (!key) return [];
     const id = `${Date.now().toString(36)}-${(this.seq++).toString(36)}`;
-    const a: Active = { view: { id, kind: req.kind, prompt: req.prompt, state: "preparing" }, abort: new AbortController(), paidFor: false, marks: [] };
+    const a: Active = { view: { id, kind: req.kind, prompt: req.prompt, state: "preparing" }, abort: new AbortController(), marks: [] };
     mark(a, "asked");
     this.active.set(id, a);
     if (req.showFirst) this.showsFirst.set(id, req.showFirst);
@@ -278,7 +276,6 @@ export class JobManager implements vscode.Disposable {
       }
       cancelledLate = true; // it finished before the cancel arrived: it is paid for, so keep it
     }
-    a.paidFor = true;
     mark(a, "completed");
     const tDone = Date.now();
     let output: FalOutput;
@@ -353,17 +350,16 @@ export class JobManager implements vscode.Disposable {
     if (a) this.update(a, { state: "downloading" });
     say(`Downloading ${output.images.length} image${output.images.length === 1 ? "" : "s"}…`);
     let images: ImageToSave[];
-    const tDl = Date.now();
     try {
       images = await downloadAll(output.images, rec.outputFormat);
       mark(a, "downloaded");
     } catch (err) {
       return this.fail(rec, toGrokError(err), rec);
     }
-    return this.saveBytes(rec, images, output.revised_prompt, a, say, cancelledLate, Date.now() - tDl);
+    return this.saveBytes(rec, images, output.revised_prompt, a, say, cancelledLate);
   }
 
-  private async saveBytes(rec: PendingRecord, images: ImageToSave[], revised: string, a: Active | undefined, say: (m: string) => void, cancelledLate: boolean, downloadMs: number): Promise<vscode.Uri[]> {
+  private async saveBytes(rec: PendingRecord, images: ImageToSave[], revised: string, a: Active | undefined, say: (m: string) => void, cancelledLate: boolean): Promise<vscode.Uri[]> {
     if (a) this.update(a, { state: "saving" });
     say("Saving…");
     const folder = vscode.Uri.parse(rec.folder);
@@ -383,7 +379,7 @@ export class JobManager implements vscode.Disposable {
     }
     await Promise.all([this.dropPending(rec.id), this.dropStash(rec.stash)]);
     mark(a, "cleared");
-    this.s.log.info(C, `Request ${rec.requestId}: timings (ms) ${timings(a)}; downloaded in ${downloadMs} ms, wrote ${uris.map((u) => vscode.workspace.asRelativePath(u)).join(", ")}. Revised prompt: ${JSON.stringify(revised)}`);
+    this.s.log.info(C, `Request ${rec.requestId}: timings (ms) ${timings(a)}; wrote ${uris.map((u) => vscode.workspace.asRelativePath(u)).join(", ")}. Revised prompt: ${JSON.stringify(revised)}`);
     this.announce(rec, uris, revised, cancelledLate);
     return uris;
   }
@@ -478,7 +474,7 @@ export class JobManager implements vscode.Disposable {
   async retrySaving(id: string): Promise<vscode.Uri[]> {
     const rec = this.pending().find((r) => r.id === id);
     if (!rec || this.active.has(id)) return []; // gone, or being saved right now (no second copy)
-    const a: Active = { view: { id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, abort: new AbortController(), paidFor: true };
+    const a: Active = { view: { id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, abort: new AbortController() };
     this.active.set(id, a);
     try {
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Grok Imagine: saving" }, async (progress) => {
@@ -489,7 +485,7 @@ export class JobManager implements vscode.Disposable {
             const u = vscode.Uri.parse(s);
             images.push({ bytes: await vscode.workspace.fs.readFile(u), format: formatFromExtension(u.path) ?? rec.outputFormat });
           }
-          return this.saveBytes(rec, images, rec.revisedPrompt ?? rec.output?.revised_prompt ?? "", a, say, false, 0);
+          return this.saveBytes(rec, images, rec.revisedPrompt ?? rec.output?.revised_prompt ?? "", a, say, false);
         }
         if (rec.output) return this.saveOutput(rec, rec.output, a, say, false);
         // Only the request id survived: ask fal again.
@@ -513,7 +509,7 @@ export class JobManager implements vscode.Disposable {
     for (const rec of records) {
       if (rec.state === "waiting" && key) {
         this.s.log.info(C, `Resuming request ${rec.requestId} (${rec.endpoint}) interrupted by a reload.`);
-        const a: Active = { view: { id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, abort: new AbortController(), paidFor: false };
+        const a: Active = { view: { id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, abort: new AbortController() };
         this.active.set(rec.id, a);
         void vscode.window
           .withProgress({ location: vscode.ProgressLocation.Notification, title: "Grok Imagine: resuming", cancellable: true }, (progress, token) => {

@@ -100,7 +100,7 @@ describe("Generate benchmarks", function () {
     const ratio = median(ext) / median(rawPolling);
     const ratioStreaming = median(ext) / median(rawStreaming);
     figure(`extension whole path, 4 × 2k: ${fmt(ext)}`);
-    figure(`last run's stages: ${(t.logLines().filter((l) => l.includes("timings (ms)")).at(-1) ?? "").replace(/.*timings \(ms\) /, "").replace(/; downloaded.*/, "")}`);
+    figure(`last run's stages: ${(t.logLines().filter((l) => l.includes("timings (ms)")).at(-1) ?? "").replace(/.*timings \(ms\) /, "").replace(/; wrote.*/, "")}`);
     figure(`raw subscribe (default polling) + download + write: ${fmt(rawPolling)}`);
     figure(`raw subscribe (streaming) + download + write: ${fmt(rawStreaming)}`);
     figure(`ratio extension / raw subscribe = ${ratio.toFixed(3)} (bound 1.05); against streaming subscribe ${ratioStreaming.toFixed(3)}`);
