@@ -1,7 +1,8 @@
 import * as vscode from "vscode";
 import { Logger } from "./log";
 import { ApiKeyStore, type ResolvedKey } from "./secrets";
-import { UiHolder, type Ui } from "./ui";
+import { notedUi, UiHolder, windowUi, type Ui } from "./ui";
+import { standInFrom, standInStatusItem, withStandInNote } from "./standin";
 import type { Services } from "./services";
 import { clearApiKey, setApiKey } from "./commands/apiKey";
 import { edit } from "./commands/edit";
@@ -36,9 +37,25 @@ export interface GrokImagineApi {
 
 export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   const log = new Logger();
-  const ui = new UiHolder();
-  const keys = new ApiKeyStore(context.secrets, log, ui);
+  // npm start without a fal key: a local stand-in makes placeholder images, and every notification
+  // and a status bar item say so for as long as no real key is set.
+  const standIn = standInFrom(context.extensionMode);
+  let usingStandIn = false;
+  const ui = new UiHolder(standIn ? notedUi(windowUi, (m) => (usingStandIn ? withStandInNote(m) : m)) : windowUi);
+  const keys = new ApiKeyStore(context.secrets, log, ui, process.env, standIn);
   context.subscriptions.push(log, keys);
+  if (standIn) {
+    const item = standInStatusItem();
+    const refresh = () =>
+      keys.get().then((k) => {
+        usingStandIn = k?.source === "standIn";
+        if (usingStandIn) item.show();
+        else item.hide();
+      }, (err: unknown) => log.error("extension", "Could not read the API key", err));
+    void refresh();
+    context.subscriptions.push(item, keys.onDidChange(() => void refresh()));
+    log.info("extension", `Development mode with npm start's local stand-in for fal at ${standIn.proxyUrl}: used while no key is set.`);
+  }
   const s: Services = { context, log, ui, keys };
   let jobs = new JobManager(s);
   context.subscriptions.push({ dispose: () => jobs.dispose() });

@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import type { Logger } from "./log";
+import type { StandIn } from "./standin";
 import type { UiHolder } from "./ui";
 
 /** Where fal issues API keys; offered when no key is set. */
@@ -7,7 +8,7 @@ export const FAL_KEYS_URL = "https://fal.ai/dashboard/keys";
 const SECRET_ID = "grokImagine.falApiKey";
 const COMPONENT = "key";
 
-export type KeySource = "secretStorage" | "environment";
+export type KeySource = "secretStorage" | "environment" | "standIn";
 export interface ResolvedKey {
   readonly key: string;
   readonly source: KeySource;
@@ -40,6 +41,8 @@ export class ApiKeyStore implements vscode.Disposable {
     private readonly log: Logger,
     private readonly ui: UiHolder,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** `npm start`'s local stand-in for fal, used only while no real key is set. */
+    readonly standIn?: StandIn,
   ) {
     this.subscription = secrets.onDidChange((e) => {
       if (e.key !== SECRET_ID) return;
@@ -61,6 +64,7 @@ export class ApiKeyStore implements vscode.Disposable {
       this.log.addSecret(fromEnv);
       return { key: fromEnv, source: "environment" };
     }
+    if (this.standIn) return { key: this.standIn.key, source: "standIn" };
     return undefined;
   }
 

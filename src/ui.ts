@@ -70,11 +70,24 @@ function askText(options: { title: string; placeholder: string; recent: readonly
 
 /** Holds the current Ui so that a test can swap it while the extension runs. */
 export class UiHolder {
-  current: Ui = windowUi;
+  current: Ui;
+  constructor(private readonly base: Ui = windowUi) {
+    this.current = base;
+  }
   replace(partial: Partial<Ui>): void {
-    this.current = { ...windowUi, ...partial };
+    this.current = { ...this.base, ...partial };
   }
   reset(): void {
-    this.current = windowUi;
+    this.current = this.base;
   }
+}
+
+/** A Ui whose notifications carry `note(message)` instead of the message (the stand-in's warning). */
+export function notedUi(base: Ui, note: (message: string) => string): Ui {
+  return {
+    ...base,
+    showInformationMessage: (message, ...items) => base.showInformationMessage(note(message), ...items),
+    showWarningMessage: (message, ...items) => base.showWarningMessage(note(message), ...items),
+    showErrorMessage: (message, ...items) => base.showErrorMessage(note(message), ...items),
+  };
 }

@@ -174,7 +174,9 @@ export class JobManager implements vscode.Disposable {
   }
 
   private fal(key: string): FalService {
-    return new FalService({ key, proxyUrl: readSettings().proxyUrl });
+    // npm start's stand-in key goes to the stand-in, never to fal or the user's proxy.
+    const standIn = this.s.keys.standIn;
+    return new FalService({ key, proxyUrl: standIn && key === standIn.key ? standIn.proxyUrl : readSettings().proxyUrl });
   }
 
   /** Runs a job with a cancellable progress notification; resolves to the saved files ([] if none). */

@@ -53,7 +53,7 @@ async function start(opts: SessionOptions): Promise<Session> {
   }
   const env = { ...process.env };
   delete env.FAL_KEY; // a person without FAL_KEY in their environment
-  server = await startServer(ensureInstalled(), dirs, env);
+  server = await startServer(await ensureInstalled(), dirs, env);
   browser = await launchBrowser();
   const payload: [string, string][] = [["extensionDevelopmentPath", remoteUri(server, ROOT)]];
   const { page } = await openWorkbench(browser, workbenchUrl(server, workspace, payload));

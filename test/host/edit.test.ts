@@ -306,15 +306,15 @@ describe("Edit Image", function () {
   describe("cancel", () => {
     it("during the upload: stops at once, tears down the upload in flight, never submits, leaves nothing", async () => {
       fake.inject({ on: "upload", kind: "slow", delayMs: 8_000 });
-      const t0 = Date.now();
       const pending = editWith({ prompt: "cancel while uploading", images: ["images/photo.png"] });
-      await until(() => fake.uploads.length === 1, "the upload to begin");
+      // Cancel once the PUT is in flight (the fake holds it 8 s): the code guarantees that an upload
+      // in flight is torn down, not that the PUT has started by any given moment after the initiate.
+      const put = await until(() => fake.requests.find((r) => r.operation === "upload"), "the upload's PUT to reach the fake");
       const job = await until(() => t.jobs().find((j) => j.prompt === "cancel while uploading" && j.state === "preparing"), "the job to be uploading");
+      const t0 = Date.now();
       assert.ok(t.cancelJob(job.id));
       assert.deepEqual(await pending, []);
       assert.ok(Date.now() - t0 < 5_000, `Cancel did not wait for the 8 s upload (${Date.now() - t0} ms)`);
-      const put = fake.requests.find((r) => r.operation === "upload");
-      assert.ok(put, "the upload's PUT reached the fake");
       await until(() => put.closedByClient, "the upload in flight to be torn down");
       assert.deepEqual(fake.submits, [], "nothing was submitted");
       assert.deepEqual(await namesIn(IMAGES), FIXTURES);

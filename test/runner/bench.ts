@@ -3,15 +3,18 @@
  * Benchmarks that need VS Code run in the VS Code server like the host suite; the rest in Node.
  * Ends with `N passed, N failed` (one per figure) and exits non-zero when a bound is missed.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Summary } from "./reporter";
 import { failedSummary, testKey } from "./levels";
 import { runHostServer } from "./hostServer";
+import { installReaper } from "./reaper";
 import { ROOT } from "./vscodeServer";
 
 async function main(): Promise<number> {
+  // Killed (Ctrl-C, a CI timeout) it leaves no VS Code server, extension host or benchmark behind.
+  installReaper("bench");
   const summaries: Summary[] = [];
   const host = await runHostServer(testKey("bench"), {
     testsPath: path.join(ROOT, "out", "test", "bench", "host", "index"),
@@ -24,9 +27,11 @@ async function main(): Promise<number> {
   const dir = path.join(ROOT, "out", "test", "bench");
   for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith(".js")) : []) {
     console.log(`\n=== ${f} ===`);
-    const r = spawnSync(process.execPath, [path.join(dir, f)], { stdio: "inherit" });
-    const ok = r.status === 0;
-    summaries.push({ level: `benchmark ${f}`, passed: ok ? 1 : 0, failed: ok ? 0 : 1, pending: 0, durationMs: 0, failures: ok ? [] : [{ title: f, error: `exit ${r.status}` }] });
+    // Not spawnSync: the runner must stay able to handle SIGINT/SIGTERM while a benchmark runs.
+    const child = spawn(process.execPath, [path.join(dir, f)], { stdio: "inherit" });
+    const status = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+    const ok = status === 0;
+    summaries.push({ level: `benchmark ${f}`, passed: ok ? 1 : 0, failed: ok ? 0 : 1, pending: 0, durationMs: 0, failures: ok ? [] : [{ title: f, error: `exit ${status}` }] });
   }
   let passed = 0;
   let failed = 0;

@@ -91,7 +91,7 @@ export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE):
     }
   };
   try {
-    const inst = ensureInstalled();
+    const inst = await ensureInstalled();
     server = await startServer(inst, dirs, {
       ...process.env,
       GROK_TEST_SUMMARY: summaryFile,

@@ -5,7 +5,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Summary } from "./reporter";
+import { endMarked, installReaper } from "./reaper";
 import { ROOT } from "./vscodeServer";
+
+/** The mark of the runner this level runs in (installed by the runner before it starts anything). */
+function reaperMark(): string {
+  return installReaper("level").mark;
+}
 export { listFiles } from "./files";
 
 export const RESULTS_DIR = path.join(ROOT, "test-results");
@@ -45,13 +51,19 @@ export async function runMocha(level: string, files: string[], env: NodeJS.Proce
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   child.stdout.on("data", (b: Buffer) => (process.stdout.write(b), copy.write(b)));
   child.stderr.on("data", (b: Buffer) => (process.stderr.write(b), copy.write(b)));
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
   clearTimeout(timer);
+  // Killed at its deadline, the level could not stop what it started (servers, browsers): end them.
+  if (timedOut) await endMarked(reaperMark());
   await new Promise<void>((resolve) => copy.end(resolve));
   const summary = readSummary(summaryFile, level);
   if (code !== 0 && summary.failed === 0) {
-    return { ...summary, failed: summary.failed + 1, failures: [...summary.failures, { title: `${level}: mocha exited ${code}`, error: "the process ended abnormally" }] };
+    return { ...summary, failed: summary.failed + 1, failures: [...summary.failures, { title: `${level}: mocha exited ${code}`, error: timedOut ? `killed at its ${timeoutMs / 1000} s deadline` : "the process ended abnormally" }] };
   }
   return summary;
 }

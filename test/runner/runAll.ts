@@ -9,6 +9,7 @@ import * as path from "node:path";
 import type { Summary } from "./reporter";
 import { failedSummary, listFiles, RESULTS_DIR, runMocha, testKey } from "./levels";
 import { MULTI_ROOT_SUITE, RESTRICTED_SUITE, runHostServer } from "./hostServer";
+import { installReaper } from "./reaper";
 import { ensureInstalled, ROOT } from "./vscodeServer";
 
 const OUT_TEST = path.join(ROOT, "out", "test");
@@ -33,11 +34,13 @@ function banner(text: string): void {
 
 async function main(): Promise<number> {
   const levels = chosenLevels(process.argv.slice(2));
+  // Ctrl-C, SIGTERM, a level's deadline or the end of the run: no server, browser or fake outlives it.
+  installReaper("npm-test");
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const started = Date.now();
-  // Every level needs what test/server/install.sh brings (exiftool for the unit level, the VS Code
-  // server and Chromium for the others): install it first, once, on a fresh machine.
-  ensureInstalled();
+  // Every level but unit needs what test/server/install.sh brings (exiftool, the VS Code server and
+  // Chromium): install it first, once, on a fresh machine. The unit level is plain Node.
+  if (levels.some((l) => l !== "unit")) await ensureInstalled();
   const summaries: Summary[] = [];
   const leakRoots: string[] = [RESULTS_DIR];
   const keys: string[] = [];

