@@ -90,7 +90,9 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   let server: RunningServer | undefined;
   let fake: FakeFal | undefined;
+  let stopping = false;
   installReaper("start", async () => {
+    stopping = true;
     await server?.stop();
     await fake?.close();
   });
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
   console.log(`Open this address in a browser on this machine (it carries the connection token):\n\n  ${page.toString()}\n`);
   console.log("Press Ctrl-C to stop.");
   server.process.once("exit", (code) => {
+    if (stopping) return;
     console.error(`The VS Code server stopped (exit ${code}).`);
     process.exit(1);
   });
