@@ -9,6 +9,7 @@ import { generateAgain, showDetails } from "./commands/details";
 import { registerGallery } from "./gallery/index";
 import { generate } from "./commands/generate";
 import { JobManager, type JobView } from "./jobs/manager";
+import { ImageSaver } from "./workspace/save";
 
 /** What activate() returns. `testing` exists only when VS Code runs the extension's tests. */
 export interface GrokImagineApi {
@@ -39,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   const ui = new UiHolder();
   const keys = new ApiKeyStore(context.secrets, log, ui);
   context.subscriptions.push(log, keys);
-  const s: Services = { context, log, ui, keys };
+  const s: Services = { context, log, ui, keys, saver: new ImageSaver() };
   let jobs = new JobManager(s);
   context.subscriptions.push({ dispose: () => jobs.dispose() });
 
