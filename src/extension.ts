@@ -40,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   const ui = new UiHolder();
   const keys = new ApiKeyStore(context.secrets, log, ui);
   context.subscriptions.push(log, keys);
-  const s: Services = { context, log, ui, keys, saver: new ImageSaver() };
+  const s: Services = { context, log, ui, keys, saver: new ImageSaver(context.workspaceState) };
   let jobs = new JobManager(s);
   context.subscriptions.push({ dispose: () => jobs.dispose() });
 
@@ -58,6 +58,11 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris));
   context.subscriptions.push(...registerGallery(s, () => jobs));
 
+  // Temporary files a crash left mid-save (this extension's, recorded): removed.
+  void s.saver.removeLeftovers().then(
+    (n) => n && log.info("save", `Removed ${n} temporary file${n === 1 ? "" : "s"} an interrupted save left.`),
+    (err) => log.error("save", "Could not remove the temporary files an interrupted save left", err),
+  );
   // Jobs a reload or quit interrupted, and results not yet saved, are picked up again.
   void jobs.resumePending().catch((err) => log.error("jobs", "Could not resume pending jobs", err));
 

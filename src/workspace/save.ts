@@ -15,6 +15,7 @@ import { extensionForFormat, type ImageFormat } from "../images/sniff";
 import { DiskFolder } from "./diskFolder";
 import { checkWritableFolder } from "./resolve";
 import { NameTakenError, SaveCore, type Folder, type Written } from "./saver";
+import { TempJournal, type MementoLike } from "./tempJournal";
 
 export interface ImageToSave {
   readonly bytes: Uint8Array;
@@ -77,11 +78,28 @@ export function folderFor(uri: vscode.Uri): Folder {
  */
 export class ImageSaver {
   private readonly core = new SaveCore();
+  private readonly journal: TempJournal;
 
+  /** `state`: where temporary files are recorded while they exist (the workspace's storage). */
   constructor(
+    state: MementoLike,
     private readonly checkFolder: (folder: vscode.Uri) => Promise<void> = checkWritableFolder,
     private readonly open: (folder: vscode.Uri) => Folder = folderFor,
-  ) {}
+  ) {
+    this.journal = new TempJournal(state);
+  }
+
+  /**
+   * Removes the temporary files that a save of the previous session (interrupted by a crash or a
+   * reload) recorded and left: those only. Resolves to how many there were.
+   */
+  removeLeftovers(): Promise<number> {
+    return this.journal.removeLeftovers(async (folder, temp) => {
+      const uri = vscode.Uri.parse(folder, true);
+      await this.checkFolder(uri); // (a folder that now leads out of the workspace is left alone)
+      await vscode.workspace.fs.delete(vscode.Uri.joinPath(uri, temp), { useTrash: false });
+    });
+  }
 
   /**
    * Saves images as `stem.ext` (or `stem-1.ext`, `stem-2.ext`, … when several or `numbered`), never
@@ -96,6 +114,7 @@ export class ImageSaver {
       images.map((i) => ({ bytes: i.bytes, ext: extensionForFormat(i.format), ...(i.sidecar !== undefined ? { sidecar: i.sidecar } : {}) })),
       numbered,
       note,
+      { add: (temp) => this.journal.add(folder.toString(), temp), forget: (temp) => this.journal.forget(folder.toString(), temp) },
     );
     return names.map((n) => vscode.Uri.joinPath(folder, n));
   }

@@ -60,6 +60,12 @@ export interface ImageBytes {
  */
 export const MAX_NAME_TRIES = 50;
 
+/** Told of each temporary file before its first byte is written, and after it is gone (see tempJournal.ts). */
+export interface TempRecorder {
+  add(temp: string): Promise<void>;
+  forget(temp: string): Promise<void>;
+}
+
 export class SaveCore {
   /** Names (by fileNameKey) reserved per folder key, by batches being saved now. */
   private readonly reserved = new Map<string, Set<string>>();
@@ -74,7 +80,7 @@ export class SaveCore {
    * never replacing a file. Resolves to the images' names, in their order; `note` hears what the
    * person may want to know (a sidecar not written).
    */
-  async save(folder: Folder, stem: string, images: readonly ImageBytes[], numbered: boolean, note: (m: string) => void = () => undefined): Promise<string[]> {
+  async save(folder: Folder, stem: string, images: readonly ImageBytes[], numbered: boolean, note: (m: string) => void = () => undefined, temps?: TempRecorder): Promise<string[]> {
     const mine = new Set<string>();
     let reserved = this.reserved.get(folder.key);
     if (!reserved) {
@@ -120,7 +126,7 @@ export class SaveCore {
           let name = planned[i] as string;
           for (let attempt = 1; ; attempt++) {
             try {
-              written.push(await folder.writeNew(name, tempNameFor(name), image.bytes));
+              written.push(await writeNew(folder, name, image.bytes, temps));
             } catch (err) {
               if (!(err instanceof NameTakenError) || attempt >= MAX_NAME_TRIES) throw err;
               // Someone else took it meanwhile: look again, then the next free name.
@@ -130,7 +136,7 @@ export class SaveCore {
               reserve(name, image);
               continue;
             }
-            if (image.sidecar !== undefined) await this.writeSidecar(folder, name, image.sidecar, written, note);
+            if (image.sidecar !== undefined) await this.writeSidecar(folder, name, image.sidecar, written, note, temps);
             return name;
           }
         }),
@@ -150,12 +156,23 @@ export class SaveCore {
   }
 
   /** Writes `<name>.xmp`; an existing file of that name is left alone (and noted). */
-  private async writeSidecar(folder: Folder, imageName: string, doc: string, written: Written[], note: (m: string) => void): Promise<void> {
+  private async writeSidecar(folder: Folder, imageName: string, doc: string, written: Written[], note: (m: string) => void, temps: TempRecorder | undefined): Promise<void> {
     const name = `${imageName}.xmp`;
     try {
-      written.push(await folder.writeNew(name, tempNameFor(name), new TextEncoder().encode(doc)));
+      written.push(await writeNew(folder, name, new TextEncoder().encode(doc), temps));
     } catch (err) {
       note(err instanceof NameTakenError ? `${name} already exists; the provenance sidecar of ${imageName} was not written.` : `The provenance sidecar of ${imageName} could not be written: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+}
+
+/** One file through its temporary name, recorded while that name may exist. */
+async function writeNew(folder: Folder, name: string, bytes: Uint8Array, temps: TempRecorder | undefined): Promise<Written> {
+  const temp = tempNameFor(name);
+  await temps?.add(temp);
+  try {
+    return await folder.writeNew(name, temp, bytes);
+  } finally {
+    await temps?.forget(temp);
   }
 }

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DiskFolder, type DiskFs } from "../../src/workspace/diskFolder";
 import { SaveCore, type ImageBytes } from "../../src/workspace/saver";
+import { JOURNAL_KEY, TempJournal } from "../../src/workspace/tempJournal";
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "grok-saver-"));
@@ -143,5 +144,48 @@ describe("workspace/saver: saves that cannot collide", () => {
     assert.equal(second, "dd.jpg");
     assert.equal(read(dir, "dd.jpg.xmp"), "late");
     assert.match(notes.join("\n"), /dd\.jpg\.xmp already exists/);
+  });
+});
+
+describe("workspace/tempJournal: only this extension's own leftovers are removed", () => {
+  class Memo {
+    data = new Map<string, unknown>();
+    get<T>(key: string): T | undefined {
+      return this.data.get(key) as T | undefined;
+    }
+    update(key: string, value: unknown): Promise<void> {
+      this.data.set(key, JSON.parse(JSON.stringify(value)));
+      return Promise.resolve();
+    }
+  }
+
+  it("records each temporary file before it is written and forgets it once gone", async () => {
+    const dir = tempDir();
+    try {
+      const memo = new Memo();
+      const journal = new TempJournal(memo);
+      const seenAtLink: unknown[] = [];
+      const spy = hookedFs({ beforeLink: () => void seenAtLink.push(memo.get(JOURNAL_KEY)) });
+      await new SaveCore().save(new DiskFolder(dir, spy), "j", [img("1"), img("2")], false, undefined, {
+        add: (temp) => journal.add(dir, temp),
+        forget: (temp) => journal.forget(dir, temp),
+      });
+      assert.equal(seenAtLink.length, 2);
+      for (const at of seenAtLink) assert.ok(Array.isArray(at) && at.length >= 1 && (at as [string, string][]).every(([f, t]) => f === dir && /^\.j-\d\.png\.[0-9a-f]{16}\.part$/.test(t)));
+      assert.deepEqual(memo.get(JOURNAL_KEY), [], "nothing left recorded");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the next session removes what the previous one recorded, and nothing else", async () => {
+    const memo = new Memo();
+    await memo.update(JOURNAL_KEY, [["/ws/out", ".a.png.0123456789abcdef.part"], ["/ws/out", "../../etc/passwd"], ["/ws/out", "photo.png"], "junk", [1, 2]]);
+    const journal = new TempJournal(memo);
+    const removed: string[] = [];
+    assert.equal(await journal.removeLeftovers(async (f, t) => void removed.push(`${f}|${t}`)), 1);
+    assert.deepEqual(removed, ["/ws/out|.a.png.0123456789abcdef.part"]);
+    assert.deepEqual(memo.get(JOURNAL_KEY), []);
+    assert.equal(await journal.removeLeftovers(async () => assert.fail("twice")), 0);
   });
 });
