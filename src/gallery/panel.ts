@@ -348,9 +348,9 @@ export class GalleryPanel implements vscode.Disposable {
   private async checkedImage(id: string): Promise<IndexedImage | string> {
     const img = this.resolveImage(id);
     if (typeof img === "string") return img;
-    const folder = vscode.workspace.getWorkspaceFolder(img.uri);
-    if (!folder) return "the path is outside the workspace";
-    const out = await new LinkGuard().linkOut(folder, img.uri);
+    const r = resolvePath(img.uri, "The image");
+    if (!r.ok) return r.message;
+    const out = await new LinkGuard().linkOut(r.folder, r.uri);
     return out ? linkMessage("The image", img.uri, out, false) : img;
   }
 
