@@ -10,6 +10,7 @@ import { generateAgain, showDetails } from "./commands/details";
 import { registerGallery } from "./gallery/index";
 import { generate } from "./commands/generate";
 import { JobManager, type JobView } from "./jobs/manager";
+import { ImageSaver } from "./workspace/save";
 
 /** What activate() returns. `testing` exists only when VS Code runs the extension's tests. */
 export interface GrokImagineApi {
@@ -56,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
     context.subscriptions.push(item, keys.onDidChange(() => void refresh()));
     log.info("extension", `Development mode with npm start's local stand-in for fal at ${standIn.proxyUrl}: used while no key is set.`);
   }
-  const s: Services = { context, log, ui, keys };
+  const s: Services = { context, log, ui, keys, saver: new ImageSaver(context.workspaceState) };
   let jobs = new JobManager(s);
   context.subscriptions.push({ dispose: () => jobs.dispose() });
 
@@ -74,6 +75,11 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris));
   context.subscriptions.push(...registerGallery(s, () => jobs));
 
+  // Temporary files a crash left mid-save (this extension's, recorded): removed.
+  void s.saver.removeLeftovers().then(
+    (n) => n && log.info("save", `Removed ${n} temporary file${n === 1 ? "" : "s"} an interrupted save left.`),
+    (err) => log.error("save", "Could not remove the temporary files an interrupted save left", err),
+  );
   // Jobs a reload or quit interrupted, and results not yet saved, are picked up again.
   void jobs.resumePending().catch((err) => log.error("jobs", "Could not resume pending jobs", err));
 

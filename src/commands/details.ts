@@ -8,13 +8,20 @@ import { formatFromExtension } from "../images/sniff";
 import { ENDPOINTS, GENERATE_FIELDS } from "../model/params";
 import { checkSources, provenanceOf, type Provenance } from "../provenance/read";
 import type { Services } from "../services";
+import { resolveChecked } from "../workspace/resolve";
 
 const C = "details";
 
-/** The image a command was run on: its argument, else the image open in the active tab. */
-export function targetImage(arg: unknown): vscode.Uri | undefined {
-  if (arg instanceof vscode.Uri) return arg;
-  if (typeof arg === "string" && arg) return /^[a-z][a-z0-9+.-]+:/i.test(arg) ? vscode.Uri.parse(arg) : undefined;
+/**
+ * The image a command was run on: its argument (a URI or URI string, through the one resolver:
+ * inside the workspace, no link out of it), else the image open in the active tab (which the person
+ * opened). Undefined when there is none; a string says why the argument is refused.
+ */
+export async function targetImage(arg: unknown): Promise<vscode.Uri | string | undefined> {
+  if (arg instanceof vscode.Uri || (typeof arg === "string" && arg)) {
+    const r = await resolveChecked(arg, "The image", { writing: false });
+    return r.ok ? r.uri : r.message;
+  }
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   if (input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText) {
     return formatFromExtension(input.uri.path) ? input.uri : undefined;
@@ -23,9 +30,14 @@ export function targetImage(arg: unknown): vscode.Uri | undefined {
 }
 
 async function loadProvenance(s: Services, arg: unknown): Promise<{ uri: vscode.Uri; p: Provenance } | undefined> {
-  const uri = targetImage(arg);
+  const uri = await targetImage(arg);
   if (!uri) {
     void s.ui.current.showErrorMessage("Grok Imagine: open an image, or right-click one in the Explorer, to see how it was made.");
+    return undefined;
+  }
+  if (typeof uri === "string") {
+    s.log.warn(C, uri);
+    void s.ui.current.showErrorMessage(`Grok Imagine: ${uri}`);
     return undefined;
   }
   let p: Provenance | undefined;
@@ -92,6 +104,21 @@ export async function generateAgain(s: Services, arg?: unknown): Promise<vscode.
     s.log.info(C, `Generate Again from ${vscode.workspace.asRelativePath(uri)} (request ${p.requestId}).`);
     const folder = vscode.Uri.joinPath(uri, "..");
     return (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.generate", { ...pick(GENERATE_FIELDS), folder: folder.toString() })) ?? [];
+  }
+  // The recorded source paths come from the file (anyone can write them): each goes through the one
+  // resolver, relative to the image's workspace folder, before anything is read.
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const own = vscode.workspace.getWorkspaceFolder(uri);
+  const refused: string[] = [];
+  for (const [i, src] of (p.sources ?? []).entries()) {
+    const named = folders.length > 1 && folders.some((f) => f.name === src.path.split(/[\\/]/)[0]);
+    const r = await resolveChecked(src.path, `Source ${i + 1}`, { writing: false, relativeTo: named || !own ? undefined : own.index });
+    if (!r.ok) refused.push(r.message);
+  }
+  if (refused.length) {
+    s.log.warn(C, `Generate Again of ${uri.toString()} refused: ${refused.join(" ")}`);
+    void s.ui.current.showErrorMessage(`Grok Imagine: cannot edit again: ${refused.join(" ")} Edit the current file instead.`);
+    return [];
   }
   const states = await checkSources(uri, p);
   const bad = states.filter((x) => x.state !== "same");

@@ -18,7 +18,7 @@
  * result are shown side by side (`grokImagine.showComparison`). Resolves to the saved files.
  */
 import * as vscode from "vscode";
-import { splitEditArgs, parseImageRef, type ImageRef } from "../edit/args";
+import { splitEditArgs } from "../edit/args";
 import { checkSource, countProblem, listNames, sizeProblem, uniqueBy } from "../edit/sources";
 import { uploadAll, type SourceImage } from "../edit/upload";
 import { GrokError } from "../fal/errors";
@@ -30,7 +30,7 @@ import { buildEditRequest, describeInput, withImageUrls } from "../model/request
 import { sha256Hex } from "../provenance/read";
 import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
-import { outputFolderFor } from "../workspace/target";
+import { checkedOutputFolder, resolveChecked } from "../workspace/resolve";
 import { defaultsFrom } from "./generate";
 import { recentPrompts, refuse, rememberPrompt } from "./shared";
 
@@ -67,29 +67,32 @@ function label(uri: vscode.Uri): string {
 
 export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: unknown): Promise<vscode.Uri[]> {
   // 1. Which files, and (for scripts) which parameters.
-  let refs: vscode.Uri[];
+  let given: Given[];
   let scripted: { fields: Record<string, unknown>; errors: FieldError[] } | undefined;
   if (isUri(arg)) {
     const selection = Array.isArray(uris) ? uris.filter(isUri) : [];
-    refs = [arg, ...selection];
+    given = [arg, ...selection].map((input) => ({ input, what: "The image" }));
   } else if (isPlainObject(arg)) {
     const split = splitEditArgs(arg, isUri);
-    refs = split.images.map(resolveRef);
+    given = split.images.map((input, i) => ({ input, what: `images[${i}]` }));
     scripted = { fields: split.fields, errors: split.errors };
   } else if (arg === undefined) {
     const picked = await pickImages(s);
     if (!picked) return [];
-    refs = picked;
+    given = picked.map((input) => ({ input, what: "The image" }));
   } else {
     return refuse(s, "edit", ["Edit Image takes an image's URI, or an object such as {prompt, images: [\"photo.png\"]}."]);
   }
-  refs = uniqueBy(refs, (u) => u.toString());
+  // Every path through the one resolver: inside the workspace, no "." or "..", no link out of it.
+  given = uniqueBy(given, (g) => (isUri(g.input) ? g.input.toString() : String(g.input)));
+  const resolved = await resolveSources(given);
+  const refs = uniqueBy(resolved.uris, (u) => u.toString());
 
   // 2. The parameters of a scripted request are checked with the files, so one message says it all.
   const first = refs[0];
   const settings = readSettings(first);
   let params: EditParams | undefined;
-  const problems: string[] = [];
+  const problems: string[] = [...resolved.problems];
   if (scripted) {
     const built = buildEditRequest(scripted.fields, defaultsFrom(settings));
     for (const w of built.warnings) s.log.warn("settings", w.message);
@@ -99,13 +102,18 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
   }
 
   // 3. The files, read and checked before anything is sent.
-  const loaded = await loadSources(refs, s);
+  const loaded = await loadSources(refs, s, given.length);
   problems.push(...loaded.problems);
   if (problems.length || !first) return refuse(s, "edit", problems.length ? problems : [countProblem(0) ?? ""]);
   const sources = loaded.sources;
 
   // 4. Where the results go; the prompt, for the person.
-  const folder = settings.editOutput === "outputFolder" ? outputFolderForSource(first, s) : vscode.Uri.joinPath(first, "..");
+  let folder: vscode.Uri;
+  try {
+    folder = settings.editOutput === "outputFolder" ? await outputFolderForSource(first, s) : vscode.Uri.joinPath(first, "..");
+  } catch (err) {
+    return refuse(s, "edit", [err instanceof Error ? err.message : String(err)]);
+  }
   if (!params) {
     const where = settings.editOutput === "outputFolder" ? `in ${vscode.workspace.asRelativePath(folder)}` : `beside ${baseName(first)}`;
     const prompt = await askPrompt(s, sources, settings, where);
@@ -144,36 +152,40 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
   });
 }
 
-function outputFolderForSource(source: vscode.Uri, s: Services): vscode.Uri {
+async function outputFolderForSource(source: vscode.Uri, s: Services): Promise<vscode.Uri> {
   const ws = vscode.workspace.getWorkspaceFolder(source);
-  // loadSources refused files outside the workspace, so ws is there; the fallback is for the type.
-  return ws ? outputFolderFor(ws.uri, (m) => s.log.warn("output", m)) : vscode.Uri.joinPath(source, "..");
+  // The sources were resolved inside the workspace, so ws is there; the fallback is for the type.
+  return ws ? checkedOutputFolder(ws, (m) => s.log.warn("output", m)) : vscode.Uri.joinPath(source, "..");
 }
 
-/** A string from the argument object as a URI (see edit/args.ts); checked to be inside the workspace later. */
-function resolveRef(ref: ImageRef<vscode.Uri>): vscode.Uri {
-  if (isUri(ref)) return ref;
-  const parsed = parseImageRef(ref);
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  const root = folders[0]?.uri;
-  switch (parsed.kind) {
-    case "uri":
-      return vscode.Uri.parse(ref, true);
-    case "absolute":
-      return !root || root.scheme === "file" ? vscode.Uri.file(parsed.path) : root.with({ path: parsed.path.replace(/\\/g, "/") });
-    case "relative": {
-      const [head, ...rest] = parsed.segments;
-      const named = folders.length > 1 ? folders.find((f) => f.name === head) : undefined;
-      if (named) return vscode.Uri.joinPath(named.uri, ...rest);
-      return root ? vscode.Uri.joinPath(root, ...parsed.segments) : vscode.Uri.file(ref);
-    }
+interface Given {
+  readonly input: unknown;
+  /** How it is named in a message: `images[1]`, or "The image" for a file picked in the UI. */
+  readonly what: string;
+}
+
+/**
+ * The files through the one resolver (src/workspace/resolve.ts): a refused one is a problem naming it,
+ * and nothing of it is read. Too many to edit: not resolved at all (the count says it).
+ */
+async function resolveSources(given: readonly Given[]): Promise<{ uris: vscode.Uri[]; problems: string[] }> {
+  if (given.length > MAX_CHECKED) return { uris: [], problems: [] };
+  const results = await Promise.all(given.map((g) => resolveChecked(g.input, g.what, { writing: false })));
+  const uris: vscode.Uri[] = [];
+  const problems: string[] = [];
+  for (const r of results) {
+    if (r.ok) uris.push(r.uri);
+    else problems.push(r.message);
   }
+  return { uris, problems };
 }
 
 /** Reads and checks the files; problems are sentences naming the file. */
-async function loadSources(refs: readonly vscode.Uri[], s: Services): Promise<{ sources: Source[]; problems: string[] }> {
+async function loadSources(refs: readonly vscode.Uri[], s: Services, givenCount: number): Promise<{ sources: Source[]; problems: string[] }> {
   const problems: string[] = [];
-  const tooMany = countProblem(refs.length);
+  // Paths the resolver refused have their own message; the count is of the files given.
+  const count = givenCount > MAX_CHECKED ? givenCount : refs.length;
+  const tooMany = count === 0 && givenCount > 0 ? undefined : countProblem(count);
   if (tooMany) problems.push(tooMany);
   if (refs.length > MAX_CHECKED) return { sources: [], problems };
   const results = await Promise.all(refs.map((uri) => loadSource(uri, s)));
@@ -187,9 +199,6 @@ async function loadSources(refs: readonly vscode.Uri[], s: Services): Promise<{ 
 
 async function loadSource(uri: vscode.Uri, s: Services): Promise<Source | string> {
   const name = label(uri);
-  if (!vscode.workspace.getWorkspaceFolder(uri)) {
-    return `${name} is outside the workspace: only images in the open folder${(vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? "s" : ""} can be edited.`;
-  }
   let stat: vscode.FileStat;
   try {
     stat = await vscode.workspace.fs.stat(uri);

@@ -2,7 +2,8 @@
  * The edit command's argument object, for scripts, keybindings and tests:
  * `{prompt, images, num_images, resolution, output_format, sync_mode}`. `images` lists one to three
  * files, each a URI or a string: a URI (`file:///…`, `vscode-remote://…`), an absolute path, or a
- * path relative to the workspace folder (with several folders, it may start with a folder's name).
+ * path relative to the workspace folder (with several folders, it may start with a folder's name);
+ * src/workspace/resolve.ts resolves them (the one resolver for every path a caller gives).
  * The other fields are the edit endpoint's own and are validated by `buildEditRequest`.
  *
  * Pure module: the caller says what a URI is (`isUri`), so this needs no `vscode`.
@@ -38,20 +39,4 @@ export function splitEditArgs<U>(arg: Readonly<Record<string, unknown>>, isUri: 
     });
   }
   return { fields, images: refs, errors };
-}
-
-export type ParsedRef =
-  | { readonly kind: "uri"; readonly text: string }
-  | { readonly kind: "absolute"; readonly path: string }
-  | { readonly kind: "relative"; readonly segments: string[] };
-
-/**
- * What a string in `images` is. A scheme needs two letters or more, so `C:\photo.png` is a Windows
- * path, not a URI with scheme `c`. Relative paths are split on `/` and `\`; `.` segments are
- * dropped (`..` is kept: the caller checks that the file is inside the workspace).
- */
-export function parseImageRef(text: string): ParsedRef {
-  if (/^[a-z][a-z0-9+.-]+:/i.test(text)) return { kind: "uri", text };
-  if (/^([a-zA-Z]:)?[\\/]/.test(text)) return { kind: "absolute", path: text };
-  return { kind: "relative", segments: text.split(/[\\/]+/).filter((s) => s !== "" && s !== ".") };
 }

@@ -9,6 +9,7 @@
 import * as vscode from "vscode";
 import { formatFromExtension, sniffImageFormat, type ImageFormat } from "../images/sniff";
 import type { Logger } from "../log";
+import { LinkGuard, resolvePath } from "../workspace/resolve";
 import { isImageProvenance, readImageProvenance, readSidecarProvenance, type ImageProvenance } from "./provenance";
 
 const C = "gallery";
@@ -199,7 +200,7 @@ export class ImageIndex implements vscode.Disposable {
     const t0 = Date.now();
     const cold = !this.cacheWasLoaded;
     const [uris, sidecars] = await Promise.all([
-      vscode.workspace.findFiles(IMAGE_GLOB, EXCLUDE_GLOB),
+      vscode.workspace.findFiles(IMAGE_GLOB, EXCLUDE_GLOB).then((found) => this.withoutLinksOut(found)),
       vscode.workspace.findFiles(SIDECAR_GLOB, EXCLUDE_GLOB).then((list) => new Set(list.map((u) => u.with({ path: u.path.slice(0, -4) }).toString()))),
     ]);
     const seen = new Set<string>();
@@ -237,6 +238,29 @@ export class ImageIndex implements vscode.Disposable {
     this.log.info(C, `Index ${cold ? "built" : "checked"} in ${figures.ms} ms: ${figures.files} image files, ${read} read, ${figures.images} made by Grok Imagine.`);
     this.scheduleSave(0);
     return figures;
+  }
+
+  /**
+   * The files that are inside the workspace by the one resolver and not reached through a symbolic
+   * link leading out of it (the search follows links; a cloned repository can commit one to
+   * anywhere): the others are neither listed, read nor deleted by the gallery. Logged when some are left out.
+   */
+  private async withoutLinksOut(uris: readonly vscode.Uri[]): Promise<vscode.Uri[]> {
+    const guard = new LinkGuard();
+    const keep = new Array<boolean>(uris.length).fill(false);
+    const links = new Set<string>();
+    await pool([...uris.keys()], CONCURRENCY, async (i) => {
+      const r = resolvePath(uris[i], "An image");
+      if (!r.ok) return;
+      const out = await guard.linkOut(r.folder, r.uri);
+      if (out) links.add(vscode.workspace.asRelativePath(out.link, false));
+      else keep[i] = true;
+    });
+    const kept = uris.filter((_, i) => keep[i]);
+    if (kept.length < uris.length) {
+      this.log.warn(C, `The gallery leaves out ${uris.length - kept.length} image file${uris.length - kept.length === 1 ? "" : "s"} outside the workspace or behind a symbolic link leading out of it${links.size ? ` (${[...links].slice(0, 5).join(", ")})` : ""}.`);
+    }
+    return kept;
   }
 
   /**
@@ -381,6 +405,10 @@ export class ImageIndex implements vscode.Disposable {
       }
       if (isImagePath(uri.path)) {
         note(key);
+        if (!(await this.withoutLinksOut([uri])).length) {
+          this.records.delete(key);
+          continue;
+        }
         const prev = this.records.get(key);
         if (this.sidecarTouched.delete(key) && prev) this.records.set(key, { ...prev, size: -1 }); // read it again
         await this.check(uri);
@@ -394,7 +422,7 @@ export class ImageIndex implements vscode.Disposable {
         continue;
       }
       if ((stat.type & vscode.FileType.Directory) === 0) continue;
-      const inside = await vscode.workspace.findFiles(new vscode.RelativePattern(uri, IMAGE_GLOB), EXCLUDE_GLOB);
+      const inside = await this.withoutLinksOut(await vscode.workspace.findFiles(new vscode.RelativePattern(uri, IMAGE_GLOB), EXCLUDE_GLOB));
       for (const u of inside) {
         note(u.toString());
         await this.check(u);

@@ -21,7 +21,7 @@ import {
 } from "../protocol";
 import type { Services } from "../services";
 import { readSettings } from "../settings";
-import { outputFolderFor } from "../workspace/target";
+import { LinkGuard, linkMessage, outputFolderFor, resolvePath } from "../workspace/resolve";
 import { galleryHtml, makeNonce, webviewAssetRoots } from "./html";
 import type { ImageIndex, IndexChange, IndexedImage } from "./imageIndex";
 import { markdownImageLink, relativePath } from "./markdown";
@@ -331,19 +331,27 @@ export class GalleryPanel implements vscode.Disposable {
     }
   }
 
-  /** Resolves an image id from the webview to an indexed image inside the workspace, or says why not. */
+  /**
+   * Resolves an image id from the webview to an indexed image inside the workspace, or says why not:
+   * the id goes through the one resolver (no "." or "..", inside a workspace folder), then must be
+   * an image the gallery lists.
+   */
   resolveImage(id: string): IndexedImage | string {
-    let uri: vscode.Uri;
-    try {
-      uri = vscode.Uri.parse(id, true);
-    } catch {
-      return "the id is not a URI";
-    }
-    if (uri.scheme === "command") return "a command: URI is not an image";
-    if (uri.query || uri.fragment) return "an image id has no query or fragment";
-    if (uri.path.split("/").some((seg) => seg === ".." || seg === ".")) return "the path has . or .. segments";
-    if (!vscode.workspace.getWorkspaceFolder(uri)) return "the path is outside the workspace";
-    return this.d.index.get(uri.toString()) ?? "the gallery lists no such image";
+    if (!/^[a-z][a-z0-9+.-]+:/i.test(id)) return "the id is not a URI";
+    if (/^command:/i.test(id)) return "a command: URI is not an image";
+    const r = resolvePath(id, "The image");
+    if (!r.ok) return r.message;
+    return this.d.index.get(r.uri.toString()) ?? "the gallery lists no such image";
+  }
+
+  /** {@link resolveImage}, and no symbolic link on its way leads out of the workspace (checked now, before acting). */
+  private async checkedImage(id: string): Promise<IndexedImage | string> {
+    const img = this.resolveImage(id);
+    if (typeof img === "string") return img;
+    const r = resolvePath(img.uri, "The image");
+    if (!r.ok) return r.message;
+    const out = await new LinkGuard().linkOut(r.folder, r.uri);
+    return out ? linkMessage("The image", img.uri, out, false) : img;
   }
 
   private async run<T>(id: string, ...args: unknown[]): Promise<T | undefined> {
@@ -386,7 +394,7 @@ export class GalleryPanel implements vscode.Disposable {
   private async edit(requestId: number, ids: readonly string[], prompt: string): Promise<void> {
     const images: IndexedImage[] = [];
     for (const id of new Set(ids)) {
-      const img = this.resolveImage(id);
+      const img = await this.checkedImage(id);
       if (typeof img === "string") return this.refuse({ type: "edit", requestId, ids }, img);
       images.push(img);
     }
@@ -414,7 +422,7 @@ export class GalleryPanel implements vscode.Disposable {
   }
 
   private async action(requestId: number, action: ImageAction, id: string): Promise<void> {
-    const img = this.resolveImage(id);
+    const img = await this.checkedImage(id);
     if (typeof img === "string") return this.refuse({ type: "action", requestId, action, id: id.slice(0, 200) }, img);
     const command = ACTION_COMMANDS[action];
     if (command) {
@@ -544,8 +552,8 @@ export function panelOptions(d: Pick<PanelDeps, "s" | "index">, withRemembered: 
     const remembered = d.s.context.workspaceState.get<unknown>(ROOTS_KEY);
     for (const r of Array.isArray(remembered) ? (remembered as unknown[]) : []) {
       if (typeof r !== "string") continue;
-      const u = vscode.Uri.parse(r);
-      if (vscode.workspace.getWorkspaceFolder(u)) dirs.push(u);
+      const resolved = resolvePath(r, "A remembered folder");
+      if (resolved.ok) dirs.push(resolved.uri);
     }
   }
   const kept = collapse(dirs);

@@ -13,7 +13,7 @@ import { describeInput } from "../model/request";
 import type { EditInput, FalOutput, GenerateInput } from "../model/params";
 import type { Services } from "../services";
 import { readSettings } from "../settings";
-import { saveImages, type ImageToSave } from "../workspace/save";
+import type { ImageToSave } from "../workspace/save";
 import { downloadAll } from "./download";
 import { GALLERY_VIEW_TYPE } from "../protocol";
 import { provenanceFor, stamp, type ProvenanceBase } from "../provenance/stamp";
@@ -368,7 +368,7 @@ export class JobManager implements vscode.Disposable {
     const toSave = readSettings(folder).embedMetadata ? this.stampAll(rec, images, revised) : images;
     let uris: vscode.Uri[];
     try {
-      uris = await saveImages(folder, rec.stem, toSave, rec.numbered, (m) => this.s.log.warn(C, m));
+      uris = await this.s.saver.save(folder, rec.stem, toSave, rec.numbered, (m) => this.s.log.warn(C, m));
       mark(a, "saved");
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);

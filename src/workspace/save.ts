@@ -1,12 +1,21 @@
 /**
- * Writing images into the workspace through vscode.workspace.fs (so remote, WSL and virtual
- * workspaces work): each file is written under a hidden temporary name in the same folder, then
- * renamed into place without overwriting. A name taken meanwhile moves the image to the next free
- * name; a failure removes the temporary file, so no half-written image is ever left behind.
+ * Writing images into the workspace. The rules (names reserved per folder, a move that never
+ * replaces, all or nothing, cleanup of only what the job wrote) are saver.ts; this picks how the
+ * folder is written and checks it first:
+ * - `file:` folders through node:fs (diskFolder.ts), where "give this name unless it exists" is one
+ *   atomic call, so it holds against any other writer;
+ * - other schemes (remote, virtual) through vscode.workspace.fs, whose `rename(…, {overwrite:
+ *   false})` is "exists? then move": the reservations make it safe between this window's jobs, not
+ *   against another program writing the same name in the same instant.
+ * Before writing, the folder goes through the one resolver again (a job may have been started long
+ * before, or in the previous session): inside the workspace, no symbolic link leading out of it.
  */
 import * as vscode from "vscode";
-import { pickUniqueNames, takenIn, tempNameFor } from "../images/naming";
 import { extensionForFormat, type ImageFormat } from "../images/sniff";
+import { DiskFolder } from "./diskFolder";
+import { checkWritableFolder } from "./resolve";
+import { NameTakenError, SaveCore, type Folder, type Written } from "./saver";
+import { TempJournal, type MementoLike } from "./tempJournal";
 
 export interface ImageToSave {
   readonly bytes: Uint8Array;
@@ -15,116 +24,98 @@ export interface ImageToSave {
   readonly sidecar?: string;
 }
 
-/** The names in a folder, or undefined when it does not exist yet. */
-async function namesIn(folder: vscode.Uri): Promise<string[] | undefined> {
-  try {
-    return (await vscode.workspace.fs.readDirectory(folder)).map(([name]) => name);
-  } catch (err) {
-    if (err instanceof vscode.FileSystemError && err.code === "FileNotFound") return undefined;
-    throw err;
+/** A folder of a file system other than the local disk, through vscode.workspace.fs. */
+class WorkspaceFsFolder implements Folder {
+  readonly key: string;
+
+  constructor(private readonly uri: vscode.Uri) {
+    this.key = uri.toString();
   }
-}
 
-function isFileExists(err: unknown): boolean {
-  return err instanceof vscode.FileSystemError && err.code === "FileExists";
-}
-
-/** Writes bytes to folder/name atomically; throws FileExists if the name was taken meanwhile. */
-export async function writeNew(folder: vscode.Uri, name: string, bytes: Uint8Array): Promise<vscode.Uri> {
-  const target = vscode.Uri.joinPath(folder, name);
-  const temp = vscode.Uri.joinPath(folder, tempNameFor(name));
-  try {
-    await vscode.workspace.fs.writeFile(temp, bytes);
-    await vscode.workspace.fs.rename(temp, target, { overwrite: false });
-    return target;
-  } catch (err) {
-    await vscode.workspace.fs.delete(temp, { useTrash: false }).then(undefined, () => undefined);
-    throw err;
-  }
-}
-
-/**
- * Saves images as `stem.ext` (or `stem-1.ext`, `stem-2.ext`, … when several or `numbered`), never
- * overwriting an existing file. Resolves to the saved URIs in the images' order.
- */
-export async function saveImages(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined): Promise<vscode.Uri[]> {
-  const saved: vscode.Uri[] = [];
-  try {
-    let existing = await namesIn(folder);
-    if (existing === undefined) {
-      await vscode.workspace.fs.createDirectory(folder);
-      existing = [];
+  async list(): Promise<string[] | undefined> {
+    try {
+      return (await vscode.workspace.fs.readDirectory(this.uri)).map(([name]) => name);
+    } catch (err) {
+      if (err instanceof vscode.FileSystemError && err.code === "FileNotFound") return undefined;
+      throw err;
     }
-    void removeStaleTemps(folder, existing);
-    const taken = new Set(existing);
-    const numberedBatch = numbered || images.length > 1;
-    const exts = images.map((i) => extensionForFormat(i.format));
-    // One format: pick the batch's names together, so they are consecutive (cat-3, cat-4).
-    const planned = exts.every((e) => e === exts[0])
-      ? pickUniqueNames(stem, exts[0], images.length, takenIn(taken), { numbered: numberedBatch })
-      : [];
-    planned.forEach((n) => taken.add(n));
-    // Written in parallel; a name someone takes meanwhile moves that image to the next free name.
-    const results = await Promise.allSettled(images.map(async (image, i) => {
-      let name = planned[i] ?? pickUniqueNames(stem, exts[i], 1, takenIn(taken), { numbered: numberedBatch })[0];
-      taken.add(name);
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const uri = await writeNew(folder, name, image.bytes);
-          saved.push(uri);
-          if (image.sidecar !== undefined && (await writeSidecar(folder, name, image.sidecar, note))) saved.push(sidecarOf(uri));
-          return uri;
-        } catch (err) {
-          if (!isFileExists(err) || attempt > 20) throw err;
-          name = pickUniqueNames(stem, exts[i], 1, takenIn(taken), { numbered: numberedBatch })[0];
-          taken.add(name);
-        }
-      }
-    }));
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failure) throw failure.reason;
-    return results.map((r) => (r as PromiseFulfilledResult<vscode.Uri>).value);
-  } catch (err) {
-    // All or nothing: a batch that could not be saved whole leaves none of its files (nor sidecars).
-    for (const uri of saved) await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
-    throw err;
+  }
+
+  async create(): Promise<void> {
+    await vscode.workspace.fs.createDirectory(this.uri);
+  }
+
+  async writeNew(name: string, temp: string, bytes: Uint8Array): Promise<Written> {
+    const target = vscode.Uri.joinPath(this.uri, name);
+    const tempUri = vscode.Uri.joinPath(this.uri, temp);
+    try {
+      await vscode.workspace.fs.writeFile(tempUri, bytes);
+      await vscode.workspace.fs.rename(tempUri, target, { overwrite: false });
+    } catch (err) {
+      await vscode.workspace.fs.delete(tempUri, { useTrash: false }).then(undefined, () => undefined);
+      if (err instanceof vscode.FileSystemError && err.code === "FileExists") throw new NameTakenError(name);
+      throw err;
+    }
+    const st = await vscode.workspace.fs.stat(target);
+    return { name, id: `${st.size}:${st.mtime}:${st.ctime}` };
+  }
+
+  async removeWritten(w: Written): Promise<void> {
+    const target = vscode.Uri.joinPath(this.uri, w.name);
+    const st = await vscode.workspace.fs.stat(target);
+    if (`${st.size}:${st.mtime}:${st.ctime}` === w.id) await vscode.workspace.fs.delete(target, { useTrash: false });
   }
 }
 
-function sidecarOf(image: vscode.Uri): vscode.Uri {
-  return image.with({ path: `${image.path}.xmp` });
+/** The folder to write `uri` through: the local disk for `file:`, workspace.fs otherwise. */
+export function folderFor(uri: vscode.Uri): Folder {
+  return uri.scheme === "file" ? new DiskFolder(uri.fsPath) : new WorkspaceFsFolder(uri);
 }
 
 /**
- * Writes `<name>.xmp` beside an image; an existing file of that name is left alone (and noted).
- * Resolves to whether it was written (so that a failed batch removes it with its image).
+ * Saves images for the extension's jobs. One per activation (activate() builds it): its
+ * reservations cover every job of this window, whichever job runner started them.
  */
-async function writeSidecar(folder: vscode.Uri, imageName: string, doc: string, note: (m: string) => void): Promise<boolean> {
-  try {
-    await writeNew(folder, `${imageName}.xmp`, new TextEncoder().encode(doc));
-    return true;
-  } catch (err) {
-    note(isFileExists(err) ? `${imageName}.xmp already exists; its provenance sidecar was not written.` : `The provenance sidecar of ${imageName} could not be written: ${err instanceof Error ? err.message : String(err)}`);
-    return false;
+export class ImageSaver {
+  private readonly core = new SaveCore();
+  private readonly journal: TempJournal;
+
+  /** `state`: where temporary files are recorded while they exist (the workspace's storage). */
+  constructor(
+    state: MementoLike,
+    private readonly checkFolder: (folder: vscode.Uri) => Promise<void> = checkWritableFolder,
+    private readonly open: (folder: vscode.Uri) => Folder = folderFor,
+  ) {
+    this.journal = new TempJournal(state);
   }
-}
 
-/** Our temporary names: `.<final name>.<16 hex digits>.part` (see images/naming.ts tempNameFor). */
-const TEMP_NAME = /^\..+\.[0-9a-f]{16}\.part$/;
-/** A temporary file older than this was left by a window that went away mid-write. */
-const STALE_TEMP_MS = 10 * 60_000;
+  /**
+   * Removes the temporary files that a save of the previous session (interrupted by a crash or a
+   * reload) recorded and left: those only. Resolves to how many there were.
+   */
+  removeLeftovers(): Promise<number> {
+    return this.journal.removeLeftovers(async (folder, temp) => {
+      const uri = vscode.Uri.parse(folder, true);
+      await this.checkFolder(uri); // (a folder that now leads out of the workspace is left alone)
+      await vscode.workspace.fs.delete(vscode.Uri.joinPath(uri, temp), { useTrash: false });
+    });
+  }
 
-/** Removes temporary files that an interrupted save (a reload, a crash) left in the folder. */
-async function removeStaleTemps(folder: vscode.Uri, names: readonly string[]): Promise<void> {
-  const now = Date.now();
-  await Promise.all(
-    names.filter((n) => TEMP_NAME.test(n)).map(async (n) => {
-      const uri = vscode.Uri.joinPath(folder, n);
-      try {
-        if (now - (await vscode.workspace.fs.stat(uri)).mtime > STALE_TEMP_MS) await vscode.workspace.fs.delete(uri, { useTrash: false });
-      } catch {
-        // gone already, or not ours to remove
-      }
-    }),
-  );
+  /**
+   * Saves images as `stem.ext` (or `stem-1.ext`, `stem-2.ext`, … when several or `numbered`), never
+   * replacing a file. Resolves to the saved URIs in the images' order; throws (with a message to
+   * show) when the folder is refused or the batch could not be written whole.
+   */
+  async save(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined): Promise<vscode.Uri[]> {
+    await this.checkFolder(folder);
+    const names = await this.core.save(
+      this.open(folder),
+      stem,
+      images.map((i) => ({ bytes: i.bytes, ext: extensionForFormat(i.format), ...(i.sidecar !== undefined ? { sidecar: i.sidecar } : {}) })),
+      numbered,
+      note,
+      { add: (temp) => this.journal.add(folder.toString(), temp), forget: (temp) => this.journal.forget(folder.toString(), temp) },
+    );
+    return names.map((n) => vscode.Uri.joinPath(folder, n));
+  }
 }

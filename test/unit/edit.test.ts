@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { parseImageRef, splitEditArgs } from "../../src/edit/args";
+import { splitEditArgs } from "../../src/edit/args";
 import { checkSource, countProblem, formatSize, listNames, MAX_SOURCE_BYTES, sizeProblem, uniqueBy } from "../../src/edit/sources";
 import { uploadAll, type SourceImage, type UploadFn } from "../../src/edit/upload";
 import { GrokError } from "../../src/fal/errors";
@@ -87,15 +87,6 @@ describe("Edit: the argument object", () => {
     const bad = splitEditArgs({ prompt: "p", images: ["a.png", 5, ""] }, isFakeUri);
     assert.deepEqual(bad.errors.map((e) => e.field), ["images[1]", "images[2]"]);
     assert.deepEqual(bad.images, ["a.png"]);
-  });
-
-  it("tells URIs, absolute paths and relative paths apart", () => {
-    assert.deepEqual(parseImageRef("file:///w/a.png"), { kind: "uri", text: "file:///w/a.png" });
-    assert.deepEqual(parseImageRef("vscode-remote://ssh/w/a.png"), { kind: "uri", text: "vscode-remote://ssh/w/a.png" });
-    assert.deepEqual(parseImageRef("/w/a.png"), { kind: "absolute", path: "/w/a.png" });
-    assert.deepEqual(parseImageRef("C:\\w\\a.png"), { kind: "absolute", path: "C:\\w\\a.png" });
-    assert.deepEqual(parseImageRef("images\\./a.png"), { kind: "relative", segments: ["images", "a.png"] });
-    assert.deepEqual(parseImageRef("../outside.png"), { kind: "relative", segments: ["..", "outside.png"] });
   });
 });
 

@@ -1,0 +1,58 @@
+/**
+ * The temporary files this extension is writing, recorded in workspace storage before their first
+ * byte is written and forgotten once they are gone, so that what a crash or a reload mid-save left
+ * behind is removed by the next session: only those files, never another program's or another
+ * window's. Pure module: the storage (a Memento) and the removal are given.
+ */
+
+/** The part of vscode.Memento the journal uses. */
+export interface MementoLike {
+  get<T>(key: string): T | undefined;
+  update(key: string, value: unknown): Thenable<void>;
+}
+
+export const JOURNAL_KEY = "grokImagine.save.temps";
+/** Our temporary names: `.<final name>.<16 hex digits>.part` (images/naming.ts tempNameFor). */
+const TEMP_NAME = /^\.[^/\\]+\.[0-9a-f]{16}\.part$/;
+/** Entries kept at most: a bound on what a damaged or hostile store can make a session do. */
+const MAX_ENTRIES = 1000;
+
+export class TempJournal {
+  /** [folder, temp name] as JSON, this session's writes in progress. */
+  private readonly current = new Set<string>();
+  /** What the previous session recorded and never cleared. */
+  private readonly leftovers: [string, string][] = [];
+
+  constructor(private readonly state: MementoLike) {
+    const saved = state.get<unknown>(JOURNAL_KEY);
+    for (const e of Array.isArray(saved) ? saved.slice(0, MAX_ENTRIES) : []) {
+      if (Array.isArray(e) && e.length === 2 && typeof e[0] === "string" && typeof e[1] === "string" && TEMP_NAME.test(e[1])) this.leftovers.push([e[0], e[1]]);
+    }
+  }
+
+  add(folder: string, temp: string): Promise<void> {
+    this.current.add(JSON.stringify([folder, temp]));
+    return this.flush();
+  }
+
+  forget(folder: string, temp: string): Promise<void> {
+    this.current.delete(JSON.stringify([folder, temp]));
+    return this.flush();
+  }
+
+  private flush(): Promise<void> {
+    const all = [...this.leftovers.map((e) => JSON.stringify(e)), ...this.current].map((e) => JSON.parse(e) as unknown);
+    return Promise.resolve(this.state.update(JOURNAL_KEY, all));
+  }
+
+  /**
+   * Removes the previous session's leftovers with `remove(folder, temp)` (which must not throw for a
+   * file that is gone), then forgets them. Resolves to how many there were.
+   */
+  async removeLeftovers(remove: (folder: string, temp: string) => Promise<void>): Promise<number> {
+    const list = this.leftovers.splice(0);
+    for (const [folder, temp] of list) await remove(folder, temp).catch(() => undefined);
+    if (list.length) await this.flush();
+    return list.length;
+  }
+}
