@@ -7,6 +7,8 @@ const { falEntrySource } = require("./build/falEntry");
 
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
+// --analyze: print what makes up dist/extension.js (with --production, what ships).
+const analyze = process.argv.includes("--analyze");
 const EXTENSION_BUDGET_BYTES = 150 * 1024;
 
 /** Prints errors in the form of the `$esbuild-watch` problem matcher. */
@@ -74,6 +76,7 @@ const targets = [
     platform: "node",
     target: "node20", // VS Code 1.90 (engines.vscode) runs Node 20
     external: ["vscode"],
+    metafile: analyze,
     plugins: [...common.plugins, withoutFalRealtime, falEntry],
   },
   {
@@ -112,7 +115,8 @@ async function main() {
     await Promise.all(contexts.map((c) => c.watch()));
     return;
   }
-  await Promise.all(contexts.map((c) => c.rebuild()));
+  const results = await Promise.all(contexts.map((c) => c.rebuild()));
+  if (analyze) console.log(await esbuild.analyzeMetafile(results[0].metafile));
   await Promise.all(contexts.map((c) => c.dispose()));
   report();
 }
