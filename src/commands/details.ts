@@ -5,7 +5,7 @@
  */
 import * as vscode from "vscode";
 import { formatFromExtension } from "../images/sniff";
-import { ENDPOINTS, GENERATE_FIELDS } from "../model/params";
+import { recordedValues } from "../api";
 import { checkSources, provenanceOf, type Provenance } from "../provenance/read";
 import type { Services } from "../services";
 
@@ -87,11 +87,12 @@ export async function generateAgain(s: Services, arg?: unknown): Promise<vscode.
   const found = await loadProvenance(s, arg);
   if (!found) return [];
   const { uri, p } = found;
-  const pick = (keys: readonly string[]) => Object.fromEntries(Object.entries(p.input).filter(([k]) => keys.includes(k)));
-  if (p.kind === "generate" || p.endpoint === ENDPOINTS.generate) {
+  // The recorded fields the definition lists for that operation, and what the endpoint stands for.
+  const { operation, values } = recordedValues(p.endpoint, p.input, p.kind);
+  if (operation === "generate") {
     s.log.info(C, `Generate Again from ${vscode.workspace.asRelativePath(uri)} (request ${p.requestId}).`);
     const folder = vscode.Uri.joinPath(uri, "..");
-    return (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.generate", { ...pick(GENERATE_FIELDS), folder: folder.toString() })) ?? [];
+    return (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.generate", { ...values, folder: folder.toString() })) ?? [];
   }
   const states = await checkSources(uri, p);
   const bad = states.filter((x) => x.state !== "same");
@@ -102,6 +103,5 @@ export async function generateAgain(s: Services, arg?: unknown): Promise<vscode.
     return [];
   }
   s.log.info(C, `Generate Again (edit) from ${vscode.workspace.asRelativePath(uri)} (request ${p.requestId}).`);
-  const params = pick(["prompt", "num_images", "resolution", "output_format", "sync_mode"]);
-  return (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.edit", { ...params, images: states.map((x) => x.uri) })) ?? [];
+  return (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.edit", { ...values, images: states.map((x) => x.uri) })) ?? [];
 }

@@ -6,13 +6,13 @@
  */
 import * as vscode from "vscode";
 import type { JobManager, JobView } from "../jobs/manager";
-import { ENDPOINTS } from "../model/params";
+import { buildRequest, filterFields, formFields, OPERATIONS, resolveDefaults } from "../api";
 import {
-  buildGenerateRequest,
   parseViewState,
   parseWebviewMessage,
   type BenchResults,
   type FormDefaults,
+  type FormValues,
   type GalleryEntry,
   type HostMessage,
   type ImageAction,
@@ -209,6 +209,8 @@ export class GalleryPanel implements vscode.Disposable {
       entries: images.slice(0, INIT_CHUNK).map((i) => this.entry(i.img)),
       jobs: this.jobInfos(),
       defaults,
+      fields: { generate: formFields("generate"), edit: formFields("edit") },
+      filters: filterFields(),
       indexing: this.d.index.indexing,
       ...(viewState ? { viewState } : {}),
       ...(markdownFile ? { markdownFile } : {}),
@@ -314,7 +316,7 @@ export class GalleryPanel implements vscode.Disposable {
       case "generate":
         return this.generate(m.requestId, m.input);
       case "edit":
-        return this.edit(m.requestId, m.ids, m.prompt);
+        return this.edit(m.requestId, m.ids, m.input);
       case "action":
         return this.action(m.requestId, m.action, m.id);
       case "cancelJob": {
@@ -352,28 +354,22 @@ export class GalleryPanel implements vscode.Disposable {
     return vscode.commands.executeCommand<T>(id, ...args);
   }
 
-  private async generate(requestId: number, input: unknown): Promise<void> {
-    const settings = readSettings();
-    const built = buildGenerateRequest(input, {
-      num_images: settings.numImages,
-      aspect_ratio: settings.aspectRatio,
-      resolution: settings.resolution,
-      output_format: settings.outputFormat,
-      sync_mode: settings.syncMode,
-    });
+  private async generate(requestId: number, input: FormValues): Promise<void> {
+    const built = buildRequest("generate", input, readSettings().parameters);
     if (!built.ok) {
       this.reply(requestId, false, built.errors.map((e) => e.message).join(" "));
       return;
     }
-    const value = built.value;
+    const { values, endpoint } = built.value;
+    const { prompt, ...params } = values;
     const createdAt = new Date().toISOString();
-    const uris = (await this.run<vscode.Uri[]>("grokImagine.generate", value)) ?? [];
+    const uris = (await this.run<vscode.Uri[]>("grokImagine.generate", values)) ?? [];
     await this.d.index.addSaved(uris, (i) => ({
       kind: "generate",
-      endpoint: ENDPOINTS.generate,
-      prompt: value.prompt,
+      endpoint,
+      prompt: String(prompt),
       revisedPrompt: "",
-      params: { num_images: value.num_images, aspect_ratio: value.aspect_ratio, resolution: value.resolution, output_format: value.output_format, sync_mode: value.sync_mode },
+      params: params as Record<string, string | number | boolean>,
       requestId: "",
       imageIndex: i,
       sources: [],
@@ -383,27 +379,33 @@ export class GalleryPanel implements vscode.Disposable {
     this.reply(requestId, true, uris.length ? `Saved ${uris.length} image${uris.length === 1 ? "" : "s"}.` : undefined);
   }
 
-  private async edit(requestId: number, ids: readonly string[], prompt: string): Promise<void> {
+  private async edit(requestId: number, ids: readonly string[], input: FormValues): Promise<void> {
     const images: IndexedImage[] = [];
     for (const id of new Set(ids)) {
       const img = this.resolveImage(id);
       if (typeof img === "string") return this.refuse({ type: "edit", requestId, ids }, img);
       images.push(img);
     }
-    const text = prompt.trim();
-    if (!text) {
+    if (typeof input["prompt"] !== "string" || !input["prompt"].trim()) {
       this.reply(requestId, false, "Describe the change to make.");
       return;
     }
+    const built = buildRequest("edit", input, readSettings(images[0]?.uri).parameters);
+    if (!built.ok) {
+      this.reply(requestId, false, built.errors.map((e) => e.message).join(" "));
+      return;
+    }
+    const { values, endpoint } = built.value;
+    const { prompt, ...params } = values;
     const createdAt = new Date().toISOString();
-    const uris = (await this.run<vscode.Uri[]>("grokImagine.edit", { prompt: text, images: images.map((i) => i.uri) })) ?? [];
+    const uris = (await this.run<vscode.Uri[]>("grokImagine.edit", { ...values, images: images.map((i) => i.uri) })) ?? [];
     const sources = images.map((i) => vscode.workspace.asRelativePath(i.uri, false));
     await this.d.index.addSaved(uris, (i): ImageProvenance => ({
       kind: "edit",
-      endpoint: ENDPOINTS.edit,
-      prompt: text,
+      endpoint,
+      prompt: String(prompt),
       revisedPrompt: "",
-      params: {},
+      params: params as Record<string, string | number | boolean>,
       requestId: "",
       imageIndex: i,
       sources,
@@ -608,11 +610,10 @@ function jobInfo(j: JobView): JobInfo {
   };
 }
 
-/** The settings' defaults, validated (an invalid setting falls back to the API's default). */
+/** Each form's defaults: the settings, validated (an invalid setting falls back to the API's default). */
 export function formDefaults(): FormDefaults {
-  const s = readSettings();
-  const built = buildGenerateRequest({ prompt: "-" }, { num_images: s.numImages, aspect_ratio: s.aspectRatio, resolution: s.resolution, output_format: s.outputFormat, sync_mode: s.syncMode });
-  const v = built.ok ? built.value : { num_images: 1, aspect_ratio: "1:1" as const, resolution: "1k" as const, output_format: "jpeg" as const, sync_mode: false };
-  return { num_images: v.num_images, aspect_ratio: v.aspect_ratio, resolution: v.resolution, output_format: v.output_format, sync_mode: v.sync_mode };
+  const parameters = readSettings().parameters;
+  const [generate, edit] = OPERATIONS.map((op) => resolveDefaults(op, parameters).values);
+  return { generate: generate ?? {}, edit: edit ?? {} };
 }
 

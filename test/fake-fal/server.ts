@@ -70,6 +70,7 @@ import {
   imageLoadError,
   isRecord,
   jsonInvalidErrors,
+  KNOWN_ENDPOINTS,
   validateInput,
   type EndpointKind,
   type NormalizedInput,
@@ -409,11 +410,6 @@ const RUN_HOST = "fal.run";
 const REST_HOSTS = ["rest.fal.ai", "rest.alpha.fal.ai"];
 const NAMESPACES = ["workflows", "comfy"];
 const STATE_ORDER: Record<QueueState, number> = { IN_QUEUE: 0, IN_PROGRESS: 1, COMPLETED: 2 };
-
-const KNOWN_ENDPOINTS: Record<string, EndpointKind> = {
-  [GENERATE_ENDPOINT]: "generate",
-  [EDIT_ENDPOINT]: "edit",
-};
 
 interface Reply {
   status: number;

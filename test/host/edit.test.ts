@@ -94,6 +94,8 @@ describe("Edit Image", function () {
         asked.push({ title: o.title, placeholder: o.placeholder });
         return Promise.resolve(promptAnswer);
       },
+      // The parameter pick that follows the prompt: Enter on its first row sends as it stands.
+      showQuickPick: <T extends vscode.QuickPickItem>(items: readonly T[] | Thenable<readonly T[]>) => Promise.resolve(items).then((list) => list[0]),
       ...extra,
     });
   }
@@ -125,7 +127,7 @@ describe("Edit Image", function () {
       assert.equal(sniffImageFormat(await vscode.workspace.fs.readFile(uris[0] as vscode.Uri)), "jpeg");
       assert.equal(asked.length, 1);
       assert.match(asked[0]?.title ?? "", /Edit photo\.png$/);
-      assert.equal(asked[0]?.placeholder, "Describe the change (Enter to edit · 1 result, 1k jpeg, beside photo.png)");
+      assert.equal(asked[0]?.placeholder, "Describe the change (Enter to continue · 1 × edit, 1k, jpeg, beside photo.png)");
 
       const source = await bytesOf("images/photo.png");
       assert.equal(fake.uploads.length, 1);
@@ -284,8 +286,8 @@ describe("Edit Image", function () {
     it("no prompt, an empty prompt, and fields the edit endpoint does not have", async () => {
       assert.deepEqual(await editWith({ images: ["images/photo.png"] }), []);
       assert.match(person.seen.error.at(-1) ?? "", /prompt is required/);
-      assert.deepEqual(await editWith({ prompt: "  ", images: ["images/photo.png"], aspect_ratio: "16:9" }), []);
-      assert.match(person.seen.error.at(-1) ?? "", /prompt must not be empty.*aspect_ratio is not supported when editing/);
+      assert.deepEqual(await editWith({ prompt: "  ", images: ["images/photo.png"], seed: 4 }), []);
+      assert.match(person.seen.error.at(-1) ?? "", /prompt must not be empty.*Unknown field "seed": the allowed fields are prompt, num_images/);
       assert.deepEqual(await editWith({ prompt: "x" }), []);
       assert.match(person.seen.error.at(-1) ?? "", /images is required/);
       assertNothingSent();
@@ -364,7 +366,7 @@ describe("Edit Image", function () {
       try {
         const uris = await fromExplorer("images/flower.jpg");
         assert.deepEqual(rel(uris), [`${OUT}/flower-edit-1.jpg`]);
-        assert.match(asked[0]?.placeholder ?? "", /1 result, 1k jpeg, in generated-images\)$/);
+        assert.match(asked[0]?.placeholder ?? "", /1 × edit, 1k, jpeg, in generated-images\)$/);
         assert.deepEqual(await namesIn(IMAGES), FIXTURES);
       } finally {
         await setUserSetting("editOutput", undefined);

@@ -10,6 +10,8 @@ import { activateExtension, scriptedPerson, setUserSetting, TEST_KEY, until, wor
 
 const ART = "gallery-art";
 const FORM = { prompt: "a lighthouse in fog", num_images: 1, aspect_ratio: "16:9", resolution: "1k", output_format: "png", sync_mode: false };
+/** The edit bar's values as the webview sends them (the settings' defaults). */
+const EDIT_FORM = { num_images: 1, resolution: "1k", output_format: "jpeg", sync_mode: false };
 
 function ws(relative: string): vscode.Uri {
   return vscode.Uri.joinPath(workspaceRoot(), ...relative.split("/"));
@@ -148,7 +150,12 @@ describe("Gallery", function () {
       const init = posted(g).slice(before).find((m) => m.type === "init");
       assert.ok(init && init.type === "init");
       assert.ok(init.entries.some((e) => e.id === key(`${ART}/fox.png`)));
-      assert.deepEqual(init.defaults, { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false });
+      assert.deepEqual(init.defaults, { generate: { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false }, edit: EDIT_FORM });
+      // The forms and filters come from the API's definition, with every allowed value.
+      assert.deepEqual(init.fields.generate.map((f) => f.key), ["num_images", "aspect_ratio", "resolution", "output_format", "sync_mode"]);
+      assert.deepEqual(init.fields.edit.map((f) => f.key), Object.keys(EDIT_FORM));
+      assert.equal(init.fields.generate.find((f) => f.key === "aspect_ratio")?.options.length, 13);
+      assert.deepEqual(init.filters.map((f) => f.key), ["aspect_ratio", "resolution"]);
     });
 
     it("generate: runs Generate Image with the form's request, and the new image joins the gallery", async () => {
@@ -250,15 +257,15 @@ describe("Gallery", function () {
     it("edit: the selected images (up to three) and the prompt go to Edit Image", async () => {
       const ids = [key(`${ART}/fox.png`), key(`${ART}/boat.jpg`)];
       const requestId = seq++;
-      await g.receive({ type: "edit", requestId, ids, prompt: "  put them on the moon " });
+      await g.receive({ type: "edit", requestId, ids, input: { ...EDIT_FORM, resolution: "2k", prompt: "  put them on the moon " } });
       const call = g.trace()?.commands.at(-1);
       assert.equal(call?.id, "grokImagine.edit");
       const arg = call?.args[0] as { prompt: string; images: vscode.Uri[] };
-      assert.equal(arg.prompt, "put them on the moon");
+      assert.deepEqual({ ...arg, images: [] }, { ...EDIT_FORM, resolution: "2k", prompt: "put them on the moon", images: [] }, "the edit bar's parameters go with it");
       assert.deepEqual(arg.images.map((u) => u.toString()), ids);
       assert.equal(repliesTo(g, requestId).length, 1);
       const empty = seq++;
-      await g.receive({ type: "edit", requestId: empty, ids, prompt: "   " });
+      await g.receive({ type: "edit", requestId: empty, ids, input: { ...EDIT_FORM, prompt: "   " } });
       assert.equal(repliesTo(g, empty)[0]?.ok, false);
       assert.equal(g.trace()?.commands.at(-1), call, "nothing ran for an empty prompt");
     });
@@ -300,7 +307,7 @@ describe("Gallery", function () {
       ["an unknown command as action", (root) => ({ type: "action", requestId: 1, action: "workbench.action.terminal.new", id: `${root}/gallery-art/fox.png` })],
       ["a workspace file the gallery does not list", (root) => ({ type: "action", requestId: 1, action: "delete", id: `${root}/README.md` })],
       ["an image with a query string", (root) => ({ type: "action", requestId: 1, action: "open", id: `${root}/gallery-art/fox.png?x=1` })],
-      ["an edit of a file outside the workspace", (root) => ({ type: "edit", requestId: 1, ids: [`${root}/gallery-art/fox.png`, "file:///etc/hosts"], prompt: "x" })],
+      ["an edit of a file outside the workspace", (root) => ({ type: "edit", requestId: 1, ids: [`${root}/gallery-art/fox.png`, "file:///etc/hosts"], input: { ...EDIT_FORM, prompt: "x" } })],
       ["a cancel of a job that does not exist", () => ({ type: "cancelJob", requestId: 1, jobId: "no-such-job" })],
       ["a generate with an extra field", () => ({ type: "generate", requestId: 1, input: { ...FORM, image_urls: ["http://x"] } })],
     ];
@@ -412,7 +419,7 @@ describe("Gallery", function () {
   describe("after a window reload", () => {
     it("the serializer restores the panel with the state the webview saved", async () => {
       g.close();
-      const saved = { query: "fox", kind: "generate", format: "png", scrollTop: 0, active: key(`${ART}/fox.png`), selected: [key(`${ART}/fox.png`)], formOpen: false, form: { ...FORM, prompt: "half-typed" }, editPrompt: "bluer" };
+      const saved = { query: "fox", kind: "generate", format: "png", params: { resolution: "1k" }, scrollTop: 0, active: key(`${ART}/fox.png`), selected: [key(`${ART}/fox.png`)], formOpen: false, form: { ...FORM, prompt: "half-typed" }, editForm: { ...EDIT_FORM, num_images: 2 }, editPrompt: "bluer" };
       const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, "Grok Imagine Gallery", vscode.ViewColumn.Active, {});
       await g.serializer.deserializeWebviewPanel(panel, saved);
       assert.equal(g.panel(), panel, "the gallery took the restored panel");
@@ -436,7 +443,7 @@ describe("Gallery", function () {
       assert.equal(init?.viewState?.query, "");
       assert.equal(init?.viewState?.kind, "all");
       assert.deepEqual(init?.viewState?.selected, []);
-      assert.equal(init?.viewState?.form.num_images, 1);
+      assert.equal(init?.viewState?.form["num_images"], 1);
     });
   });
 });

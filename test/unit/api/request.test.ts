@@ -1,36 +1,26 @@
+/** Validation and request building from the definition (src/api/request.ts, output.ts). */
 import assert from "node:assert/strict";
 import {
-  API_DEFAULTS,
-  ASPECT_RATIOS,
-  type Defaults,
-  EDIT_FIELDS,
-  ENDPOINTS,
-  type FieldError,
-  GENERATE_FIELDS,
-  isAspectRatio,
-  isNumImages,
-  isOutputFormat,
-  isResolution,
-  MAX_EDIT_IMAGES,
-  OUTPUT_FORMATS,
-  RESOLUTIONS,
-} from "../../src/model/params";
-import {
-  type BuildResult,
-  buildEditRequest,
-  buildGenerateRequest,
-  describeInput,
+  buildRequest,
+  completeRequest,
   describeValue,
-  validateEditInput,
-  validateGenerateInput,
-  withImageUrls,
-} from "../../src/model/request";
-import { parseFalOutput } from "../../src/model/output";
+  describeValues,
+  parseFalOutput,
+  validateBody,
+  type ApiRequest,
+  type BuildResult,
+  type FieldError,
+  type SettingValues,
+  type Values,
+} from "../../../src/api";
 
 /** The allowed values, copied by hand from /work/shared/api/grok-imagine-image.md. */
 const REFERENCE_RATIOS = [
   "2:1", "20:9", "19.5:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:19.5", "9:20", "1:2",
 ];
+const API_DEFAULTS = { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false };
+const GENERATE_FIELDS = ["prompt", "num_images", "aspect_ratio", "resolution", "output_format", "sync_mode"];
+const EDIT_ENDPOINT = "xai/grok-imagine-image/edit";
 
 function ok<T>(result: BuildResult<T> | { ok: true; value: T } | { ok: false; errors: FieldError[] }): T {
   if (!result.ok) assert.fail(`expected ok, got errors: ${JSON.stringify(result.errors)}`);
@@ -43,18 +33,26 @@ function errors<T>(result: { ok: true; value: T } | { ok: false; errors: FieldEr
 }
 
 /** The single error of a failed result, which must be about `field`. */
-function singleError<T>(
-  result: { ok: true; value: T } | { ok: false; errors: FieldError[] },
-  field: string,
-): string {
+function singleError<T>(result: { ok: true; value: T } | { ok: false; errors: FieldError[] }, field: string): string {
   const errs = errors(result);
   assert.equal(errs.length, 1, JSON.stringify(errs));
   assert.equal(errs[0]?.field, field);
   return errs[0]?.message ?? "";
 }
 
-function gen(args: Record<string, unknown>): BuildResult<unknown> {
-  return buildGenerateRequest({ prompt: "a cat", ...args }, API_DEFAULTS);
+/** A generate request's values. */
+function G(args: unknown, settings?: SettingValues): BuildResult<ApiRequest> {
+  return buildRequest("generate", args, settings);
+}
+function E(args: unknown, settings?: SettingValues): BuildResult<ApiRequest> {
+  return buildRequest("edit", args, settings);
+}
+function vals(r: BuildResult<ApiRequest> | { ok: true; value: ApiRequest } | { ok: false; errors: FieldError[] }): Values {
+  return ok(r).values;
+}
+
+function gen(args: Record<string, unknown>): BuildResult<ApiRequest> {
+  return G({ prompt: "a cat", ...args });
 }
 
 function assertListsAll(message: string, field: string, values: readonly string[]): void {
@@ -63,36 +61,13 @@ function assertListsAll(message: string, field: string, values: readonly string[
   assert.match(message, /\(got .*\)\.$/);
 }
 
-describe("model/params", () => {
-  it("has the reference's endpoints, values and defaults", () => {
-    assert.deepEqual(ENDPOINTS, { generate: "xai/grok-imagine-image", edit: "xai/grok-imagine-image/edit" });
-    assert.deepEqual([...ASPECT_RATIOS], REFERENCE_RATIOS);
-    assert.deepEqual([...RESOLUTIONS], ["1k", "2k"]);
-    assert.deepEqual([...OUTPUT_FORMATS], ["jpeg", "png", "webp"]);
-    assert.deepEqual({ ...API_DEFAULTS }, {
-      num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false,
-    });
-    assert.ok(Object.isFrozen(API_DEFAULTS));
-    assert.equal(MAX_EDIT_IMAGES, 3);
-    assert.deepEqual([...GENERATE_FIELDS], ["prompt", "num_images", "aspect_ratio", "resolution", "output_format", "sync_mode"]);
-    assert.deepEqual([...EDIT_FIELDS], ["prompt", "num_images", "resolution", "output_format", "sync_mode", "image_urls"]);
-  });
-
-  it("type guards accept exactly the allowed values", () => {
-    for (const r of REFERENCE_RATIOS) assert.ok(isAspectRatio(r));
-    for (const bad of ["5:4", "1:1 ", "", 1, null, undefined]) assert.equal(isAspectRatio(bad), false);
-    assert.ok(isResolution("2k") && !isResolution("2K"));
-    assert.ok(isOutputFormat("webp") && !isOutputFormat("jpg"));
-    for (const n of [1, 2, 3, 4]) assert.ok(isNumImages(n));
-    for (const n of [0, 5, 2.5, "2", NaN]) assert.equal(isNumImages(n), false);
-  });
-});
-
-describe("model/request: buildGenerateRequest", () => {
+describe("api/request: building a generate request", () => {
   it("builds the reference's input example exactly (every field, in order)", () => {
     const prompt =
       "Abstract human silhouette, golden particles ready to burst outward representing joy, data visualization style, emotional expression through particles, artistic scientific";
-    const value = ok(buildGenerateRequest({ prompt }, API_DEFAULTS));
+    const req = ok(G({ prompt }));
+    const value = req.body;
+    assert.equal(req.endpoint, "xai/grok-imagine-image");
     const example = `{
       "prompt": "${prompt}",
       "num_images": 1,
@@ -107,8 +82,7 @@ describe("model/request: buildGenerateRequest", () => {
 
   it("accepts all 13 aspect ratios", () => {
     for (const ratio of REFERENCE_RATIOS) {
-      const value = ok(buildGenerateRequest({ prompt: "x", aspect_ratio: ratio }, API_DEFAULTS));
-      assert.equal(value.aspect_ratio, ratio);
+      assert.equal(vals(G({ prompt: "x", aspect_ratio: ratio })).aspect_ratio, ratio);
     }
   });
 
@@ -132,7 +106,7 @@ describe("model/request: buildGenerateRequest", () => {
 
   it("accepts and rejects resolution values", () => {
     for (const r of ["1k", "2k"]) {
-      assert.equal(ok(buildGenerateRequest({ prompt: "x", resolution: r }, API_DEFAULTS)).resolution, r);
+      assert.equal(vals(G({ prompt: "x", resolution: r })).resolution, r);
     }
     for (const value of ["1K", "2K", "4k", "1024", "2k ", "", 1, 2, null, false]) {
       assertListsAll(singleError(gen({ resolution: value }), "resolution"), "resolution", ["1k", "2k"]);
@@ -142,7 +116,7 @@ describe("model/request: buildGenerateRequest", () => {
 
   it("accepts and rejects output_format values", () => {
     for (const f of ["jpeg", "png", "webp"]) {
-      assert.equal(ok(buildGenerateRequest({ prompt: "x", output_format: f }, API_DEFAULTS)).output_format, f);
+      assert.equal(vals(G({ prompt: "x", output_format: f })).output_format, f);
     }
     for (const value of ["jpg", "JPEG", "PNG", "gif", "image/png", ".png", "", 0, null]) {
       assertListsAll(singleError(gen({ output_format: value }), "output_format"), "output_format", ["jpeg", "png", "webp"]);
@@ -154,7 +128,7 @@ describe("model/request: buildGenerateRequest", () => {
 
   it("accepts num_images 1..4 and rejects everything else, numeric strings included", () => {
     for (const n of [1, 2, 3, 4, 4.0]) {
-      assert.equal(ok(buildGenerateRequest({ prompt: "x", num_images: n }, API_DEFAULTS)).num_images, n);
+      assert.equal(vals(G({ prompt: "x", num_images: n })).num_images, n);
     }
     for (const value of [0, 5, -1, 2.5, 1.0000001, NaN, Infinity, -Infinity, 1e21, "2", "", " 3 ", "two", null, true, [2]]) {
       const message = singleError(gen({ num_images: value }), "num_images");
@@ -167,8 +141,8 @@ describe("model/request: buildGenerateRequest", () => {
   });
 
   it("accepts only booleans as sync_mode", () => {
-    assert.equal(ok(buildGenerateRequest({ prompt: "x", sync_mode: true }, API_DEFAULTS)).sync_mode, true);
-    assert.equal(ok(buildGenerateRequest({ prompt: "x", sync_mode: false }, API_DEFAULTS)).sync_mode, false);
+    assert.equal(vals(G({ prompt: "x", sync_mode: true })).sync_mode, true);
+    assert.equal(vals(G({ prompt: "x", sync_mode: false })).sync_mode, false);
     for (const value of ["true", "false", 1, 0, null, "", []]) {
       const message = singleError(gen({ sync_mode: value }), "sync_mode");
       assert.ok(message.startsWith("sync_mode must be true or false (got "), message);
@@ -186,17 +160,17 @@ describe("model/request: buildGenerateRequest", () => {
     ];
     for (const [prompt, pattern] of cases) {
       const args = prompt === undefined ? {} : { prompt };
-      assert.match(singleError(buildGenerateRequest(args, API_DEFAULTS), "prompt"), pattern);
+      assert.match(singleError(G(args), "prompt"), pattern);
     }
     const text = "  Un chat  roux,\n très 🐱 \u00a0";
-    assert.equal(ok(buildGenerateRequest({ prompt: text }, API_DEFAULTS)).prompt, "Un chat  roux,\n très 🐱");
+    assert.equal(vals(G({ prompt: text })).prompt, "Un chat  roux,\n très 🐱");
   });
 
   it("treats undefined args as defaults only (then the prompt is missing) and rejects non-objects", () => {
-    const message = singleError(buildGenerateRequest(undefined, API_DEFAULTS), "prompt");
+    const message = singleError(G(undefined), "prompt");
     assert.match(message, /prompt is required/);
     for (const args of [null, "a cat", 42, [], ["a cat"], true]) {
-      const errs = errors(buildGenerateRequest(args, API_DEFAULTS));
+      const errs = errors(G(args));
       assert.equal(errs[0]?.field, "input");
       assert.match(errs[0]?.message ?? "", /must be an object with at least a prompt/);
     }
@@ -210,7 +184,8 @@ describe("model/request: buildGenerateRequest", () => {
     );
     const errs = errors(gen({ Prompt: "x", image_urls: ["https://x/y.png"], negative_prompt: "" }));
     assert.deepEqual(errs.map((e) => e.field), ["Prompt", "image_urls", "negative_prompt"]);
-    const proto = errors(buildGenerateRequest(JSON.parse('{"prompt":"x","__proto__":{"a":1}}'), API_DEFAULTS));
+    assert.equal(errs[1]?.message, "image_urls is not supported when you generate: only edit takes it. Remove it.");
+    const proto = errors(G(JSON.parse('{"prompt":"x","__proto__":{"a":1}}')));
     assert.deepEqual(proto.map((e) => e.field), ["__proto__"]);
   });
 
@@ -218,162 +193,148 @@ describe("model/request: buildGenerateRequest", () => {
     const args: Record<string, unknown> = Object.create({ aspect_ratio: "5:4", prompt: "inherited" });
     args["prompt"] = "own";
     args["num_images"] = undefined;
-    const value = ok(buildGenerateRequest(args, API_DEFAULTS));
+    const value = vals(G(args));
     assert.equal(value.prompt, "own");
     assert.equal(value.aspect_ratio, "1:1");
     assert.equal(value.num_images, 1);
   });
 
   it("reports every error at once, in field order", () => {
-    const result = buildGenerateRequest(
-      { prompt: " ", num_images: 0, aspect_ratio: "x", resolution: "x", output_format: "x", sync_mode: "x", extra: 1 },
-      API_DEFAULTS,
-    );
+    const result = G({ prompt: " ", num_images: 0, aspect_ratio: "x", resolution: "x", output_format: "x", sync_mode: "x", extra: 1 });
     assert.deepEqual(errors(result).map((e) => e.field), [
       "prompt", "num_images", "aspect_ratio", "resolution", "output_format", "sync_mode", "extra",
     ]);
   });
 
-  it("merges defaults under the args", () => {
-    const defaults: Defaults = { num_images: 3, aspect_ratio: "16:9", resolution: "2k", output_format: "png", sync_mode: true };
-    const fromDefaults = buildGenerateRequest({ prompt: "x" }, defaults);
-    assert.deepEqual(ok(fromDefaults), { prompt: "x", ...defaults });
+  it("merges the settings' defaults (by setting key) under the args", () => {
+    const settings = { numImages: 3, aspectRatio: "16:9", resolution: "2k", outputFormat: "png", syncMode: true };
+    const expected = { num_images: 3, aspect_ratio: "16:9", resolution: "2k", output_format: "png", sync_mode: true };
+    const fromDefaults = G({ prompt: "x" }, settings);
+    assert.deepEqual(vals(fromDefaults), { prompt: "x", ...expected });
     assert.deepEqual(fromDefaults.warnings, []);
-    const overridden = ok(buildGenerateRequest({ prompt: "x", num_images: 1, aspect_ratio: "9:16", output_format: "webp" }, defaults));
-    assert.deepEqual(overridden, {
-      prompt: "x", num_images: 1, aspect_ratio: "9:16", resolution: "2k", output_format: "webp", sync_mode: true,
-    });
-    assert.deepEqual(Object.keys(overridden), [...GENERATE_FIELDS]);
-    // Missing defaults (partial settings, no settings) fall back to the API defaults, silently.
-    for (const d of [undefined, {}, { resolution: "2k" }]) {
-      const r = buildGenerateRequest({ prompt: "x" }, d);
-      assert.deepEqual(ok(r), { prompt: "x", ...API_DEFAULTS, ...(d ?? {}) });
+    const overridden = vals(G({ prompt: "x", num_images: 1, aspect_ratio: "9:16", output_format: "webp" }, settings));
+    assert.deepEqual(overridden, { prompt: "x", num_images: 1, aspect_ratio: "9:16", resolution: "2k", output_format: "webp", sync_mode: true });
+    assert.deepEqual(Object.keys(overridden), GENERATE_FIELDS);
+    // Missing settings (partial, none) fall back to the API defaults, silently; other settings are not read.
+    for (const d of [undefined, {}, { resolution: "2k" }, { outputFolder: "x", num_images: 4 }]) {
+      const r = G({ prompt: "x" }, d);
+      assert.deepEqual(vals(r), { prompt: "x", ...API_DEFAULTS, ...(d && "resolution" in d ? { resolution: "2k" } : {}) });
       assert.deepEqual(r.warnings, []);
     }
   });
 
-  it("replaces invalid defaults by the API defaults, with a warning per setting", () => {
-    const junk = { num_images: "3", aspect_ratio: "5:4", resolution: 2, output_format: "jpg", sync_mode: "yes" };
-    const result = buildGenerateRequest({ prompt: "x" }, junk);
-    assert.deepEqual(ok(result), { prompt: "x", ...API_DEFAULTS });
+  it("replaces invalid settings by the API defaults, with a warning naming each setting", () => {
+    const junk = { numImages: "3", aspectRatio: "5:4", resolution: 2, outputFormat: "jpg", syncMode: "yes" };
+    const result = G({ prompt: "x" }, junk);
+    assert.deepEqual(vals(result), { prompt: "x", ...API_DEFAULTS });
     assert.deepEqual(result.warnings.map((w) => w.field), [
-      "defaults.num_images", "defaults.aspect_ratio", "defaults.resolution", "defaults.output_format", "defaults.sync_mode",
+      "grokImagine.numImages", "grokImagine.aspectRatio", "grokImagine.resolution", "grokImagine.outputFormat", "grokImagine.syncMode",
     ]);
     const ratioWarning = result.warnings[1]?.message ?? "";
-    assert.match(ratioWarning, /^The default aspect_ratio setting is invalid: aspect_ratio must be one of 2:1, .* \(got "5:4"\)\. Using the API default 1:1 instead\.$/);
+    assert.match(ratioWarning, /^The setting grokImagine\.aspectRatio is invalid: aspect_ratio must be one of 2:1, .* \(got "5:4"\)\. Using the API default 1:1 instead\.$/);
     assert.match(result.warnings[0]?.message ?? "", /Using the API default 1 instead\.$/);
-    // An invalid default that the args override is not reported.
-    const overridden = buildGenerateRequest({ prompt: "x", aspect_ratio: "4:3" }, { aspect_ratio: "5:4" });
-    assert.equal(ok(overridden).aspect_ratio, "4:3");
-    assert.deepEqual(overridden.warnings, []);
     // Warnings survive a failed build too.
-    const failed = buildGenerateRequest({}, { num_images: 9 });
+    const failed = G({}, { numImages: 9 });
     assert.equal(failed.ok, false);
-    assert.deepEqual(failed.warnings.map((w) => w.field), ["defaults.num_images"]);
-    // A defaults value that is not an object at all is ignored.
+    assert.deepEqual(failed.warnings.map((w) => w.field), ["grokImagine.numImages"]);
+    // Settings that are not an object at all are ignored.
     const notObject: unknown = "junk";
-    assert.deepEqual(ok(buildGenerateRequest({ prompt: "x" }, notObject as Defaults)), { prompt: "x", ...API_DEFAULTS });
+    assert.deepEqual(vals(G({ prompt: "x" }, notObject as SettingValues)), { prompt: "x", ...API_DEFAULTS });
   });
 });
 
-describe("model/request: buildEditRequest and the complete edit input", () => {
-  it("builds an edit request without aspect_ratio and without image_urls", () => {
-    const value = ok(buildEditRequest({ prompt: "  make it night " }, API_DEFAULTS));
-    assert.deepEqual(value, { prompt: "make it night", num_images: 1, resolution: "1k", output_format: "jpeg", sync_mode: false });
-    assert.deepEqual(Object.keys(value), ["prompt", "num_images", "resolution", "output_format", "sync_mode"]);
+describe("api/request: building an edit request, completing it with the uploaded images", () => {
+  it("builds an edit request without image_urls, to the edit endpoint", () => {
+    const req = ok(E({ prompt: "  make it night " }));
+    assert.equal(req.endpoint, EDIT_ENDPOINT);
+    assert.deepEqual(req.body, { prompt: "make it night", num_images: 1, resolution: "1k", output_format: "jpeg", sync_mode: false });
+    assert.deepEqual(Object.keys(req.body), ["prompt", "num_images", "resolution", "output_format", "sync_mode"]);
   });
 
   it("rejects aspect_ratio with an edit-specific message, even a valid ratio", () => {
     for (const ratio of ["1:1", "16:9", "5:4"]) {
-      const message = singleError(buildEditRequest({ prompt: "x", aspect_ratio: ratio }, API_DEFAULTS), "aspect_ratio");
-      assert.equal(
-        message,
-        "aspect_ratio is not supported when editing: the edit endpoint xai/grok-imagine-image/edit has no aspect_ratio parameter. Remove it.",
-      );
+      assert.equal(singleError(E({ prompt: "x", aspect_ratio: ratio }), "aspect_ratio"), "aspect_ratio is not supported when you edit: only generate takes it. Remove it.");
     }
   });
 
-  it("ignores an aspect_ratio default (the settings object is shared) but validates the others", () => {
-    const defaults: Defaults = { num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "webp", sync_mode: false };
-    const result = buildEditRequest({ prompt: "x" }, defaults);
-    assert.deepEqual(ok(result), { prompt: "x", num_images: 2, resolution: "2k", output_format: "webp", sync_mode: false });
+  it("reads only the settings the edit operation takes, and validates them", () => {
+    const settings = { numImages: 2, aspectRatio: "16:9", resolution: "2k", outputFormat: "webp", syncMode: false };
+    const result = E({ prompt: "x" }, settings);
+    assert.deepEqual(vals(result), { prompt: "x", num_images: 2, resolution: "2k", output_format: "webp", sync_mode: false });
     assert.deepEqual(result.warnings, []);
-    const junk = buildEditRequest({ prompt: "x" }, { aspect_ratio: "junk", resolution: "8k" });
-    assert.deepEqual(junk.warnings.map((w) => w.field), ["defaults.resolution"]);
+    const junk = E({ prompt: "x" }, { aspectRatio: "junk", resolution: "8k" });
+    assert.deepEqual(junk.warnings.map((w) => w.field), ["grokImagine.resolution"]);
   });
 
   it("rejects image_urls and unknown fields in the edit args", () => {
-    assert.match(
-      singleError(buildEditRequest({ prompt: "x", image_urls: ["https://a/b.png"] }, API_DEFAULTS), "image_urls"),
-      /filled in by the extension after it uploads/,
-    );
+    assert.match(singleError(E({ prompt: "x", image_urls: ["https://a/b.png"] }), "image_urls"), /filled in by the extension after it uploads/);
     assert.equal(
-      singleError(buildEditRequest({ prompt: "x", strength: 0.5 }, API_DEFAULTS), "strength"),
+      singleError(E({ prompt: "x", strength: 0.5 }), "strength"),
       'Unknown field "strength": the allowed fields are prompt, num_images, resolution, output_format, sync_mode.',
     );
   });
 
   it("validates every edit field like the generate ones", () => {
-    const edit = (args: Record<string, unknown>) => buildEditRequest({ prompt: "x", ...args }, API_DEFAULTS);
+    const edit = (args: Record<string, unknown>) => E({ prompt: "x", ...args });
     assert.match(singleError(edit({ num_images: "2" }), "num_images"), /without quotes/);
     assert.match(singleError(edit({ num_images: 5 }), "num_images"), /from 1 to 4/);
     assert.match(singleError(edit({ resolution: "4k" }), "resolution"), /one of 1k, 2k/);
     assert.match(singleError(edit({ output_format: "gif" }), "output_format"), /one of jpeg, png, webp/);
     assert.match(singleError(edit({ sync_mode: 1 }), "sync_mode"), /true or false/);
-    assert.match(singleError(buildEditRequest({}, API_DEFAULTS), "prompt"), /required/);
+    assert.match(singleError(E({}), "prompt"), /required/);
   });
 
   it("completes with 1 to 3 image URLs, matching the reference's edit example", () => {
-    const params = ok(buildEditRequest({ prompt: "Make this scene more realistic but still keep the game vibes" }, API_DEFAULTS));
+    const params = ok(E({ prompt: "Make this scene more realistic but still keep the game vibes" }));
     const url = "https://v3b.fal.media/files/b/0a8b911d/Abk8vStrvmSPlzUqI_NN3_image_043.png";
-    const full = ok(withImageUrls(params, [url]));
+    const full = ok(completeRequest(params, { image_urls: [url] }));
     assert.equal(
-      JSON.stringify(full),
+      JSON.stringify(full.body),
       JSON.stringify({
         prompt: "Make this scene more realistic but still keep the game vibes",
         num_images: 1, resolution: "1k", output_format: "jpeg", sync_mode: false, image_urls: [url],
       }),
     );
-    assert.equal(ok(withImageUrls(params, [url, url, "data:image/png;base64,AAAA"])).image_urls.length, 3);
-    assert.match(singleError(withImageUrls(params, []), "image_urls"), /list of 1 to 3 image URLs .*\(got 0\)/);
-    assert.match(singleError(withImageUrls(params, [url, url, url, url]), "image_urls"), /\(got 4\)/);
+    assert.equal(full.endpoint, EDIT_ENDPOINT);
+    assert.equal((ok(completeRequest(params, { image_urls: [url, url, "data:image/png;base64,AAAA"] })).body["image_urls"] as string[]).length, 3);
+    assert.match(singleError(completeRequest(params, { image_urls: [] }), "image_urls"), /list of 1 to 3 image URLs .*\(got 0\)/);
+    assert.match(singleError(completeRequest(params, { image_urls: [url, url, url, url] }), "image_urls"), /\(got 4\)/);
+    assert.match(singleError(completeRequest(params, {}), "image_urls"), /\(got undefined\)/);
     for (const bad of ["", "photo.png", "/tmp/photo.png", "file:///tmp/a.png", "https://", "ftp://x/y.png", "https://a b"]) {
-      assert.match(singleError(withImageUrls(params, [bad]), "image_urls"), /^image_urls\[0\] must be an http\(s\) URL or a data: URI/);
+      assert.match(singleError(completeRequest(params, { image_urls: [bad] }), "image_urls"), /^image_urls\[0\] must be an http\(s\) URL or a data: URI/);
     }
   });
 
-  it("validateEditInput needs every field and no aspect_ratio", () => {
-    const complete = {
-      prompt: "x", num_images: 1, resolution: "1k", output_format: "png", sync_mode: false, image_urls: ["https://a/b.png"],
-    };
-    assert.deepEqual(ok(validateEditInput(complete)), complete);
-    assert.match(singleError(validateEditInput({ ...complete, resolution: undefined }), "resolution"), /resolution is missing/);
-    assert.match(singleError(validateEditInput({ ...complete, aspect_ratio: "1:1" }), "aspect_ratio"), /edit endpoint/);
-    assert.match(singleError(validateEditInput({ ...complete, image_urls: "https://a/b.png" }), "image_urls"), /got "https/);
-    assert.match(singleError(validateEditInput({ ...complete, image_urls: [42] }), "image_urls"), /image_urls\[0\].*\(got 42\)/);
-    assert.equal(errors(validateEditInput(null))[0]?.field, "input");
+  it("validateBody of the edit endpoint needs every field and nothing else", () => {
+    const complete = { prompt: "x", num_images: 1, resolution: "1k", output_format: "png", sync_mode: false, image_urls: ["https://a/b.png"] };
+    assert.deepEqual(ok(validateBody(EDIT_ENDPOINT, complete)), complete);
+    assert.match(singleError(validateBody(EDIT_ENDPOINT, { ...complete, resolution: undefined }), "resolution"), /resolution is missing/);
+    assert.match(singleError(validateBody(EDIT_ENDPOINT, { ...complete, aspect_ratio: "1:1" }), "aspect_ratio"), /Unknown field/);
+    assert.match(singleError(validateBody(EDIT_ENDPOINT, { ...complete, image_urls: "https://a/b.png" }), "image_urls"), /got "https/);
+    assert.match(singleError(validateBody(EDIT_ENDPOINT, { ...complete, image_urls: [42] }), "image_urls"), /image_urls\[0\].*\(got 42\)/);
+    assert.equal(errors(validateBody(EDIT_ENDPOINT, null))[0]?.field, "input");
+    assert.equal(errors(validateBody("xai/other", complete))[0]?.field, "endpoint");
   });
 
-  it("validateGenerateInput accepts what buildGenerateRequest builds and needs every field", () => {
-    const built = ok(buildGenerateRequest({ prompt: "x", num_images: 4, aspect_ratio: "9:19.5" }, API_DEFAULTS));
-    assert.deepEqual(ok(validateGenerateInput(built)), built);
+  it("validateBody of the generate endpoint accepts what buildRequest builds and needs every field", () => {
+    const built = ok(G({ prompt: "x", num_images: 4, aspect_ratio: "9:19.5" })).body;
+    assert.deepEqual(ok(validateBody("xai/grok-imagine-image", built)), built);
     const { sync_mode: _omitted, ...partial } = built;
-    assert.match(singleError(validateGenerateInput(partial), "sync_mode"), /sync_mode is missing/);
-    assert.match(singleError(validateGenerateInput({ ...built, extra: 1 }), "extra"), /Unknown field/);
+    assert.match(singleError(validateBody("xai/grok-imagine-image", partial), "sync_mode"), /sync_mode is missing/);
+    assert.match(singleError(validateBody("xai/grok-imagine-image", { ...built, extra: 1 }), "extra"), /Unknown field/);
   });
 });
 
-describe("model/request: describeInput and describeValue", () => {
+describe("api/request: describeValues and describeValue", () => {
   it("summarises requests", () => {
-    const g = ok(buildGenerateRequest({ prompt: "x", num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "png" }, API_DEFAULTS));
-    assert.equal(describeInput(g), "2 × 16:9, 2k, png");
-    assert.equal(describeInput({ ...g, num_images: 1, sync_mode: true }), "1 × 16:9, 2k, png, sync");
-    const e = ok(buildEditRequest({ prompt: "x" }, API_DEFAULTS));
-    assert.equal(describeInput(e), "1 × edit, 1k, jpeg");
-    assert.equal(describeInput(ok(withImageUrls(e, ["https://a/b", "https://a/c"]))), "1 × edit of 2 images, 1k, jpeg");
-    assert.equal(describeInput(ok(withImageUrls(e, ["https://a/b"]))), "1 × edit of 1 image, 1k, jpeg");
+    const g = vals(G({ prompt: "x", num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "png" }));
+    assert.equal(describeValues("generate", g), "2 × 16:9, 2k, png");
+    assert.equal(describeValues("generate", { ...g, num_images: 1, sync_mode: true }), "1 × 16:9, 2k, png, sync_mode");
+    const e = ok(E({ prompt: "x" }));
+    assert.equal(describeValues("edit", e.values), "1 × edit, 1k, jpeg");
+    assert.equal(describeValues("edit", ok(completeRequest(e, { image_urls: ["https://a/b", "https://a/c"] })).values), "1 × edit, 1k, jpeg, from 2 images");
+    assert.equal(describeValues("edit", ok(completeRequest(e, { image_urls: ["https://a/b"] })).values), "1 × edit, 1k, jpeg, from 1 image");
   });
-
   it("renders received values unambiguously and briefly", () => {
     assert.equal(describeValue("2"), '"2"');
     assert.equal(describeValue(2), "2");
@@ -384,7 +345,7 @@ describe("model/request: describeInput and describeValue", () => {
   });
 });
 
-describe("model/output: parseFalOutput", () => {
+describe("api/output: parseFalOutput", () => {
   it("accepts the reference's output example", () => {
     const data: unknown = JSON.parse('{"images":[{"url":"https://v3b.fal.media/files/b/0a8b90b7/9avg_nKJmcVinjQHJR_Ja.jpg"}],"revised_prompt":""}');
     assert.deepEqual(ok(parseFalOutput(data)), {
