@@ -102,7 +102,11 @@ export const FIELDS: readonly FieldSpec[] = [
     xmp: "AspectRatio",
     filter: true,
     card: true,
-    on: { generate: { type: "choice", choices: RATIOS, default: "1:1", setting: "aspectRatio" } },
+    on: {
+      generate: { type: "choice", choices: RATIOS, default: "1:1", setting: "aspectRatio" },
+      // No setting: a default ratio for new images would crop every edit; `auto` keeps the source's.
+      edit: { type: "choice", choices: [{ value: "auto", description: "Keep the first image's aspect ratio" }, ...RATIOS], default: "auto" },
+    },
   },
   {
     key: "resolution",

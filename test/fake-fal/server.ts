@@ -1050,10 +1050,12 @@ class FakeFalServer implements FakeFal {
       }
       const format = input.output_format;
       const first = sources[0];
+      // An edit's `auto` ratio (its default) keeps the first image's; any other ratio is made as asked.
+      const ratio = input.aspect_ratio ?? "auto";
       const size =
-        job.kind === "edit" && first !== undefined
+        ratio === "auto" && first !== undefined
           ? dimensionsForRatio(first.width, first.height, input.resolution)
-          : dimensionsFor(input.aspect_ratio ?? "1:1", input.resolution);
+          : dimensionsFor(ratio === "auto" ? "1:1" : ratio, input.resolution);
       const images = await Promise.all(
         Array.from({ length: input.num_images }, async (_, index) => {
           const bytes =

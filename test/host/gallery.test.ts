@@ -11,7 +11,7 @@ import { activateExtension, scriptedPerson, setUserSetting, TEST_KEY, until, wor
 const ART = "gallery-art";
 const FORM = { prompt: "a lighthouse in fog", num_images: 1, aspect_ratio: "16:9", resolution: "1k", output_format: "png", sync_mode: false };
 /** The edit bar's values as the webview sends them (the settings' defaults). */
-const EDIT_FORM = { num_images: 1, resolution: "1k", output_format: "jpeg", sync_mode: false };
+const EDIT_FORM = { num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false };
 
 function ws(relative: string): vscode.Uri {
   return vscode.Uri.joinPath(workspaceRoot(), ...relative.split("/"));
@@ -257,11 +257,11 @@ describe("Gallery", function () {
     it("edit: the selected images (up to three) and the prompt go to Edit Image", async () => {
       const ids = [key(`${ART}/fox.png`), key(`${ART}/boat.jpg`)];
       const requestId = seq++;
-      await g.receive({ type: "edit", requestId, ids, input: { ...EDIT_FORM, resolution: "2k", prompt: "  put them on the moon " } });
+      await g.receive({ type: "edit", requestId, ids, input: { ...EDIT_FORM, aspect_ratio: "16:9", resolution: "2k", prompt: "  put them on the moon " } });
       const call = g.trace()?.commands.at(-1);
       assert.equal(call?.id, "grokImagine.edit");
       const arg = call?.args[0] as { prompt: string; images: vscode.Uri[] };
-      assert.deepEqual({ ...arg, images: [] }, { ...EDIT_FORM, resolution: "2k", prompt: "put them on the moon", images: [] }, "the edit bar's parameters go with it");
+      assert.deepEqual({ ...arg, images: [] }, { ...EDIT_FORM, aspect_ratio: "16:9", resolution: "2k", prompt: "put them on the moon", images: [] }, "the edit bar's parameters go with it");
       assert.deepEqual(arg.images.map((u) => u.toString()), ids);
       assert.equal(repliesTo(g, requestId).length, 1);
       const empty = seq++;

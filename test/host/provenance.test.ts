@@ -134,7 +134,7 @@ describe("Provenance: every saved image carries what made it", function () {
     };
 
     it("an edited image carries its record (composite source type, sources), and Generate Again re-sends the same edit", async () => {
-      const [u] = await edit({ prompt: "make it autumn", images: [src], output_format: "png" });
+      const [u] = await edit({ prompt: "make it autumn", images: [src], output_format: "png", aspect_ratio: "3:4" });
       assert.ok(u);
       const bytes = await vscode.workspace.fs.readFile(u);
       const p = readProvenance(bytes);
@@ -143,6 +143,8 @@ describe("Provenance: every saved image carries what made it", function () {
       assert.equal(p.endpoint, "xai/grok-imagine-image/edit");
       const { image_urls: _urls, ...sent } = fake.submits[0].body as Record<string, unknown>;
       assert.deepEqual(p.input, sent, "every parameter as sent, without the upload URLs");
+      assert.equal(p.input["aspect_ratio"], "3:4", "an edit's aspect ratio is recorded");
+      assert.match(readXmp(bytes) ?? "", /<grokimagine:AspectRatio>3:4</);
       assert.equal(p.sources?.[0]?.path, src);
       assert.match(readXmp(bytes) ?? "", /compositeWithTrainedAlgorithmicMedia/);
 

@@ -7,7 +7,7 @@ import { cardPosition, gridMetrics, moveIndex, scrollToShow, totalHeight, visibl
 
 const DEFAULTS: FormDefaults = {
   generate: { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false },
-  edit: { num_images: 1, resolution: "1k", output_format: "jpeg", sync_mode: false },
+  edit: { num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false },
 };
 const FORM = { prompt: "a fox", num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "png", sync_mode: false };
 
@@ -51,7 +51,7 @@ describe("Gallery protocol: messages from the webview are checked before anythin
     ["a missing form field", { type: "generate", requestId: 1, input: { prompt: "x" } }, /missing field/],
     ["a text num_images", { type: "generate", requestId: 1, input: { ...FORM, num_images: "2" } }, /num_images/],
     ["a text sync_mode", { type: "generate", requestId: 1, input: { ...FORM, sync_mode: "true" } }, /sync_mode/],
-    ["an edit with a generate-only field", { type: "edit", requestId: 1, ids: ["a"], input: { ...DEFAULTS.edit, prompt: "p", aspect_ratio: "1:1" } }, /unexpected field "aspect_ratio"/],
+    ["an edit with the URLs the host fills in", { type: "edit", requestId: 1, ids: ["a"], input: { ...DEFAULTS.edit, prompt: "p", image_urls: ["http://x"] } }, /unexpected field "image_urls"/],
     ["an edit with the prompt outside its input", { type: "edit", requestId: 1, ids: ["a"], prompt: "p", input: DEFAULTS.edit }, /unexpected field "prompt"/],
     ["an over-long prompt", { type: "generate", requestId: 1, input: { ...FORM, prompt: "x".repeat(9000) } }, /prompt/],
     ["a non-number figure", { type: "rendered", at: "now", entries: 1, cards: 1, scriptMs: 1, initMs: 1, paintMs: 1 }, /numbers/],
@@ -82,7 +82,7 @@ describe("Gallery view state: a saved state is untrusted too", () => {
       selected: ["a", "b", "c"],
       formOpen: false,
       form: { prompt: "p", num_images: 1, aspect_ratio: "16:9", resolution: "1k", output_format: "png", sync_mode: false },
-      editForm: { num_images: 2, resolution: "1k", output_format: "jpeg", sync_mode: false },
+      editForm: { num_images: 2, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false },
       editPrompt: "",
     });
   });

@@ -91,7 +91,7 @@ describe("api/definition: fal's reference", () => {
 
   it("has the reference's fields, in the order of its input examples", () => {
     assert.deepEqual(fieldsOf("generate").map((f) => f.key), ["prompt", "num_images", "aspect_ratio", "resolution", "output_format", "sync_mode"]);
-    assert.deepEqual(fieldsOf("edit").map((f) => f.key), ["prompt", "num_images", "resolution", "output_format", "sync_mode", "image_urls"]);
+    assert.deepEqual(fieldsOf("edit").map((f) => f.key), ["prompt", "num_images", "aspect_ratio", "resolution", "output_format", "sync_mode", "image_urls"]);
     assert.equal(MAX_EDIT_IMAGES, 3);
   });
 
@@ -103,6 +103,9 @@ describe("api/definition: fal's reference", () => {
       return f?.type === "choice" ? f.choices.map((c) => c.value) : [];
     };
     assert.deepEqual(choices("generate", "aspect_ratio"), ["2:1", "20:9", "19.5:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:19.5", "9:20", "1:2"]);
+    // The addendum: edit takes aspect_ratio too, "auto" (the default: the first image's ratio) or any of generate's.
+    assert.deepEqual(choices("edit", "aspect_ratio"), ["auto", ...choices("generate", "aspect_ratio")]);
+    assert.deepEqual(resolveDefaults("edit", undefined).values, { num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false });
     assert.deepEqual(choices("edit", "resolution"), ["1k", "2k"]);
     assert.deepEqual(choices("edit", "output_format"), ["jpeg", "png", "webp"]);
   });
@@ -123,7 +126,7 @@ describe("api/definition: fal's reference", () => {
       for (const f of fieldsOf(op)) {
         if (f.type === "choice") {
           assert.ok(f.choices.some((c) => c.value === f.default), `${op}.${f.key}`);
-          assert.ok(f.choices.every((c) => c.description) || f.choices.every((c) => !c.description), `${op}.${f.key}: every value described, or none`);
+          if (f.setting) assert.ok(f.choices.every((c) => c.description) || f.choices.every((c) => !c.description), `${op}.${f.key}: every value of a setting described, or none`);
         }
         if (f.type === "integer") assert.ok(f.default >= f.min && f.default <= f.max, `${op}.${f.key}`);
       }
@@ -272,6 +275,7 @@ describe("api/forms: what people choose from", () => {
     });
     const edit = recordedValues("xai/grok-imagine-image/edit", recorded);
     assert.equal(edit.operation, "edit");
+    assert.equal(edit.values["aspect_ratio"], "16:9", "an edit's aspect ratio is recorded and read back");
     assert.deepEqual(Object.keys(edit.values), ["prompt", ...formFields("edit").map((f) => f.key)].filter((k) => k in recorded && k !== "image_urls"));
     // An endpoint this version does not know: the operation the file says, then generate.
     assert.equal(recordedValues("xai/future", recorded, "edit").operation, "edit");

@@ -247,20 +247,23 @@ describe("api/request: building an edit request, completing it with the uploaded
   it("builds an edit request without image_urls, to the edit endpoint", () => {
     const req = ok(E({ prompt: "  make it night " }));
     assert.equal(req.endpoint, EDIT_ENDPOINT);
-    assert.deepEqual(req.body, { prompt: "make it night", num_images: 1, resolution: "1k", output_format: "jpeg", sync_mode: false });
-    assert.deepEqual(Object.keys(req.body), ["prompt", "num_images", "resolution", "output_format", "sync_mode"]);
+    assert.deepEqual(req.body, { prompt: "make it night", num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false });
+    assert.deepEqual(Object.keys(req.body), ["prompt", "num_images", "aspect_ratio", "resolution", "output_format", "sync_mode"]);
   });
 
-  it("rejects aspect_ratio with an edit-specific message, even a valid ratio", () => {
-    for (const ratio of ["1:1", "16:9", "5:4"]) {
-      assert.equal(singleError(E({ prompt: "x", aspect_ratio: ratio }), "aspect_ratio"), "aspect_ratio is not supported when you edit: only generate takes it. Remove it.");
-    }
+  it("takes aspect_ratio: auto (the default, the first image's ratio) or any of generate's ratios", () => {
+    for (const ratio of ["auto", ...REFERENCE_RATIOS]) assert.equal(vals(E({ prompt: "x", aspect_ratio: ratio })).aspect_ratio, ratio);
+    assertListsAll(singleError(E({ prompt: "x", aspect_ratio: "5:4" }), "aspect_ratio"), "aspect_ratio", ["auto", ...REFERENCE_RATIOS]);
+    assert.match(singleError(E({ prompt: "x", aspect_ratio: "AUTO" }), "aspect_ratio"), /did you mean "auto"/);
+    // Generate has no "auto": there is no image to keep the ratio of.
+    assert.match(singleError(G({ prompt: "x", aspect_ratio: "auto" }), "aspect_ratio"), /^aspect_ratio must be one of 2:1,/);
   });
 
   it("reads only the settings the edit operation takes, and validates them", () => {
     const settings = { numImages: 2, aspectRatio: "16:9", resolution: "2k", outputFormat: "webp", syncMode: false };
     const result = E({ prompt: "x" }, settings);
-    assert.deepEqual(vals(result), { prompt: "x", num_images: 2, resolution: "2k", output_format: "webp", sync_mode: false });
+    // grokImagine.aspectRatio is generate's: an edit keeps its source's ratio unless asked.
+    assert.deepEqual(vals(result), { prompt: "x", num_images: 2, aspect_ratio: "auto", resolution: "2k", output_format: "webp", sync_mode: false });
     assert.deepEqual(result.warnings, []);
     const junk = E({ prompt: "x" }, { aspectRatio: "junk", resolution: "8k" });
     assert.deepEqual(junk.warnings.map((w) => w.field), ["grokImagine.resolution"]);
@@ -270,7 +273,7 @@ describe("api/request: building an edit request, completing it with the uploaded
     assert.match(singleError(E({ prompt: "x", image_urls: ["https://a/b.png"] }), "image_urls"), /filled in by the extension after it uploads/);
     assert.equal(
       singleError(E({ prompt: "x", strength: 0.5 }), "strength"),
-      'Unknown field "strength": the allowed fields are prompt, num_images, resolution, output_format, sync_mode.',
+      'Unknown field "strength": the allowed fields are prompt, num_images, aspect_ratio, resolution, output_format, sync_mode.',
     );
   });
 
@@ -292,7 +295,7 @@ describe("api/request: building an edit request, completing it with the uploaded
       JSON.stringify(full.body),
       JSON.stringify({
         prompt: "Make this scene more realistic but still keep the game vibes",
-        num_images: 1, resolution: "1k", output_format: "jpeg", sync_mode: false, image_urls: [url],
+        num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false, image_urls: [url],
       }),
     );
     assert.equal(full.endpoint, EDIT_ENDPOINT);
@@ -306,10 +309,11 @@ describe("api/request: building an edit request, completing it with the uploaded
   });
 
   it("validateBody of the edit endpoint needs every field and nothing else", () => {
-    const complete = { prompt: "x", num_images: 1, resolution: "1k", output_format: "png", sync_mode: false, image_urls: ["https://a/b.png"] };
+    const complete = { prompt: "x", num_images: 1, aspect_ratio: "3:4", resolution: "1k", output_format: "png", sync_mode: false, image_urls: ["https://a/b.png"] };
     assert.deepEqual(ok(validateBody(EDIT_ENDPOINT, complete)), complete);
     assert.match(singleError(validateBody(EDIT_ENDPOINT, { ...complete, resolution: undefined }), "resolution"), /resolution is missing/);
-    assert.match(singleError(validateBody(EDIT_ENDPOINT, { ...complete, aspect_ratio: "1:1" }), "aspect_ratio"), /Unknown field/);
+    assert.match(singleError(validateBody(EDIT_ENDPOINT, { ...complete, aspect_ratio: undefined }), "aspect_ratio"), /aspect_ratio is missing/);
+    assert.match(singleError(validateBody(EDIT_ENDPOINT, { ...complete, seed: 1 }), "seed"), /Unknown field/);
     assert.match(singleError(validateBody(EDIT_ENDPOINT, { ...complete, image_urls: "https://a/b.png" }), "image_urls"), /got "https/);
     assert.match(singleError(validateBody(EDIT_ENDPOINT, { ...complete, image_urls: [42] }), "image_urls"), /image_urls\[0\].*\(got 42\)/);
     assert.equal(errors(validateBody(EDIT_ENDPOINT, null))[0]?.field, "input");
@@ -331,9 +335,9 @@ describe("api/request: describeValues and describeValue", () => {
     assert.equal(describeValues("generate", g), "2 × 16:9, 2k, png");
     assert.equal(describeValues("generate", { ...g, num_images: 1, sync_mode: true }), "1 × 16:9, 2k, png, sync_mode");
     const e = ok(E({ prompt: "x" }));
-    assert.equal(describeValues("edit", e.values), "1 × edit, 1k, jpeg");
-    assert.equal(describeValues("edit", ok(completeRequest(e, { image_urls: ["https://a/b", "https://a/c"] })).values), "1 × edit, 1k, jpeg, from 2 images");
-    assert.equal(describeValues("edit", ok(completeRequest(e, { image_urls: ["https://a/b"] })).values), "1 × edit, 1k, jpeg, from 1 image");
+    assert.equal(describeValues("edit", e.values), "1 × edit, auto, 1k, jpeg");
+    assert.equal(describeValues("edit", ok(completeRequest(e, { image_urls: ["https://a/b", "https://a/c"] })).values), "1 × edit, auto, 1k, jpeg, from 2 images");
+    assert.equal(describeValues("edit", ok(completeRequest(e, { image_urls: ["https://a/b"] })).values), "1 × edit, auto, 1k, jpeg, from 1 image");
   });
   it("renders received values unambiguously and briefly", () => {
     assert.equal(describeValue("2"), '"2"');
