@@ -25,8 +25,10 @@ export interface EndpointSpec {
 }
 
 export const ENDPOINTS: readonly EndpointSpec[] = [
-  { id: "xai/grok-imagine-image", operation: "generate", route: {}, usdPerImage: 0.02 },
-  { id: "xai/grok-imagine-image/edit", operation: "edit", route: {}, usdPerImage: null },
+  { id: "xai/grok-imagine-image", operation: "generate", route: { tier: "standard" }, usdPerImage: 0.02 },
+  { id: "xai/grok-imagine-image/edit", operation: "edit", route: { tier: "standard" }, usdPerImage: null },
+  { id: "xai/grok-imagine-image/quality/text-to-image", operation: "generate", route: { tier: "quality" }, usdPerImage: null },
+  { id: "xai/grok-imagine-image/quality/edit", operation: "edit", route: { tier: "quality" }, usdPerImage: null },
 ];
 
 /**
@@ -145,6 +147,23 @@ export const FIELDS: readonly FieldSpec[] = [
     description: "Return the images inline as data URIs; they are then not kept in fal's request history.",
     xmp: "SyncMode",
     on: both({ type: "boolean", default: false, setting: "syncMode" }),
+  },
+  {
+    key: "tier",
+    label: "Tier",
+    description: "The model's tier: standard, or quality (same inputs).",
+    xmp: "Tier",
+    target: "endpoint",
+    filter: true,
+    on: both({
+      type: "choice",
+      choices: [
+        { value: "standard", description: "The standard endpoints" },
+        { value: "quality", description: "The quality tier's endpoints" },
+      ],
+      default: "standard",
+      setting: "tier",
+    }),
   },
   {
     key: "image_urls",

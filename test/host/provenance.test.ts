@@ -78,6 +78,15 @@ describe("Provenance: every saved image carries what made it", function () {
     assert.equal(vscode.workspace.asRelativePath(again[0]), `${OUT}/again-and-again-2.webp`);
   });
 
+  it("the quality tier is recorded (by its endpoint), and Generate Again uses it again", async () => {
+    const [first] = await generate({ prompt: "quality again", tier: "quality", output_format: "png" });
+    const p = readProvenance(await vscode.workspace.fs.readFile(first));
+    assert.equal(p?.endpoint, "xai/grok-imagine-image/quality/text-to-image");
+    await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.generateAgain", first);
+    assert.deepEqual(fake.submits.map((x) => x.endpointId), ["xai/grok-imagine-image/quality/text-to-image", "xai/grok-imagine-image/quality/text-to-image"]);
+    assert.deepEqual(fake.submits[1].body, fake.submits[0].body);
+  });
+
   it("Show Image Details shows prompt, revised prompt and parameters", async () => {
     const [u] = await generate({ prompt: "details please", aspect_ratio: "2:1" });
     const p = await vscode.commands.executeCommand("grokImagine.showDetails", u);

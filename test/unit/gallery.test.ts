@@ -6,10 +6,10 @@ import { compareEntries, fold, haystack, makeFilter, matches } from "../../media
 import { cardPosition, gridMetrics, moveIndex, scrollToShow, totalHeight, visibleRange } from "../../media/gallery/layout";
 
 const DEFAULTS: FormDefaults = {
-  generate: { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false },
-  edit: { num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false },
+  generate: { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" },
+  edit: { num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" },
 };
-const FORM = { prompt: "a fox", num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "png", sync_mode: false };
+const FORM = { prompt: "a fox", num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "png", sync_mode: false, tier: "quality" };
 
 describe("Gallery protocol: messages from the webview are checked before anything runs", () => {
   it("accepts each well-formed message", () => {
@@ -69,20 +69,20 @@ describe("Gallery protocol: messages from the webview are checked before anythin
 describe("Gallery view state: a saved state is untrusted too", () => {
   it("keeps good fields and replaces bad ones with defaults", () => {
     const v = parseViewState(
-      { query: "fox", kind: "edit", format: "gif", params: { resolution: "2k", aspect_ratio: "5:4", seed: "1" }, scrollTop: -5, active: "file:///a.png", selected: ["a", 3, "b", "c", "d"], formOpen: false, form: { prompt: "p", num_images: 9, aspect_ratio: "16:9", resolution: "4k", output_format: "png", sync_mode: "yes" }, editForm: { num_images: 2, resolution: 2 }, editPrompt: 7 },
+      { query: "fox", kind: "edit", format: "gif", params: { resolution: "2k", aspect_ratio: "5:4", seed: "1", tier: "quality" }, scrollTop: -5, active: "file:///a.png", selected: ["a", 3, "b", "c", "d"], formOpen: false, form: { prompt: "p", num_images: 9, aspect_ratio: "16:9", resolution: "4k", output_format: "png", sync_mode: "yes", tier: "quality" }, editForm: { num_images: 2, resolution: 2, tier: "fast" }, editPrompt: 7 },
       DEFAULTS,
     );
     assert.deepEqual(v, {
       query: "fox",
       kind: "edit",
       format: "all",
-      params: { resolution: "2k" },
+      params: { resolution: "2k", tier: "quality" },
       scrollTop: 0,
       active: "file:///a.png",
       selected: ["a", "b", "c"],
       formOpen: false,
-      form: { prompt: "p", num_images: 1, aspect_ratio: "16:9", resolution: "1k", output_format: "png", sync_mode: false },
-      editForm: { num_images: 2, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false },
+      form: { prompt: "p", num_images: 1, aspect_ratio: "16:9", resolution: "1k", output_format: "png", sync_mode: false, tier: "quality" },
+      editForm: { num_images: 2, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" },
       editPrompt: "",
     });
   });
@@ -150,6 +150,9 @@ describe("Gallery search and filters", () => {
     assert.ok(matches(wide, haystack(wide), makeFilter("", "all", "all", { aspect_ratio: "16:9", num_images: "2" })));
     assert.ok(!matches(wide, haystack(wide), makeFilter("", "all", "all", { aspect_ratio: "1:1" })));
     assert.ok(!matches(wide, haystack(wide), makeFilter("", "all", "all", { resolution: "1k" })), "a parameter not recorded does not match");
+    const quality = entry({ params: { tier: "quality" } });
+    assert.ok(matches(quality, haystack(quality), makeFilter("", "all", "all", { tier: "quality" })));
+    assert.ok(!matches(wide, haystack(wide), makeFilter("", "all", "all", { tier: "quality" })));
   });
   it("sorts newest first, then by path", () => {
     const list = [entry({ created: 1, path: "b" }), entry({ created: 3, path: "z" }), entry({ created: 1, path: "a" })];

@@ -82,6 +82,8 @@ describe("api/definition: fal's reference", () => {
       [
         ["xai/grok-imagine-image", "generate", 0.02],
         ["xai/grok-imagine-image/edit", "edit", null],
+        ["xai/grok-imagine-image/quality/text-to-image", "generate", null],
+        ["xai/grok-imagine-image/quality/edit", "edit", null],
       ],
     );
     for (const e of ENDPOINTS) assert.equal(operationOf(e.id), e.operation);
@@ -90,14 +92,16 @@ describe("api/definition: fal's reference", () => {
   });
 
   it("has the reference's fields, in the order of its input examples", () => {
-    assert.deepEqual(fieldsOf("generate").map((f) => f.key), ["prompt", "num_images", "aspect_ratio", "resolution", "output_format", "sync_mode"]);
-    assert.deepEqual(fieldsOf("edit").map((f) => f.key), ["prompt", "num_images", "aspect_ratio", "resolution", "output_format", "sync_mode", "image_urls"]);
+    assert.deepEqual(fieldsOf("generate").map((f) => f.key), ["prompt", "num_images", "aspect_ratio", "resolution", "output_format", "sync_mode", "tier"]);
+    assert.deepEqual(fieldsOf("edit").map((f) => f.key), ["prompt", "num_images", "aspect_ratio", "resolution", "output_format", "sync_mode", "tier", "image_urls"]);
+    // The tier is not sent: it chooses the endpoint (the addendum's quality tier has the same inputs).
+    assert.deepEqual(FIELDS.filter((f) => f.target === "endpoint").map((f) => f.key), ["tier"]);
     assert.equal(MAX_EDIT_IMAGES, 3);
   });
 
   it("has the reference's values and defaults", () => {
     const { values } = resolveDefaults("generate", undefined);
-    assert.deepEqual(values, { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false });
+    assert.deepEqual(values, { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" });
     const choices = (op: "generate" | "edit", key: string) => {
       const f = fieldsOf(op).find((x) => x.key === key);
       return f?.type === "choice" ? f.choices.map((c) => c.value) : [];
@@ -105,7 +109,7 @@ describe("api/definition: fal's reference", () => {
     assert.deepEqual(choices("generate", "aspect_ratio"), ["2:1", "20:9", "19.5:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:19.5", "9:20", "1:2"]);
     // The addendum: edit takes aspect_ratio too, "auto" (the default: the first image's ratio) or any of generate's.
     assert.deepEqual(choices("edit", "aspect_ratio"), ["auto", ...choices("generate", "aspect_ratio")]);
-    assert.deepEqual(resolveDefaults("edit", undefined).values, { num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false });
+    assert.deepEqual(resolveDefaults("edit", undefined).values, { num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" });
     assert.deepEqual(choices("edit", "resolution"), ["1k", "2k"]);
     assert.deepEqual(choices("edit", "output_format"), ["jpeg", "png", "webp"]);
   });
@@ -141,7 +145,7 @@ describe("api/definition: fal's reference", () => {
   });
 
   it("names the XMP property of every recorded parameter (the names the packet writer uses today)", () => {
-    assert.deepEqual(Object.fromEntries(xmpProperties()), { num_images: "NumImages", aspect_ratio: "AspectRatio", resolution: "Resolution", output_format: "OutputFormat", sync_mode: "SyncMode" });
+    assert.deepEqual(Object.fromEntries(xmpProperties()), { num_images: "NumImages", aspect_ratio: "AspectRatio", resolution: "Resolution", output_format: "OutputFormat", sync_mode: "SyncMode", tier: "Tier" });
   });
 });
 
@@ -271,16 +275,19 @@ describe("api/forms: what people choose from", () => {
     const recorded = { prompt: "a fox", num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "png", sync_mode: false, seed: 4, image_urls: ["https://x"] };
     assert.deepEqual(recordedValues("xai/grok-imagine-image", recorded), {
       operation: "generate",
-      values: { prompt: "a fox", num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "png", sync_mode: false },
+      values: { prompt: "a fox", num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "png", sync_mode: false, tier: "standard" },
     });
+    // The tier is recorded by the endpoint (files made before the quality tier read back as standard).
+    assert.equal(recordedValues("xai/grok-imagine-image/quality/text-to-image", recorded).values["tier"], "quality");
+    assert.deepEqual(recordedValues("xai/grok-imagine-image/quality/edit", { ...recorded, tier: "standard" }).values["tier"], "quality", "the endpoint, not a stray input field");
     const edit = recordedValues("xai/grok-imagine-image/edit", recorded);
     assert.equal(edit.operation, "edit");
     assert.equal(edit.values["aspect_ratio"], "16:9", "an edit's aspect ratio is recorded and read back");
-    assert.deepEqual(Object.keys(edit.values), ["prompt", ...formFields("edit").map((f) => f.key)].filter((k) => k in recorded && k !== "image_urls"));
+    assert.deepEqual(Object.keys(edit.values), ["prompt", ...formFields("edit").map((f) => f.key)].filter((k) => (k in recorded && k !== "image_urls") || k === "tier"));
     // An endpoint this version does not know: the operation the file says, then generate.
     assert.equal(recordedValues("xai/future", recorded, "edit").operation, "edit");
     assert.equal(recordedValues("xai/future", recorded, "junk").operation, "generate");
     // Junk is dropped, not passed on: objects, over-long text.
-    assert.deepEqual(recordedValues("xai/grok-imagine-image", { prompt: "p", resolution: "x".repeat(100), num_images: { n: 1 } }).values, { prompt: "p" });
+    assert.deepEqual(recordedValues("xai/grok-imagine-image", { prompt: "p", resolution: "x".repeat(100), num_images: { n: 1 } }).values, { prompt: "p", tier: "standard" });
   });
 });

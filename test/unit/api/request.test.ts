@@ -180,7 +180,7 @@ describe("api/request: building a generate request", () => {
     const message = singleError(gen({ seed: 42 }), "seed");
     assert.equal(
       message,
-      'Unknown field "seed": the allowed fields are prompt, num_images, aspect_ratio, resolution, output_format, sync_mode.',
+      'Unknown field "seed": the allowed fields are prompt, num_images, aspect_ratio, resolution, output_format, sync_mode, tier.',
     );
     const errs = errors(gen({ Prompt: "x", image_urls: ["https://x/y.png"], negative_prompt: "" }));
     assert.deepEqual(errs.map((e) => e.field), ["Prompt", "image_urls", "negative_prompt"]);
@@ -210,25 +210,26 @@ describe("api/request: building a generate request", () => {
     const settings = { numImages: 3, aspectRatio: "16:9", resolution: "2k", outputFormat: "png", syncMode: true };
     const expected = { num_images: 3, aspect_ratio: "16:9", resolution: "2k", output_format: "png", sync_mode: true };
     const fromDefaults = G({ prompt: "x" }, settings);
-    assert.deepEqual(vals(fromDefaults), { prompt: "x", ...expected });
+    assert.deepEqual(ok(fromDefaults).body, { prompt: "x", ...expected });
     assert.deepEqual(fromDefaults.warnings, []);
-    const overridden = vals(G({ prompt: "x", num_images: 1, aspect_ratio: "9:16", output_format: "webp" }, settings));
+    const overridden = ok(G({ prompt: "x", num_images: 1, aspect_ratio: "9:16", output_format: "webp" }, settings)).body;
     assert.deepEqual(overridden, { prompt: "x", num_images: 1, aspect_ratio: "9:16", resolution: "2k", output_format: "webp", sync_mode: true });
     assert.deepEqual(Object.keys(overridden), GENERATE_FIELDS);
     // Missing settings (partial, none) fall back to the API defaults, silently; other settings are not read.
     for (const d of [undefined, {}, { resolution: "2k" }, { outputFolder: "x", num_images: 4 }]) {
       const r = G({ prompt: "x" }, d);
-      assert.deepEqual(vals(r), { prompt: "x", ...API_DEFAULTS, ...(d && "resolution" in d ? { resolution: "2k" } : {}) });
+      assert.deepEqual(ok(r).body, { prompt: "x", ...API_DEFAULTS, ...(d && "resolution" in d ? { resolution: "2k" } : {}) });
       assert.deepEqual(r.warnings, []);
     }
   });
 
   it("replaces invalid settings by the API defaults, with a warning naming each setting", () => {
-    const junk = { numImages: "3", aspectRatio: "5:4", resolution: 2, outputFormat: "jpg", syncMode: "yes" };
+    const junk = { numImages: "3", aspectRatio: "5:4", resolution: 2, outputFormat: "jpg", syncMode: "yes", tier: "premium" };
     const result = G({ prompt: "x" }, junk);
-    assert.deepEqual(vals(result), { prompt: "x", ...API_DEFAULTS });
+    assert.deepEqual(ok(result).body, { prompt: "x", ...API_DEFAULTS });
+    assert.equal(ok(result).endpoint, "xai/grok-imagine-image");
     assert.deepEqual(result.warnings.map((w) => w.field), [
-      "grokImagine.numImages", "grokImagine.aspectRatio", "grokImagine.resolution", "grokImagine.outputFormat", "grokImagine.syncMode",
+      "grokImagine.numImages", "grokImagine.aspectRatio", "grokImagine.resolution", "grokImagine.outputFormat", "grokImagine.syncMode", "grokImagine.tier",
     ]);
     const ratioWarning = result.warnings[1]?.message ?? "";
     assert.match(ratioWarning, /^The setting grokImagine\.aspectRatio is invalid: aspect_ratio must be one of 2:1, .* \(got "5:4"\)\. Using the API default 1:1 instead\.$/);
@@ -239,7 +240,7 @@ describe("api/request: building a generate request", () => {
     assert.deepEqual(failed.warnings.map((w) => w.field), ["grokImagine.numImages"]);
     // Settings that are not an object at all are ignored.
     const notObject: unknown = "junk";
-    assert.deepEqual(vals(G({ prompt: "x" }, notObject as SettingValues)), { prompt: "x", ...API_DEFAULTS });
+    assert.deepEqual(ok(G({ prompt: "x" }, notObject as SettingValues)).body, { prompt: "x", ...API_DEFAULTS });
   });
 });
 
@@ -263,7 +264,7 @@ describe("api/request: building an edit request, completing it with the uploaded
     const settings = { numImages: 2, aspectRatio: "16:9", resolution: "2k", outputFormat: "webp", syncMode: false };
     const result = E({ prompt: "x" }, settings);
     // grokImagine.aspectRatio is generate's: an edit keeps its source's ratio unless asked.
-    assert.deepEqual(vals(result), { prompt: "x", num_images: 2, aspect_ratio: "auto", resolution: "2k", output_format: "webp", sync_mode: false });
+    assert.deepEqual(ok(result).body, { prompt: "x", num_images: 2, aspect_ratio: "auto", resolution: "2k", output_format: "webp", sync_mode: false });
     assert.deepEqual(result.warnings, []);
     const junk = E({ prompt: "x" }, { aspectRatio: "junk", resolution: "8k" });
     assert.deepEqual(junk.warnings.map((w) => w.field), ["grokImagine.resolution"]);
@@ -273,7 +274,7 @@ describe("api/request: building an edit request, completing it with the uploaded
     assert.match(singleError(E({ prompt: "x", image_urls: ["https://a/b.png"] }), "image_urls"), /filled in by the extension after it uploads/);
     assert.equal(
       singleError(E({ prompt: "x", strength: 0.5 }), "strength"),
-      'Unknown field "strength": the allowed fields are prompt, num_images, aspect_ratio, resolution, output_format, sync_mode.',
+      'Unknown field "strength": the allowed fields are prompt, num_images, aspect_ratio, resolution, output_format, sync_mode, tier.',
     );
   });
 
@@ -329,15 +330,36 @@ describe("api/request: building an edit request, completing it with the uploaded
   });
 });
 
+describe("api/request: the quality tier chooses the endpoint", () => {
+  it("standard (the default) or quality, from the args or the setting; never in the body", () => {
+    const cases: [unknown, SettingValues | undefined, string, string][] = [
+      [{ prompt: "x" }, undefined, "xai/grok-imagine-image", "xai/grok-imagine-image/edit"],
+      [{ prompt: "x", tier: "quality" }, undefined, "xai/grok-imagine-image/quality/text-to-image", "xai/grok-imagine-image/quality/edit"],
+      [{ prompt: "x" }, { tier: "quality" }, "xai/grok-imagine-image/quality/text-to-image", "xai/grok-imagine-image/quality/edit"],
+      [{ prompt: "x", tier: "standard" }, { tier: "quality" }, "xai/grok-imagine-image", "xai/grok-imagine-image/edit"],
+    ];
+    for (const [args, settings, generate, edit] of cases) {
+      const g = ok(G(args, settings));
+      const e = ok(E(args, settings));
+      assert.deepEqual([g.endpoint, e.endpoint], [generate, edit], JSON.stringify([args, settings]));
+      assert.ok(!("tier" in g.body) && !("tier" in e.body), "fal never sees the tier");
+      assert.equal(g.values["tier"], generate.includes("quality") ? "quality" : "standard");
+    }
+    assert.equal(ok(completeRequest(ok(E({ prompt: "x", tier: "quality" })), { image_urls: ["https://a/b"] })).endpoint, "xai/grok-imagine-image/quality/edit");
+    assert.equal(singleError(G({ prompt: "x", tier: "premium" }), "tier"), 'tier must be one of standard, quality (got "premium").');
+    assert.match(singleError(E({ prompt: "x", tier: "Quality" }), "tier"), /did you mean "quality"/);
+  });
+});
+
 describe("api/request: describeValues and describeValue", () => {
   it("summarises requests", () => {
     const g = vals(G({ prompt: "x", num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "png" }));
-    assert.equal(describeValues("generate", g), "2 × 16:9, 2k, png");
-    assert.equal(describeValues("generate", { ...g, num_images: 1, sync_mode: true }), "1 × 16:9, 2k, png, sync_mode");
+    assert.equal(describeValues("generate", g), "2 × 16:9, 2k, png, standard");
+    assert.equal(describeValues("generate", { ...g, num_images: 1, sync_mode: true, tier: "quality" }), "1 × 16:9, 2k, png, sync_mode, quality");
     const e = ok(E({ prompt: "x" }));
-    assert.equal(describeValues("edit", e.values), "1 × edit, auto, 1k, jpeg");
-    assert.equal(describeValues("edit", ok(completeRequest(e, { image_urls: ["https://a/b", "https://a/c"] })).values), "1 × edit, auto, 1k, jpeg, from 2 images");
-    assert.equal(describeValues("edit", ok(completeRequest(e, { image_urls: ["https://a/b"] })).values), "1 × edit, auto, 1k, jpeg, from 1 image");
+    assert.equal(describeValues("edit", e.values), "1 × edit, auto, 1k, jpeg, standard");
+    assert.equal(describeValues("edit", ok(completeRequest(e, { image_urls: ["https://a/b", "https://a/c"] })).values), "1 × edit, auto, 1k, jpeg, standard, from 2 images");
+    assert.equal(describeValues("edit", ok(completeRequest(e, { image_urls: ["https://a/b"] })).values), "1 × edit, auto, 1k, jpeg, standard, from 1 image");
   });
   it("renders received values unambiguously and briefly", () => {
     assert.equal(describeValue("2"), '"2"');
