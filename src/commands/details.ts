@@ -43,10 +43,11 @@ async function loadProvenance(s: Services, arg: unknown): Promise<{ uri: vscode.
   return { uri, p };
 }
 
-function paramsLine(input: Record<string, unknown>): string {
-  return Object.entries(input)
+/** The recorded parameters the definition lists (the tier read from the endpoint), without the prompt. */
+function paramsLine(p: Provenance): string {
+  return Object.entries(recordedValues(p.endpoint, p.input, p.kind).values)
     .filter(([k]) => k !== "prompt")
-    .map(([k, v]) => `${k} ${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k} ${String(v)}`)
     .join(", ");
 }
 
@@ -55,7 +56,7 @@ export function describeProvenance(p: Provenance): string {
   const lines = [
     `Prompt: ${prompt}`,
     `Revised prompt: ${p.revisedPrompt || "(none)"}`,
-    `Parameters: ${paramsLine(p.input)}`,
+    `Parameters: ${paramsLine(p)}`,
     `Endpoint: ${p.endpoint}`,
     `fal request: ${p.requestId} (image ${p.imageIndex + 1})`,
     `Made: ${p.createDate} by ${p.creatorTool}`,

@@ -6,7 +6,7 @@
  */
 import * as vscode from "vscode";
 import type { JobManager, JobView } from "../jobs/manager";
-import { buildRequest, filterFields, formFields, OPERATIONS, resolveDefaults } from "../api";
+import { buildRequest, filterFields, formFields, OPERATIONS, resolveDefaults, type Operation } from "../api";
 import {
   parseViewState,
   parseWebviewMessage,
@@ -354,29 +354,8 @@ export class GalleryPanel implements vscode.Disposable {
     return vscode.commands.executeCommand<T>(id, ...args);
   }
 
-  private async generate(requestId: number, input: FormValues): Promise<void> {
-    const built = buildRequest("generate", input, readSettings().parameters);
-    if (!built.ok) {
-      this.reply(requestId, false, built.errors.map((e) => e.message).join(" "));
-      return;
-    }
-    const { values, endpoint } = built.value;
-    const { prompt, ...params } = values;
-    const createdAt = new Date().toISOString();
-    const uris = (await this.run<vscode.Uri[]>("grokImagine.generate", values)) ?? [];
-    await this.d.index.addSaved(uris, (i) => ({
-      kind: "generate",
-      endpoint,
-      prompt: String(prompt),
-      revisedPrompt: "",
-      params: params as Record<string, string | number | boolean>,
-      requestId: "",
-      imageIndex: i,
-      sources: [],
-      createDate: createdAt,
-      creatorTool: "Grok Imagine for VS Code (gallery)",
-    }));
-    this.reply(requestId, true, uris.length ? `Saved ${uris.length} image${uris.length === 1 ? "" : "s"}.` : undefined);
+  private generate(requestId: number, input: FormValues): Promise<void> {
+    return this.request(requestId, "generate", input, []);
   }
 
   private async edit(requestId: number, ids: readonly string[], input: FormValues): Promise<void> {
@@ -390,7 +369,12 @@ export class GalleryPanel implements vscode.Disposable {
       this.reply(requestId, false, "Describe the change to make.");
       return;
     }
-    const built = buildRequest("edit", input, readSettings(images[0]?.uri).parameters);
+    return this.request(requestId, "edit", input, images);
+  }
+
+  /** Runs a form's request through its operation's command (edits: on `images`); what it saves joins the gallery. */
+  private async request(requestId: number, op: Operation, input: FormValues, images: readonly IndexedImage[]): Promise<void> {
+    const built = buildRequest(op, input, readSettings(images[0]?.uri).parameters);
     if (!built.ok) {
       this.reply(requestId, false, built.errors.map((e) => e.message).join(" "));
       return;
@@ -398,10 +382,10 @@ export class GalleryPanel implements vscode.Disposable {
     const { values, endpoint } = built.value;
     const { prompt, ...params } = values;
     const createdAt = new Date().toISOString();
-    const uris = (await this.run<vscode.Uri[]>("grokImagine.edit", { ...values, images: images.map((i) => i.uri) })) ?? [];
+    const uris = (await this.run<vscode.Uri[]>(`grokImagine.${op}`, images.length ? { ...values, images: images.map((i) => i.uri) } : values)) ?? [];
     const sources = images.map((i) => vscode.workspace.asRelativePath(i.uri, false));
     await this.d.index.addSaved(uris, (i): ImageProvenance => ({
-      kind: "edit",
+      kind: op,
       endpoint,
       prompt: String(prompt),
       revisedPrompt: "",
@@ -412,7 +396,7 @@ export class GalleryPanel implements vscode.Disposable {
       createDate: createdAt,
       creatorTool: "Grok Imagine for VS Code (gallery)",
     }));
-    this.reply(requestId, true);
+    this.reply(requestId, true, uris.length ? `Saved ${uris.length} image${uris.length === 1 ? "" : "s"}.` : undefined);
   }
 
   private async action(requestId: number, action: ImageAction, id: string): Promise<void> {

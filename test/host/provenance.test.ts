@@ -96,6 +96,7 @@ describe("Provenance: every saved image carries what made it", function () {
     assert.match(modal.detail, /Prompt: details please/);
     assert.match(modal.detail, /Revised prompt: /);
     assert.match(modal.detail, /aspect_ratio 2:1/);
+    assert.match(modal.detail, /Parameters: num_images 1, aspect_ratio 2:1, resolution 1k, output_format jpeg, sync_mode false, tier standard\n/);
     assert.match(modal.detail, new RegExp(`fal request: ${[...fake.jobs.keys()][0]}`));
   });
 
