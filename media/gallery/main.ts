@@ -464,6 +464,7 @@ function renderFields(host: HTMLElement, fields: readonly FormField[], idPrefix:
   host.replaceChildren();
   return fields.map((field) => {
     const label = h("label");
+    label.title = field.description;
     let el: HTMLSelectElement | HTMLInputElement;
     if (field.type === "boolean" && any === undefined) {
       el = h("input");

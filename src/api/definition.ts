@@ -143,7 +143,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: "sync_mode",
-    label: "Sync mode (images inline, not kept in fal's history)",
+    label: "Sync mode",
     description: "Return the images inline as data URIs; they are then not kept in fal's request history.",
     xmp: "SyncMode",
     on: both({ type: "boolean", default: false, setting: "syncMode" }),

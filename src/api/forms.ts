@@ -17,6 +17,8 @@ export interface FormOption {
 export interface FormField {
   readonly key: string;
   readonly label: string;
+  /** What it does, in a sentence (the palette's row detail, the form's tooltip). */
+  readonly description: string;
   readonly type: "integer" | "choice" | "boolean";
   readonly options: readonly FormOption[];
   /** Shown on the gallery's cards. */
@@ -27,7 +29,7 @@ export interface FormField {
 export const MAX_PARAM_TEXT = 64;
 
 function formField(f: Field): FormField | undefined {
-  const common = { key: f.key, label: f.label, ...(f.card ? { card: true } : {}) };
+  const common = { key: f.key, label: f.label, description: f.description, ...(f.card ? { card: true } : {}) };
   switch (f.type) {
     case "integer":
       return { ...common, type: "integer", options: Array.from({ length: f.max - f.min + 1 }, (_, i) => ({ value: f.min + i, label: String(f.min + i) })) };

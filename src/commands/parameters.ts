@@ -26,7 +26,7 @@ export async function pickParameters(s: Services, start: ApiRequest, title: stri
     const items: ParamItem[] = [
       { label: send, description: describeValues(req.operation, req.values), send: true, alwaysShow: true },
       { label: "", kind: vscode.QuickPickItemKind.Separator },
-      ...fields.map((f) => ({ label: f.label, description: showValue(req.values[f.key]), key: f.key })),
+      ...fields.map((f) => ({ label: f.label, description: showValue(req.values[f.key]), detail: f.description, key: f.key })),
     ];
     const picked = await s.ui.current.showQuickPick(items, { title, placeHolder: "Enter to send, or pick a parameter to change it", ignoreFocusOut: true });
     if (!picked) return undefined;
