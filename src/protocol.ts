@@ -1,10 +1,11 @@
 /**
  * The messages between the gallery panel (extension host, src/gallery/) and its webview
- * (media/gallery/). Both sides import this file, and it imports only pure modules (model/), so the
+ * (media/gallery/). Both sides import this file, and it imports only pure modules (api/), so the
  * webview bundle and the extension agree on every shape at compile time.
  *
  * Conversation:
- *   webview → `ready` (after every load) · host → `init` (entries, jobs, form defaults, saved view state)
+ *   webview → `ready` (after every load) · host → `init` (entries, jobs, the forms' fields and
+ *   defaults, the filters, saved view state)
  *   webview → `rendered` once the first `init` is painted (the first-paint figure is measured up to it)
  *   host → `entries` / `jobs` / `defaults` / `context` whenever something changes
  *   webview → `generate` | `edit` | `action` | `cancelJob`, each with a `requestId`;
@@ -15,45 +16,22 @@
  * one it indexed inside the workspace, the job is running) before doing anything.
  */
 
-import {
-  ASPECT_RATIOS,
-  GENERATE_FIELDS,
-  MAX_EDIT_IMAGES,
-  NUM_IMAGES_MAX,
-  NUM_IMAGES_MIN,
-  OUTPUT_FORMATS,
-  RESOLUTIONS,
-  type AspectRatio,
-  type OutputFormat,
-  type Resolution,
-} from "./model/params";
+import { filterFields, formFields, isOption, MAX_EDIT_IMAGES, MAX_PARAM_TEXT, MAX_PROMPT_LENGTH, OPERATIONS, type FormField, type Operation, type Scalar } from "./api";
 
-export {
-  API_DEFAULTS,
-  ASPECT_RATIOS,
-  MAX_EDIT_IMAGES,
-  NUM_IMAGES_MAX,
-  NUM_IMAGES_MIN,
-  OUTPUT_FORMATS,
-  RESOLUTIONS,
-  type AspectRatio,
-  type OutputFormat,
-  type Resolution,
-} from "./model/params";
-export { buildGenerateRequest } from "./model/request";
+import { IMAGE_FORMATS, type ImageFormat } from "./images/sniff";
+
+export { buildRequest, MAX_EDIT_IMAGES, MAX_PROMPT_LENGTH, type FormField, type Operation, type Scalar } from "./api";
 
 /** The webview panel's view type (also its serializer's and its activation event's). */
 export const GALLERY_VIEW_TYPE = "grokImagine.gallery";
 
-/** Longest prompt the panel accepts (far beyond what the API takes, to bound what is handled). */
-export const MAX_PROMPT_LENGTH = 8000;
 /** Longest image id (a file URI string) the panel accepts. */
 export const MAX_ID_LENGTH = 4096;
 
 // ---------------------------------------------------------------------------------------------
 // Data
 
-export type ImageKind = "generate" | "edit";
+export type ImageKind = Operation;
 
 /** One image in the gallery, as the webview shows it. All text is shown with textContent. */
 export interface GalleryEntry {
@@ -64,7 +42,7 @@ export interface GalleryEntry {
   readonly name: string;
   /** Workspace-relative path (with the folder's name in multi-root workspaces). */
   readonly path: string;
-  readonly format: OutputFormat;
+  readonly format: ImageFormat;
   readonly kind: ImageKind;
   readonly prompt: string;
   readonly revisedPrompt: string;
@@ -77,14 +55,11 @@ export interface GalleryEntry {
   readonly requestId: string;
 }
 
-/** The request's scalar parameters, as recorded; absent when not recorded. */
-export interface EntryParams {
-  readonly num_images?: number;
-  readonly aspect_ratio?: string;
-  readonly resolution?: string;
-  readonly output_format?: string;
-  readonly sync_mode?: boolean;
-}
+/**
+ * The request's parameters as recorded, by the API's field names (api/forms.ts `recordedValues`:
+ * the fields the definition lists, and what the endpoint stands for); absent when not recorded.
+ */
+export type EntryParams = Readonly<Record<string, Scalar>>;
 
 /** A job in flight, as the panel shows it. */
 export interface JobInfo {
@@ -97,42 +72,38 @@ export interface JobInfo {
   readonly detail?: string;
 }
 
-/** The form's starting values (the settings' defaults, validated). */
-export interface FormDefaults {
-  readonly num_images: number;
-  readonly aspect_ratio: AspectRatio;
-  readonly resolution: Resolution;
-  readonly output_format: OutputFormat;
-  readonly sync_mode: boolean;
-}
+/** A form's values by the API's field names (the generate form's include the prompt). */
+export type FormValues = Readonly<Record<string, Scalar>>;
 
-/** What the generate form sends: every field of the API's request, as typed. */
-export interface GenerateForm {
-  readonly prompt: string;
-  readonly num_images: number;
-  readonly aspect_ratio: string;
-  readonly resolution: string;
-  readonly output_format: string;
-  readonly sync_mode: boolean;
-}
+/** Each form's starting values (the settings' defaults, validated), without the prompt. */
+export type FormDefaults = Readonly<Record<Operation, FormValues>>;
 
-export const KIND_FILTERS = ["all", "generate", "edit"] as const;
+/** The fields of each form (api/forms.ts), sent in `init`: the webview renders exactly these. */
+export type FormFields = Readonly<Record<Operation, readonly FormField[]>>;
+
+export const KIND_FILTERS = ["all", ...OPERATIONS] as const;
 export type KindFilter = (typeof KIND_FILTERS)[number];
-export const FORMAT_FILTERS = ["all", ...OUTPUT_FORMATS] as const;
-export type FormatFilter = (typeof FORMAT_FILTERS)[number];
+/** Filters by the saved file's format. */
+export type FormatFilter = "all" | ImageFormat;
+export const FORMAT_FILTERS: readonly FormatFilter[] = ["all", ...IMAGE_FORMATS];
 
 /** What the webview keeps with getState/setState, and what the serializer hands back after a reload. */
 export interface ViewState {
   readonly query: string;
   readonly kind: KindFilter;
   readonly format: FormatFilter;
+  /** Filters by a recorded parameter (api/forms.ts `filterFields`): field → value as text; absent = all. */
+  readonly params: Readonly<Record<string, string>>;
   readonly scrollTop: number;
   /** The focused image. */
   readonly active?: string;
   /** Images selected for an edit (at most {@link MAX_EDIT_IMAGES}). */
   readonly selected: readonly string[];
   readonly formOpen: boolean;
-  readonly form: GenerateForm;
+  /** The generate form, prompt included. */
+  readonly form: FormValues;
+  /** The edit bar's parameters (its prompt is `editPrompt`). */
+  readonly editForm: FormValues;
   readonly editPrompt: string;
 }
 
@@ -173,6 +144,9 @@ export type HostMessage =
       readonly entries: readonly GalleryEntry[];
       readonly jobs: readonly JobInfo[];
       readonly defaults: FormDefaults;
+      readonly fields: FormFields;
+      /** The parameters the gallery filters by, each with every value it may have. */
+      readonly filters: readonly FormField[];
       /** The index is still being built or checked. */
       readonly indexing: boolean;
       /** Saved state handed back by the serializer (the webview prefers its own getState). */
@@ -207,8 +181,9 @@ export type WebviewMessage =
     }
   /** The thumbnails on screen at first paint have all been decoded, `ms` after that paint. */
   | { readonly type: "thumbnails"; readonly ms: number; readonly count: number }
-  | { readonly type: "generate"; readonly requestId: number; readonly input: GenerateForm }
-  | { readonly type: "edit"; readonly requestId: number; readonly ids: readonly string[]; readonly prompt: string }
+  | { readonly type: "generate"; readonly requestId: number; readonly input: FormValues }
+  /** `input`: the edit form's values and the prompt. */
+  | { readonly type: "edit"; readonly requestId: number; readonly ids: readonly string[]; readonly input: FormValues }
   | { readonly type: "action"; readonly requestId: number; readonly action: ImageAction; readonly id: string }
   | { readonly type: "cancelJob"; readonly requestId: number; readonly jobId: string }
   | { readonly type: "benchResult"; readonly requestId: number; readonly results: BenchResults };
@@ -253,18 +228,23 @@ function isFiniteNumber(v: unknown): v is number {
   return typeof v === "number" && Number.isFinite(v);
 }
 
-function parseForm(v: unknown): Parsed<GenerateForm> {
+/** A form's values: exactly the prompt and the operation's form fields, each of its field's type. */
+function parseForm(op: Operation, v: unknown): Parsed<FormValues> {
   if (!isRecord(v)) return fail("input must be an object");
-  const bad = checkKeys(v, GENERATE_FIELDS);
+  const fields = formFields(op);
+  const bad = checkKeys(v, ["prompt", ...fields.map((f) => f.key)]);
   if (bad) return fail(`input: ${bad}`);
-  const { prompt, num_images, aspect_ratio, resolution, output_format, sync_mode } = v;
+  const out: Record<string, Scalar> = {};
+  const prompt = v["prompt"];
   if (!isText(prompt, MAX_PROMPT_LENGTH)) return fail(`input.prompt must be text of at most ${MAX_PROMPT_LENGTH} characters`);
-  if (!isFiniteNumber(num_images)) return fail("input.num_images must be a number");
-  if (!isText(aspect_ratio, 16) || !isText(resolution, 16) || !isText(output_format, 16)) {
-    return fail("input.aspect_ratio, resolution and output_format must be short text");
+  out["prompt"] = prompt;
+  for (const f of fields) {
+    const x = v[f.key];
+    const ok = f.type === "integer" ? isFiniteNumber(x) : f.type === "boolean" ? typeof x === "boolean" : isText(x, MAX_PARAM_TEXT);
+    if (!ok) return fail(`input.${f.key} must be ${f.type === "integer" ? "a number" : f.type === "boolean" ? "true or false" : "short text"}`);
+    out[f.key] = x as Scalar;
   }
-  if (typeof sync_mode !== "boolean") return fail("input.sync_mode must be true or false");
-  return { ok: true, value: { prompt, num_images, aspect_ratio, resolution, output_format, sync_mode } };
+  return { ok: true, value: out };
 }
 
 function parseBench(v: unknown): Parsed<BenchResults> {
@@ -309,20 +289,21 @@ export function parseWebviewMessage(raw: unknown): Parsed<WebviewMessage> {
       bad = shape(["requestId", "input"]);
       if (bad) return fail(bad);
       if (!isRequestId(raw["requestId"])) return fail("bad requestId");
-      const form = parseForm(raw["input"]);
+      const form = parseForm("generate", raw["input"]);
       if (!form.ok) return form;
       return { ok: true, value: { type, requestId: raw["requestId"], input: form.value } };
     }
     case "edit": {
-      bad = shape(["requestId", "ids", "prompt"]);
+      bad = shape(["requestId", "ids", "input"]);
       if (bad) return fail(bad);
-      const { requestId, ids, prompt } = raw;
+      const { requestId, ids } = raw;
       if (!isRequestId(requestId)) return fail("bad requestId");
       if (!Array.isArray(ids) || ids.length < 1 || ids.length > MAX_EDIT_IMAGES) return fail(`ids must list 1 to ${MAX_EDIT_IMAGES} images`);
       const list: unknown[] = ids;
       if (!list.every((i): i is string => isText(i, MAX_ID_LENGTH) && i.length > 0)) return fail("ids must be image ids");
-      if (!isText(prompt, MAX_PROMPT_LENGTH)) return fail("prompt must be text");
-      return { ok: true, value: { type, requestId, ids: list, prompt } };
+      const form = parseForm("edit", raw["input"]);
+      if (!form.ok) return form;
+      return { ok: true, value: { type, requestId, ids: list, input: form.value } };
     }
     case "action": {
       bad = shape(["requestId", "action", "id"]);
@@ -362,12 +343,26 @@ export function defaultViewState(defaults: FormDefaults): ViewState {
     query: "",
     kind: "all",
     format: "all",
+    params: {},
     scrollTop: 0,
     selected: [],
     formOpen: true,
-    form: { prompt: "", ...defaults },
+    form: { prompt: "", ...defaults.generate },
+    editForm: defaults.edit,
     editPrompt: "",
   };
+}
+
+/** A saved form: each field's value when it is one of its options, else the default. */
+function parseSavedForm(op: Operation, raw: unknown, defaults: FormValues): Record<string, Scalar> {
+  const out: Record<string, Scalar> = {};
+  for (const f of formFields(op)) {
+    const v = isRecord(raw) ? own(raw, f.key) : undefined;
+    const d = defaults[f.key];
+    if (isOption(f, v)) out[f.key] = v;
+    else if (d !== undefined) out[f.key] = d;
+  }
+  return out;
 }
 
 /**
@@ -390,34 +385,25 @@ export function parseViewState(raw: unknown, defaults: FormDefaults): ViewState 
     ? (selectedRaw as unknown[]).filter((s): s is string => isText(s, MAX_ID_LENGTH) && s.length > 0).slice(0, MAX_EDIT_IMAGES)
     : [];
   const formRaw = own(raw, "form");
-  let form = base.form;
-  if (isRecord(formRaw)) {
-    const n = own(formRaw, "num_images");
-    const pick = <T extends string>(k: string, allowed: readonly T[], d: T): T => {
-      const v = own(formRaw, k);
-      return typeof v === "string" && (allowed as readonly string[]).includes(v) ? (v as T) : d;
-    };
-    const text = own(formRaw, "prompt");
-    const sync = own(formRaw, "sync_mode");
-    form = {
-      prompt: isText(text, MAX_PROMPT_LENGTH) ? text : "",
-      num_images: typeof n === "number" && Number.isInteger(n) && n >= NUM_IMAGES_MIN && n <= NUM_IMAGES_MAX ? n : defaults.num_images,
-      aspect_ratio: pick("aspect_ratio", ASPECT_RATIOS, defaults.aspect_ratio),
-      resolution: pick("resolution", RESOLUTIONS, defaults.resolution),
-      output_format: pick("output_format", OUTPUT_FORMATS, defaults.output_format),
-      sync_mode: typeof sync === "boolean" ? sync : defaults.sync_mode,
-    };
+  const text = isRecord(formRaw) ? own(formRaw, "prompt") : undefined;
+  const paramsRaw = own(raw, "params");
+  const params: Record<string, string> = {};
+  for (const f of filterFields()) {
+    const v = isRecord(paramsRaw) ? own(paramsRaw, f.key) : undefined;
+    if (typeof v === "string" && f.options.some((o) => String(o.value) === v)) params[f.key] = v;
   }
   const formOpen = own(raw, "formOpen");
   return {
     query: str("query", 500, ""),
     kind: typeof kind === "string" && (KIND_FILTERS as readonly string[]).includes(kind) ? (kind as KindFilter) : "all",
     format: typeof format === "string" && (FORMAT_FILTERS as readonly string[]).includes(format) ? (format as FormatFilter) : "all",
+    params,
     scrollTop: isFiniteNumber(scrollTop) && scrollTop >= 0 ? scrollTop : 0,
     ...(isText(active, MAX_ID_LENGTH) && active ? { active } : {}),
     selected,
     formOpen: typeof formOpen === "boolean" ? formOpen : base.formOpen,
-    form,
+    form: { prompt: isText(text, MAX_PROMPT_LENGTH) ? text : "", ...parseSavedForm("generate", formRaw, defaults.generate) },
+    editForm: parseSavedForm("edit", own(raw, "editForm"), defaults.edit),
     editPrompt: str("editPrompt", MAX_PROMPT_LENGTH, ""),
   };
 }

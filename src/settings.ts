@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { parameterSettings, type SettingValues } from "./api";
 
 /**
  * The one typed accessor for the extension's configuration. Values are read fresh on every call
@@ -7,12 +8,8 @@ import * as vscode from "vscode";
 export interface Settings {
   /** Workspace-relative folder for generated images. */
   readonly outputFolder: string;
-  /** Raw values of the parameter defaults; the model module validates them. */
-  readonly numImages: unknown;
-  readonly aspectRatio: unknown;
-  readonly resolution: unknown;
-  readonly outputFormat: unknown;
-  readonly syncMode: unknown;
+  /** Raw values of the API parameters' defaults, by setting key (the ones api/ names); api/ validates them. */
+  readonly parameters: SettingValues;
   readonly openAfterSave: boolean;
   /** Write each image's provenance (prompt, parameters, request id) into the file as XMP. */
   readonly embedMetadata: boolean;
@@ -41,11 +38,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const proxy = c.inspect<string>("proxyUrl")?.globalValue;
   return {
     outputFolder: typeof outputFolder === "string" && outputFolder.trim() ? outputFolder.trim() : DEFAULT_OUTPUT_FOLDER,
-    numImages: c.get("numImages"),
-    aspectRatio: c.get("aspectRatio"),
-    resolution: c.get("resolution"),
-    outputFormat: c.get("outputFormat"),
-    syncMode: c.get("syncMode"),
+    parameters: Object.fromEntries(parameterSettings().map((k) => [k, c.get<unknown>(k)])),
     openAfterSave: c.get<boolean>("openAfterSave", true) !== false,
     embedMetadata: c.get<boolean>("embedMetadata", true) !== false,
     editOutput: c.get<unknown>("editOutput") === "outputFolder" ? "outputFolder" : "besideSource",

@@ -1,7 +1,7 @@
 /**
  * Search and filters of the gallery (webview side, pure: no DOM, unit-tested in Node).
  * A query is split into words; an image matches when every word occurs in its prompt, revised
- * prompt, file name or path, ignoring case, accents' composed forms and zero-width characters.
+ * prompt, file name or path, and its kind, format and recorded parameters match the filters, ignoring case, accents' composed forms and zero-width characters.
  */
 import type { FormatFilter, GalleryEntry, KindFilter } from "../../src/protocol";
 
@@ -27,15 +27,21 @@ export interface Filter {
   readonly terms: readonly string[];
   readonly kind: KindFilter;
   readonly format: FormatFilter;
+  /** Recorded parameters that must have these values (as text), by field; absent = any. */
+  readonly params: Readonly<Record<string, string>>;
 }
 
-export function makeFilter(query: string, kind: KindFilter, format: FormatFilter): Filter {
-  return { terms: queryTerms(query), kind, format };
+export function makeFilter(query: string, kind: KindFilter, format: FormatFilter, params: Readonly<Record<string, string>>): Filter {
+  return { terms: queryTerms(query), kind, format, params };
 }
 
-export function matches(e: Pick<GalleryEntry, "kind" | "format">, hay: string, f: Filter): boolean {
+export function matches(e: Pick<GalleryEntry, "kind" | "format" | "params">, hay: string, f: Filter): boolean {
   if (f.kind !== "all" && e.kind !== f.kind) return false;
   if (f.format !== "all" && e.format !== f.format) return false;
+  for (const [k, v] of Object.entries(f.params)) {
+    const p = e.params[k];
+    if (p === undefined || String(p) !== v) return false;
+  }
   for (const t of f.terms) if (!hay.includes(t)) return false;
   return true;
 }

@@ -7,18 +7,20 @@
  * tab comes back as it was.
  */
 import {
-  buildGenerateRequest,
+  buildRequest,
   defaultViewState,
   MAX_EDIT_IMAGES,
   parseViewState,
   type BenchResults,
+  type FormField,
   type FormatFilter,
+  type FormValues,
   type GalleryEntry,
-  type GenerateForm,
   type HostMessage,
   type ImageAction,
   type JobInfo,
   type KindFilter,
+  type Scalar,
   type ViewState,
   type WebviewMessage,
 } from "../../src/protocol";
@@ -47,11 +49,9 @@ const ui = {
   formBox: byId("formBox", HTMLDetailsElement),
   form: byId("form", HTMLFormElement),
   prompt: byId("prompt", HTMLTextAreaElement),
-  num: byId("num_images", HTMLSelectElement),
-  ratio: byId("aspect_ratio", HTMLSelectElement),
-  resolution: byId("resolution", HTMLSelectElement),
-  outFormat: byId("output_format", HTMLSelectElement),
-  sync: byId("sync_mode", HTMLInputElement),
+  formFields: byId("formFields", HTMLElement),
+  editFields: byId("editFields", HTMLElement),
+  filters: byId("filters", HTMLElement),
   formError: byId("formError", HTMLElement),
   jobs: byId("jobs", HTMLElement),
   jobList: byId("jobList", HTMLUListElement),
@@ -80,7 +80,7 @@ interface Item {
 const items = new Map<string, Item>();
 let sorted: Item[] = [];
 let shown: Item[] = [];
-let filter: Filter = makeFilter("", "all", "all");
+let filter: Filter = makeFilter("", "all", "all", {});
 let view: ViewState | undefined;
 let indexing = false;
 let markdownFile: string | undefined;
@@ -127,7 +127,7 @@ function resort(): void {
 }
 
 function applyFilter(): void {
-  shown = filter.terms.length === 0 && filter.kind === "all" && filter.format === "all" ? sorted : sorted.filter((i) => matches(i.entry, i.hay, filter));
+  shown = filter.terms.length === 0 && filter.kind === "all" && filter.format === "all" && Object.keys(filter.params).length === 0 ? sorted : sorted.filter((i) => matches(i.entry, i.hay, filter));
   const total = sorted.length;
   const label = shown.length === total ? `${total} image${total === 1 ? "" : "s"}` : `${shown.length} of ${total} images`;
   ui.count.textContent = indexing ? `${label} · looking for more…` : label;
@@ -226,9 +226,18 @@ function createCard(): Card {
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const shortDate = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 
+/** The fields the forms and filters know (from `init`), by key, for labels and the cards' lines. */
+let knownFields: FormField[] = [];
+
+function valueLabel(f: FormField | undefined, v: Scalar): string {
+  return f?.options.find((o) => o.value === v)?.label ?? String(v);
+}
+
 function paramsText(e: GalleryEntry): string {
-  const p = e.params;
-  return [p.aspect_ratio, p.resolution, p.output_format ?? e.format].filter((x) => x).join(" · ");
+  return knownFields
+    .filter((f) => f.card && e.params[f.key] !== undefined)
+    .map((f) => valueLabel(f, e.params[f.key] as Scalar))
+    .join(" · ") || e.format;
 }
 
 function kindText(e: GalleryEntry): string {
@@ -364,19 +373,11 @@ function renderDetails(): void {
   row("Prompt", e.prompt || "(not recorded)");
   row("Revised prompt", e.revisedPrompt);
   row("Kind", e.kind === "edit" ? `Edited${e.sources.length ? ` from ${e.sources.join(", ")}` : ""}` : "Generated");
-  const p = e.params;
-  row(
-    "Parameters",
-    [
-      p.num_images !== undefined ? `${p.num_images} image${p.num_images === 1 ? "" : "s"}` : "",
-      p.aspect_ratio ?? "",
-      p.resolution ?? "",
-      p.output_format ?? e.format,
-      p.sync_mode ? "sync mode" : "",
-    ]
-      .filter((x) => x)
-      .join(", "),
-  );
+  for (const [key, v] of Object.entries(e.params)) {
+    if (key === "prompt") continue;
+    const f = knownFields.find((x) => x.key === key);
+    row(f?.label ?? key, valueLabel(f, v));
+  }
   row("Created", dateFormat.format(e.created));
   row("File", e.path);
   row("Size", `${(e.size / 1024).toFixed(e.size < 10240 ? 1 : 0)} KB`);
@@ -447,24 +448,82 @@ function toggleSelected(id: string): void {
   scheduleRender();
 }
 
-function readForm(): GenerateForm {
-  return {
-    prompt: ui.prompt.value,
-    num_images: Number(ui.num.value),
-    aspect_ratio: ui.ratio.value,
-    resolution: ui.resolution.value,
-    output_format: ui.outFormat.value,
-    sync_mode: ui.sync.checked,
-  };
+// The forms' fields and the filters, rendered from what `init` sends (the definition in api/).
+
+interface Control {
+  readonly field: FormField;
+  readonly el: HTMLSelectElement | HTMLInputElement;
 }
 
-function writeForm(f: GenerateForm): void {
-  ui.prompt.value = f.prompt;
-  ui.num.value = String(f.num_images);
-  ui.ratio.value = f.aspect_ratio;
-  ui.resolution.value = f.resolution;
-  ui.outFormat.value = f.output_format;
-  ui.sync.checked = f.sync_mode;
+let formControls: Control[] = [];
+let editControls: Control[] = [];
+let filterControls: Control[] = [];
+
+/** A labelled control per field: a checkbox for a boolean, else a select of its options (`any` first for filters). */
+function renderFields(host: HTMLElement, fields: readonly FormField[], idPrefix: string, any?: string): Control[] {
+  host.replaceChildren();
+  return fields.map((field) => {
+    const label = h("label");
+    label.title = field.description;
+    let el: HTMLSelectElement | HTMLInputElement;
+    if (field.type === "boolean" && any === undefined) {
+      el = h("input");
+      el.type = "checkbox";
+      label.className = "check";
+      label.append(el, document.createTextNode(` ${field.label}`));
+    } else {
+      el = h("select");
+      const options = any === undefined ? field.options : [{ value: "", label: `${field.label}: ${any}` }, ...field.options];
+      for (const o of options) {
+        const opt = h("option");
+        opt.value = String(o.value);
+        opt.textContent = o.label;
+        if ("description" in o && o.description) opt.title = o.description;
+        el.append(opt);
+      }
+      if (any === undefined) label.append(document.createTextNode(`${field.label} `), el);
+      else {
+        el.setAttribute("aria-label", field.label);
+        label.append(el);
+      }
+    }
+    el.id = `${idPrefix}${field.key}`;
+    host.append(label);
+    return { field, el };
+  });
+}
+
+function readControls(controls: readonly Control[]): Record<string, Scalar> {
+  const out: Record<string, Scalar> = {};
+  for (const { field, el } of controls) {
+    const v = el instanceof HTMLInputElement && el.type === "checkbox" ? el.checked : field.options.find((o) => String(o.value) === el.value)?.value;
+    if (v !== undefined) out[field.key] = v;
+  }
+  return out;
+}
+
+function writeControls(controls: readonly Control[], values: FormValues): void {
+  for (const { field, el } of controls) {
+    const v = values[field.key];
+    if (v === undefined) continue;
+    if (el instanceof HTMLInputElement && el.type === "checkbox") el.checked = v === true;
+    else el.value = String(v);
+  }
+}
+
+function readForm(): FormValues {
+  return { prompt: ui.prompt.value, ...readControls(formControls) };
+}
+
+function writeForm(f: FormValues): void {
+  ui.prompt.value = typeof f["prompt"] === "string" ? f["prompt"] : "";
+  writeControls(formControls, f);
+}
+
+function readFilterParams(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { field, el } of filterControls) if (el.value) out[field.key] = el.value;
+  return out;
 }
 
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
@@ -485,20 +544,26 @@ function runAction(action: ImageAction, id: string): void {
 
 ui.search.addEventListener("input", () => {
   setView({ query: ui.search.value });
-  filter = makeFilter(ui.search.value, filter.kind, filter.format);
+  filter = makeFilter(ui.search.value, filter.kind, filter.format, filter.params);
   ui.viewport.scrollTop = 0;
   applyFilter();
 });
 ui.kind.addEventListener("change", () => {
   const kind = ui.kind.value as KindFilter;
   setView({ kind });
-  filter = makeFilter(ui.search.value, kind, filter.format);
+  filter = makeFilter(ui.search.value, kind, filter.format, filter.params);
   applyFilter();
 });
 ui.format.addEventListener("change", () => {
   const format = ui.format.value as FormatFilter;
   setView({ format });
-  filter = makeFilter(ui.search.value, filter.kind, format);
+  filter = makeFilter(ui.search.value, filter.kind, format, filter.params);
+  applyFilter();
+});
+ui.filters.addEventListener("change", () => {
+  const params = readFilterParams();
+  setView({ params });
+  filter = makeFilter(ui.search.value, filter.kind, filter.format, params);
   applyFilter();
 });
 ui.formBox.addEventListener("toggle", () => setView({ formOpen: ui.formBox.open }));
@@ -507,7 +572,7 @@ ui.form.addEventListener("change", () => setView({ form: readForm() }));
 ui.form.addEventListener("submit", (ev) => {
   ev.preventDefault();
   const form = readForm();
-  const built = buildGenerateRequest(form, undefined);
+  const built = buildRequest("generate", form, undefined);
   if (!built.ok) {
     ui.formError.textContent = built.errors.map((e) => e.message).join(" ");
     ui.prompt.setAttribute("aria-invalid", "true");
@@ -526,6 +591,7 @@ ui.prompt.addEventListener("keydown", (ev) => {
   }
 });
 ui.editPrompt.addEventListener("input", () => setView({ editPrompt: ui.editPrompt.value }));
+ui.editFields.addEventListener("change", () => setView({ editForm: readControls(editControls) }));
 ui.editPrompt.addEventListener("keydown", (ev) => {
   if (ev.key === "Enter") {
     ev.preventDefault();
@@ -541,7 +607,7 @@ ui.editSelected.addEventListener("click", () => {
     return;
   }
   editRequest = nextRequestId();
-  send({ type: "edit", requestId: editRequest, ids: view.selected, prompt });
+  send({ type: "edit", requestId: editRequest, ids: view.selected, input: { ...readControls(editControls), prompt } });
   toast("Sent to Grok Imagine.", true);
 });
 ui.clearSelection.addEventListener("click", () => {
@@ -636,8 +702,10 @@ function restoreView(v: ViewState): void {
   ui.format.value = v.format;
   ui.formBox.open = v.formOpen;
   writeForm(v.form);
+  writeControls(editControls, v.editForm);
+  writeControls(filterControls, v.params);
   ui.editPrompt.value = v.editPrompt;
-  filter = makeFilter(v.query, v.kind, v.format);
+  filter = makeFilter(v.query, v.kind, v.format, v.params);
 }
 
 const scriptMs = performance.now();
@@ -647,6 +715,12 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   initMs ||= performance.now();
   indexing = m.indexing;
   markdownFile = m.markdownFile;
+  formControls = renderFields(ui.formFields, m.fields.generate, "");
+  editControls = renderFields(ui.editFields, m.fields.edit, "edit-");
+  filterControls = renderFields(ui.filters, m.filters, "filter-", "all");
+  const byKey = new Map<string, FormField>();
+  for (const f of [...m.fields.generate, ...m.fields.edit, ...m.filters]) if (!byKey.has(f.key)) byKey.set(f.key, f);
+  knownFields = [...byKey.values()];
   restoreView(parseViewState(api.getState(), m.defaults) ?? m.viewState ?? defaultViewState(m.defaults));
   setAll(m.entries);
   renderJobs(m.jobs);
@@ -682,7 +756,7 @@ async function onBench(requestId: number, entries: readonly GalleryEntry[]): Pro
     void ui.grid.offsetHeight; // include style and layout
     return performance.now() - t0;
   };
-  filter = makeFilter("", "all", "all");
+  filter = makeFilter("", "all", "all", {});
   const applyMs = timed(() => {
     setAll(entries);
     applyFilter();
@@ -706,7 +780,7 @@ async function onBench(requestId: number, entries: readonly GalleryEntry[]): Pro
   for (const q of ["a", "a #", "a #1", "a #12", "#123", ""]) {
     filters.push(
       timed(() => {
-        filter = makeFilter(q, "all", "all");
+        filter = makeFilter(q, "all", "all", {});
         applyFilter();
         render();
       }),
@@ -745,7 +819,8 @@ window.addEventListener("message", (ev: MessageEvent<unknown>) => {
       return;
     case "defaults":
       // New defaults apply to a form that still holds the old ones untouched.
-      if (view && !ui.prompt.value) writeForm({ ...m.defaults, prompt: "" });
+      if (view && !ui.prompt.value) writeForm({ ...m.defaults.generate, prompt: "" });
+      if (view && !ui.editPrompt.value) writeControls(editControls, m.defaults.edit);
       return;
     case "context":
       markdownFile = m.markdownFile;

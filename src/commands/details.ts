@@ -5,7 +5,7 @@
  */
 import * as vscode from "vscode";
 import { formatFromExtension } from "../images/sniff";
-import { ENDPOINTS, GENERATE_FIELDS } from "../model/params";
+import { recordedValues } from "../api";
 import { checkSources, provenanceOf, type Provenance } from "../provenance/read";
 import type { Services } from "../services";
 import { resolveChecked } from "../workspace/resolve";
@@ -55,10 +55,11 @@ async function loadProvenance(s: Services, arg: unknown): Promise<{ uri: vscode.
   return { uri, p };
 }
 
-function paramsLine(input: Record<string, unknown>): string {
-  return Object.entries(input)
+/** The recorded parameters the definition lists (the tier read from the endpoint), without the prompt. */
+function paramsLine(p: Provenance): string {
+  return Object.entries(recordedValues(p.endpoint, p.input, p.kind).values)
     .filter(([k]) => k !== "prompt")
-    .map(([k, v]) => `${k} ${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k} ${String(v)}`)
     .join(", ");
 }
 
@@ -67,7 +68,7 @@ export function describeProvenance(p: Provenance): string {
   const lines = [
     `Prompt: ${prompt}`,
     `Revised prompt: ${p.revisedPrompt || "(none)"}`,
-    `Parameters: ${paramsLine(p.input)}`,
+    `Parameters: ${paramsLine(p)}`,
     `Endpoint: ${p.endpoint}`,
     `fal request: ${p.requestId} (image ${p.imageIndex + 1})`,
     `Made: ${p.createDate} by ${p.creatorTool}`,
@@ -99,11 +100,12 @@ export async function generateAgain(s: Services, arg?: unknown): Promise<vscode.
   const found = await loadProvenance(s, arg);
   if (!found) return [];
   const { uri, p } = found;
-  const pick = (keys: readonly string[]) => Object.fromEntries(Object.entries(p.input).filter(([k]) => keys.includes(k)));
-  if (p.kind === "generate" || p.endpoint === ENDPOINTS.generate) {
+  // The recorded fields the definition lists for that operation, and what the endpoint stands for.
+  const { operation, values } = recordedValues(p.endpoint, p.input, p.kind);
+  if (operation === "generate") {
     s.log.info(C, `Generate Again from ${vscode.workspace.asRelativePath(uri)} (request ${p.requestId}).`);
     const folder = vscode.Uri.joinPath(uri, "..");
-    return (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.generate", { ...pick(GENERATE_FIELDS), folder: folder.toString() })) ?? [];
+    return (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.generate", { ...values, folder: folder.toString() })) ?? [];
   }
   // The recorded source paths come from the file (anyone can write them): each goes through the one
   // resolver, relative to the image's workspace folder, before anything is read.
@@ -129,6 +131,5 @@ export async function generateAgain(s: Services, arg?: unknown): Promise<vscode.
     return [];
   }
   s.log.info(C, `Generate Again (edit) from ${vscode.workspace.asRelativePath(uri)} (request ${p.requestId}).`);
-  const params = pick(["prompt", "num_images", "resolution", "output_format", "sync_mode"]);
-  return (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.edit", { ...params, images: states.map((x) => x.uri) })) ?? [];
+  return (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.edit", { ...values, images: states.map((x) => x.uri) })) ?? [];
 }

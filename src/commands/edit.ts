@@ -7,8 +7,8 @@
  *   clicked file and the whole selection; the clicked file goes first (it names the results);
  * - the palette (no argument): a multi-select picker of the workspace's images, the open image first
  *   and checked;
- * - scripts, keybindings and tests: an argument object `{prompt, images, num_images, resolution,
- *   output_format, sync_mode}` (see edit/args.ts), no UI.
+ * - scripts, keybindings and tests: an argument object `{prompt, images, …}`: the images, and every
+ *   field the edit operation takes in api/definition.ts but the uploaded URLs (see edit/args.ts), no UI.
  *
  * Every file is read through workspace.fs and checked (inside the workspace, not empty, at most
  * 20 MB, a PNG, JPEG or WebP by its bytes) before anything is sent; the problems are shown in one
@@ -18,6 +18,7 @@
  * result are shown side by side (`grokImagine.showComparison`). Resolves to the saved files.
  */
 import * as vscode from "vscode";
+import { buildRequest, completeRequest, describeValues, fieldsOf, MAX_EDIT_IMAGES, resolveDefaults, type ApiRequest, type FieldError } from "../api";
 import { splitEditArgs } from "../edit/args";
 import { checkSource, countProblem, listNames, sizeProblem, uniqueBy } from "../edit/sources";
 import { uploadAll, type SourceImage } from "../edit/upload";
@@ -25,14 +26,12 @@ import { GrokError } from "../fal/errors";
 import { editStemFromSource } from "../images/naming";
 import { extensionForFormat } from "../images/sniff";
 import type { JobManager } from "../jobs/manager";
-import { ENDPOINTS, MAX_EDIT_IMAGES, type EditParams, type FieldError } from "../model/params";
-import { buildEditRequest, describeInput, withImageUrls } from "../model/request";
 import { sha256Hex } from "../provenance/read";
 import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
 import { checkedOutputFolder, resolveChecked } from "../workspace/resolve";
-import { defaultsFrom } from "./generate";
-import { recentPrompts, refuse, rememberPrompt } from "./shared";
+import { pickParameters } from "./parameters";
+import { outputFormatOf, recentPrompts, refuse, rememberPrompt } from "./shared";
 
 const C = "edit";
 /** The image preview that VS Code ships (extension vscode.media-preview). */
@@ -91,10 +90,10 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
   // 2. The parameters of a scripted request are checked with the files, so one message says it all.
   const first = refs[0];
   const settings = readSettings(first);
-  let params: EditParams | undefined;
+  let params: ApiRequest | undefined;
   const problems: string[] = [...resolved.problems];
   if (scripted) {
-    const built = buildEditRequest(scripted.fields, defaultsFrom(settings));
+    const built = buildRequest("edit", scripted.fields, settings.parameters);
     for (const w of built.warnings) s.log.warn("settings", w.message);
     problems.push(...scripted.errors.map((e) => e.message));
     if (built.ok) params = built.value;
@@ -118,32 +117,36 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
     const where = settings.editOutput === "outputFolder" ? `in ${vscode.workspace.asRelativePath(folder)}` : `beside ${baseName(first)}`;
     const prompt = await askPrompt(s, sources, settings, where);
     if (!prompt) return [];
-    const built = buildEditRequest({ prompt }, defaultsFrom(settings));
+    const built = buildRequest("edit", { prompt }, settings.parameters);
     for (const w of built.warnings) s.log.warn("settings", w.message);
     if (!built.ok) return refuse(s, "edit", built.errors.map((e) => e.message));
-    params = built.value;
+    params = await pickParameters(s, built.value, `Edit ${listNames(sources.map((x) => x.fileName))}: ${prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt}`, "$(edit) Edit");
+    if (!params) return [];
   }
-  rememberPrompt(s, "edit", params.prompt);
+  const prompt = String(params.values["prompt"]);
+  rememberPrompt(s, "edit", prompt);
 
   // 5. The job. The sources (path in their workspace folder, SHA-256) go into the results' provenance.
   const p = params;
   // With several workspace folders the path starts with its folder's name, so it can be found again.
   const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
   const sourceRefs = await Promise.all(sources.map(async (x) => ({ path: vscode.workspace.asRelativePath(x.uri, multiRoot), sha256: await sha256Hex(x.bytes) })));
-  s.log.info(C, `Editing ${listNames(sources.map((x) => x.label))} (${describeInput(p)}), results in ${vscode.workspace.asRelativePath(folder)}.`);
+  s.log.info(C, `Editing ${listNames(sources.map((x) => x.label))} (${describeValues("edit", p.values)}), results in ${vscode.workspace.asRelativePath(folder)}.`);
+  // The field that carries the uploaded images (the definition's list of URLs).
+  const urlsField = fieldsOf("edit").find((f) => f.type === "urls")?.key ?? "image_urls";
   return jobs.run({
     kind: "edit",
-    endpoint: ENDPOINTS.edit,
+    endpoint: p.endpoint,
     input: async (signal, fal) => {
       // Neutral names: the person's file names would otherwise be in public URLs and fal's history.
       const named = sources.map((x, i) => ({ ...x, fileName: `image-${i + 1}${extensionForFormat(x.format)}` }));
       const urls = await uploadAll(named, (bytes, mime, name, sig) => fal.upload(bytes, mime, name, sig), signal);
-      const body = withImageUrls(p, urls);
-      if (!body.ok) throw new GrokError("failed", "The uploaded images could not be put in the request. Retry.", body.errors.map((e) => e.message).join(" "));
-      return body.value;
+      const complete = completeRequest(p, { [urlsField]: urls });
+      if (!complete.ok) throw new GrokError("failed", "The uploaded images could not be put in the request. Retry.", complete.errors.map((e) => e.message).join(" "));
+      return complete.value.body;
     },
-    prompt: p.prompt,
-    outputFormat: p.output_format,
+    prompt,
+    outputFormat: outputFormatOf(p),
     folder,
     stem: editStemFromSource(baseName(first)),
     numbered: true,
@@ -257,14 +260,12 @@ async function pickImages(s: Services): Promise<vscode.Uri[] | undefined> {
   }
 }
 
-/** The prompt box names the images in its title, and says what will be made and where. */
+/** The prompt box names the images in its title, and says what will be made (the settings' defaults) and where. */
 async function askPrompt(s: Services, sources: readonly Source[], settings: Settings, where: string): Promise<string | undefined> {
-  const shape = buildEditRequest({ prompt: "x" }, defaultsFrom(settings));
-  const n = shape.ok ? shape.value.num_images : 1;
-  const what = shape.ok ? `${n} result${n === 1 ? "" : "s"}, ${shape.value.resolution} ${shape.value.output_format}, ${where}` : where;
+  const what = describeValues("edit", resolveDefaults("edit", settings.parameters).values);
   return s.ui.current.askText({
     title: `Grok Imagine: Edit ${listNames(sources.map((x) => x.fileName))}`,
-    placeholder: `Describe the change (Enter to edit · ${what})`,
+    placeholder: `Describe the change (Enter to continue · ${what}, ${where})`,
     recent: recentPrompts(s, "edit"),
   });
 }

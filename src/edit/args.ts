@@ -1,20 +1,19 @@
 /**
  * The edit command's argument object, for scripts, keybindings and tests:
- * `{prompt, images, num_images, resolution, output_format, sync_mode}`. `images` lists one to three
+ * `{prompt, images, …}`. `images` lists one to three
  * files, each a URI or a string: a URI (`file:///…`, `vscode-remote://…`), an absolute path, or a
  * path relative to the workspace folder (with several folders, it may start with a folder's name);
  * src/workspace/resolve.ts resolves them (the one resolver for every path a caller gives).
- * The other fields are the edit endpoint's own and are validated by `buildEditRequest`.
+ * The other fields are the edit operation's own (api/definition.ts) and are validated by `buildRequest`.
  *
  * Pure module: the caller says what a URI is (`isUri`), so this needs no `vscode`.
  */
-import type { FieldError } from "../model/params";
-import { describeValue } from "../model/request";
+import { describeValue, type FieldError } from "../api";
 
 export type ImageRef<U> = U | string;
 
 export interface EditArgs<U> {
-  /** Everything but `images`, for buildEditRequest. */
+  /** Everything but `images`, for buildRequest. */
   readonly fields: Record<string, unknown>;
   readonly images: ImageRef<U>[];
   readonly errors: FieldError[];

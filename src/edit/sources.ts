@@ -5,7 +5,7 @@
  *
  * Pure module: no `vscode`, no fal client.
  */
-import { MAX_EDIT_IMAGES } from "../model/params";
+import { MAX_EDIT_IMAGES } from "../api";
 import { checkImageComplete, sniffImageFormat, type ImageFormat } from "../images/sniff";
 
 /**

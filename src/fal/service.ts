@@ -4,8 +4,7 @@
  * GrokError (see errors.ts).
  */
 import { ApiError, createFalClient, type FalClient, type QueueStatus } from "@fal-ai/client";
-import { parseFalOutput } from "../model/output";
-import type { FalOutput } from "../model/params";
+import { parseFalOutput, type FalOutput } from "../api";
 import { GrokError, toGrokError } from "./errors";
 import { retryingFetch, sleep, type FetchFn } from "./retry";
 

@@ -1,10 +1,10 @@
 /**
  * The gallery webview's page: a strict Content-Security-Policy with a fresh nonce per load, the
  * bundled script and the stylesheets through asWebviewUri, and the static skeleton the script fills
- * in. No data goes into this HTML: everything shown arrives by message and is set as text.
+ * in. No data goes into this HTML: everything shown arrives by message and is set as text, the
+ * forms' fields and the filters too (they come from api/ in the `init` message).
  */
 import * as vscode from "vscode";
-import { ASPECT_RATIOS, NUM_IMAGES_MAX, NUM_IMAGES_MIN, OUTPUT_FORMATS, RESOLUTIONS } from "../protocol";
 
 /** 128 random bits from the platform's crypto, base64: a new one for every load. */
 export function makeNonce(): string {
@@ -32,9 +32,6 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   ].join("; ");
 }
 
-const options = (values: readonly (string | number)[]) => values.map((v) => `<option value="${v}">${v}</option>`).join("");
-const numbers = Array.from({ length: NUM_IMAGES_MAX - NUM_IMAGES_MIN + 1 }, (_, i) => NUM_IMAGES_MIN + i);
-
 export function galleryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, nonce: string): string {
   const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
   return `<!DOCTYPE html>
@@ -60,6 +57,7 @@ export function galleryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, n
     <select id="format" aria-label="Format">
       <option value="all">All formats</option><option value="png">PNG</option><option value="jpeg">JPEG</option><option value="webp">WebP</option>
     </select>
+    <span id="filters" class="filters"></span>
     <span id="count" class="count" role="status" aria-live="polite"></span>
   </header>
 
@@ -69,11 +67,7 @@ export function galleryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, n
       <label class="prompt-label" for="prompt">Prompt</label>
       <textarea id="prompt" rows="3" placeholder="Describe the image to generate" aria-describedby="formError" aria-keyshortcuts="Control+Enter"></textarea>
       <div class="params">
-        <label>Images <select id="num_images">${options(numbers)}</select></label>
-        <label>Aspect ratio <select id="aspect_ratio">${options(ASPECT_RATIOS)}</select></label>
-        <label>Resolution <select id="resolution">${options(RESOLUTIONS)}</select></label>
-        <label>Format <select id="output_format">${options(OUTPUT_FORMATS)}</select></label>
-        <label class="check"><input id="sync_mode" type="checkbox"> Sync mode</label>
+        <span id="formFields" class="fields"></span>
         <button id="generate" type="submit" class="primary"><span class="codicon codicon-sparkle" aria-hidden="true"></span> Generate</button>
       </div>
       <div id="formError" class="error" role="alert"></div>
@@ -87,6 +81,7 @@ export function galleryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, n
   <section id="selection" class="selection" aria-label="Edit the selected images" hidden>
     <span id="selectionCount"></span>
     <input id="editPrompt" type="text" placeholder="How should the selected images change?" aria-label="Edit prompt">
+    <span id="editFields" class="fields"></span>
     <button id="editSelected" type="button" class="primary"><span class="codicon codicon-edit" aria-hidden="true"></span> Edit</button>
     <button id="clearSelection" type="button" class="secondary">Clear selection</button>
   </section>

@@ -6,13 +6,13 @@
  */
 import * as vscode from "vscode";
 import type { JobManager, JobView } from "../jobs/manager";
-import { ENDPOINTS } from "../model/params";
+import { buildRequest, filterFields, formFields, OPERATIONS, resolveDefaults, type Operation } from "../api";
 import {
-  buildGenerateRequest,
   parseViewState,
   parseWebviewMessage,
   type BenchResults,
   type FormDefaults,
+  type FormValues,
   type GalleryEntry,
   type HostMessage,
   type ImageAction,
@@ -209,6 +209,8 @@ export class GalleryPanel implements vscode.Disposable {
       entries: images.slice(0, INIT_CHUNK).map((i) => this.entry(i.img)),
       jobs: this.jobInfos(),
       defaults,
+      fields: { generate: formFields("generate"), edit: formFields("edit") },
+      filters: filterFields(),
       indexing: this.d.index.indexing,
       ...(viewState ? { viewState } : {}),
       ...(markdownFile ? { markdownFile } : {}),
@@ -314,7 +316,7 @@ export class GalleryPanel implements vscode.Disposable {
       case "generate":
         return this.generate(m.requestId, m.input);
       case "edit":
-        return this.edit(m.requestId, m.ids, m.prompt);
+        return this.edit(m.requestId, m.ids, m.input);
       case "action":
         return this.action(m.requestId, m.action, m.id);
       case "cancelJob": {
@@ -360,65 +362,49 @@ export class GalleryPanel implements vscode.Disposable {
     return vscode.commands.executeCommand<T>(id, ...args);
   }
 
-  private async generate(requestId: number, input: unknown): Promise<void> {
-    const settings = readSettings();
-    const built = buildGenerateRequest(input, {
-      num_images: settings.numImages,
-      aspect_ratio: settings.aspectRatio,
-      resolution: settings.resolution,
-      output_format: settings.outputFormat,
-      sync_mode: settings.syncMode,
-    });
-    if (!built.ok) {
-      this.reply(requestId, false, built.errors.map((e) => e.message).join(" "));
-      return;
-    }
-    const value = built.value;
-    const createdAt = new Date().toISOString();
-    const uris = (await this.run<vscode.Uri[]>("grokImagine.generate", value)) ?? [];
-    await this.d.index.addSaved(uris, (i) => ({
-      kind: "generate",
-      endpoint: ENDPOINTS.generate,
-      prompt: value.prompt,
-      revisedPrompt: "",
-      params: { num_images: value.num_images, aspect_ratio: value.aspect_ratio, resolution: value.resolution, output_format: value.output_format, sync_mode: value.sync_mode },
-      requestId: "",
-      imageIndex: i,
-      sources: [],
-      createDate: createdAt,
-      creatorTool: "Grok Imagine for VS Code (gallery)",
-    }));
-    this.reply(requestId, true, uris.length ? `Saved ${uris.length} image${uris.length === 1 ? "" : "s"}.` : undefined);
+  private generate(requestId: number, input: FormValues): Promise<void> {
+    return this.request(requestId, "generate", input, []);
   }
 
-  private async edit(requestId: number, ids: readonly string[], prompt: string): Promise<void> {
+  private async edit(requestId: number, ids: readonly string[], input: FormValues): Promise<void> {
     const images: IndexedImage[] = [];
     for (const id of new Set(ids)) {
       const img = await this.checkedImage(id);
       if (typeof img === "string") return this.refuse({ type: "edit", requestId, ids }, img);
       images.push(img);
     }
-    const text = prompt.trim();
-    if (!text) {
+    if (typeof input["prompt"] !== "string" || !input["prompt"].trim()) {
       this.reply(requestId, false, "Describe the change to make.");
       return;
     }
+    return this.request(requestId, "edit", input, images);
+  }
+
+  /** Runs a form's request through its operation's command (edits: on `images`); what it saves joins the gallery. */
+  private async request(requestId: number, op: Operation, input: FormValues, images: readonly IndexedImage[]): Promise<void> {
+    const built = buildRequest(op, input, readSettings(images[0]?.uri).parameters);
+    if (!built.ok) {
+      this.reply(requestId, false, built.errors.map((e) => e.message).join(" "));
+      return;
+    }
+    const { values, endpoint } = built.value;
+    const { prompt, ...params } = values;
     const createdAt = new Date().toISOString();
-    const uris = (await this.run<vscode.Uri[]>("grokImagine.edit", { prompt: text, images: images.map((i) => i.uri) })) ?? [];
+    const uris = (await this.run<vscode.Uri[]>(`grokImagine.${op}`, images.length ? { ...values, images: images.map((i) => i.uri) } : values)) ?? [];
     const sources = images.map((i) => vscode.workspace.asRelativePath(i.uri, false));
     await this.d.index.addSaved(uris, (i): ImageProvenance => ({
-      kind: "edit",
-      endpoint: ENDPOINTS.edit,
-      prompt: text,
+      kind: op,
+      endpoint,
+      prompt: String(prompt),
       revisedPrompt: "",
-      params: {},
+      params: params as Record<string, string | number | boolean>,
       requestId: "",
       imageIndex: i,
       sources,
       createDate: createdAt,
       creatorTool: "Grok Imagine for VS Code (gallery)",
     }));
-    this.reply(requestId, true);
+    this.reply(requestId, true, uris.length ? `Saved ${uris.length} image${uris.length === 1 ? "" : "s"}.` : undefined);
   }
 
   private async action(requestId: number, action: ImageAction, id: string): Promise<void> {
@@ -616,11 +602,10 @@ function jobInfo(j: JobView): JobInfo {
   };
 }
 
-/** The settings' defaults, validated (an invalid setting falls back to the API's default). */
+/** Each form's defaults: the settings, validated (an invalid setting falls back to the API's default). */
 export function formDefaults(): FormDefaults {
-  const s = readSettings();
-  const built = buildGenerateRequest({ prompt: "-" }, { num_images: s.numImages, aspect_ratio: s.aspectRatio, resolution: s.resolution, output_format: s.outputFormat, sync_mode: s.syncMode });
-  const v = built.ok ? built.value : { num_images: 1, aspect_ratio: "1:1" as const, resolution: "1k" as const, output_format: "jpeg" as const, sync_mode: false };
-  return { num_images: v.num_images, aspect_ratio: v.aspect_ratio, resolution: v.resolution, output_format: v.output_format, sync_mode: v.sync_mode };
+  const parameters = readSettings().parameters;
+  const [generate, edit] = OPERATIONS.map((op) => resolveDefaults(op, parameters).values);
+  return { generate: generate ?? {}, edit: edit ?? {} };
 }
 

@@ -3,6 +3,7 @@
  * file records about how it was made, and keeps only what the gallery shows and searches. The XMP
  * itself is read and written only by images/xmp.ts.
  */
+import { recordedValues } from "../api";
 import { parseXmpPacket, readProvenance as readXmpProvenance, type Provenance } from "../images/xmp";
 import type { EntryParams, ImageKind } from "../protocol";
 
@@ -47,14 +48,8 @@ export function readSidecarProvenance(text: string): ImageProvenance | undefined
 
 export function fromProvenance(p: Provenance): ImageProvenance {
   const input = p.input;
-  const num = input["num_images"];
-  const params: EntryParams = {
-    ...(typeof num === "number" && Number.isFinite(num) ? { num_images: num } : {}),
-    ...textParam(input, "aspect_ratio"),
-    ...textParam(input, "resolution"),
-    ...textParam(input, "output_format"),
-    ...(typeof input["sync_mode"] === "boolean" ? { sync_mode: input["sync_mode"] } : {}),
-  };
+  // The fields the definition lists for the endpoint's operation, and what the endpoint stands for.
+  const { prompt: _prompt, ...params }: EntryParams = recordedValues(String(p.endpoint), input, p.kind).values;
   const prompt = input["prompt"];
   return {
     kind: p.kind === "edit" ? "edit" : "generate",
@@ -68,11 +63,6 @@ export function fromProvenance(p: Provenance): ImageProvenance {
     createDate: typeof p.createDate === "string" ? p.createDate : "",
     creatorTool: typeof p.creatorTool === "string" ? p.creatorTool : "",
   };
-}
-
-function textParam(input: Record<string, unknown>, key: "aspect_ratio" | "resolution" | "output_format"): EntryParams {
-  const v = input[key];
-  return typeof v === "string" && v.length <= 32 ? { [key]: v } : {};
 }
 
 /** Checks a cached value (the cache file is ours, but a damaged one must not break the gallery). */

@@ -6,7 +6,7 @@
  */
 import { decodeDataUri } from "../images/dataUri";
 import { checkImageComplete, formatFromMime, sniffImageFormat, type ImageFormat } from "../images/sniff";
-import type { FalImage } from "../model/params";
+import type { FalImage } from "../api";
 import { GrokError } from "../fal/errors";
 import { backoffDelay, sleep as realSleep, type FetchFn, type SleepFn } from "../fal/retry";
 

@@ -9,8 +9,7 @@ import * as vscode from "vscode";
 import { GrokError, toGrokError } from "../fal/errors";
 import { FalService, type QueueProgress } from "../fal/service";
 import { extensionForFormat, formatFromExtension, type ImageFormat } from "../images/sniff";
-import { describeInput } from "../model/request";
-import type { EditInput, FalOutput, GenerateInput } from "../model/params";
+import { describeValues, type FalOutput, type Values } from "../api";
 import type { Services } from "../services";
 import { readSettings } from "../settings";
 import type { ImageToSave } from "../workspace/save";
@@ -19,7 +18,7 @@ import { GALLERY_VIEW_TYPE } from "../protocol";
 import { provenanceFor, stamp, type ProvenanceBase } from "../provenance/stamp";
 
 export type JobKind = "generate" | "edit";
-export type RequestBody = GenerateInput | EditInput;
+export type RequestBody = Values;
 
 export interface JobRequest {
   readonly kind: JobKind;
@@ -224,7 +223,7 @@ export class JobManager implements vscode.Disposable {
       // listening, so it runs to its answer and a cancel follows below.
       requestId = await fal.submit(req.endpoint, input);
       mark(a, "submitted");
-      this.s.log.info(C, `Submitted ${req.endpoint} request ${requestId}: ${describeInput(input)}; prompt ${JSON.stringify(req.prompt)}.`);
+      this.s.log.info(C, `Submitted ${req.endpoint} request ${requestId}: ${describeValues(req.kind, input)}; prompt ${JSON.stringify(req.prompt)}.`);
     } catch (err) {
       return this.fail(req, toGrokError(err), undefined);
     }

@@ -28,7 +28,7 @@ import { uploadAll, type SourceImage } from "../../src/edit/upload";
 import { FalService } from "../../src/fal/service";
 import { encodeDataUri } from "../../src/images/dataUri";
 import { mimeForFormat } from "../../src/images/sniff";
-import { ENDPOINTS } from "../../src/model/params";
+import { endpointFor } from "../../src/api";
 
 const BOUND = 1.3;
 const RTT_MS = 50;
@@ -135,12 +135,12 @@ async function main(): Promise<number> {
       viaUpload.push((await timed(async () => {
         const body = { ...params, image_urls: await upload(images) };
         uploadBody = JSON.stringify(body).length;
-        await fal.submit(ENDPOINTS.edit, body);
+        await fal.submit(endpointFor("edit", params).id, body);
       }))[0]);
       viaDataUri.push((await timed(async () => {
         const body = { ...params, image_urls: images.map((img) => encodeDataUri(mimeForFormat(img.format), img.bytes)) };
         dataBody = JSON.stringify(body).length;
-        await fal.submit(ENDPOINTS.edit, body);
+        await fal.submit(endpointFor("edit", params).id, body);
       }))[0]);
     }
 

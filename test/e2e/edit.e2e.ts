@@ -86,6 +86,11 @@ describe("A person edits workspace images from the Explorer", () => {
     await input.fill("make it a starry night");
     await shot(page, "edit-2-prompt-typed");
     await input.press("Enter");
+    // The parameters, each changeable; Enter on the first row sends.
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "Edit" }).first().waitFor({ state: "visible" });
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "Resolution" }).first().waitFor({ state: "visible" });
+    await shot(page, "edit-2-parameters");
+    await input.press("Enter");
 
     const result = path.join(workspace, "images", "photo-edit-1.jpg");
     await waitForFile(page, result, "the edited image was saved beside the original");

@@ -70,6 +70,7 @@ import {
   imageLoadError,
   isRecord,
   jsonInvalidErrors,
+  KNOWN_ENDPOINTS,
   validateInput,
   type EndpointKind,
   type NormalizedInput,
@@ -409,11 +410,6 @@ const RUN_HOST = "fal.run";
 const REST_HOSTS = ["rest.fal.ai", "rest.alpha.fal.ai"];
 const NAMESPACES = ["workflows", "comfy"];
 const STATE_ORDER: Record<QueueState, number> = { IN_QUEUE: 0, IN_PROGRESS: 1, COMPLETED: 2 };
-
-const KNOWN_ENDPOINTS: Record<string, EndpointKind> = {
-  [GENERATE_ENDPOINT]: "generate",
-  [EDIT_ENDPOINT]: "edit",
-};
 
 interface Reply {
   status: number;
@@ -1054,10 +1050,12 @@ class FakeFalServer implements FakeFal {
       }
       const format = input.output_format;
       const first = sources[0];
+      // An edit's `auto` ratio (its default) keeps the first image's; any other ratio is made as asked.
+      const ratio = input.aspect_ratio ?? "auto";
       const size =
-        job.kind === "edit" && first !== undefined
+        ratio === "auto" && first !== undefined
           ? dimensionsForRatio(first.width, first.height, input.resolution)
-          : dimensionsFor(input.aspect_ratio ?? "1:1", input.resolution);
+          : dimensionsFor(ratio === "auto" ? "1:1" : ratio, input.resolution);
       const images = await Promise.all(
         Array.from({ length: input.num_images }, async (_, index) => {
           const bytes =

@@ -1,51 +1,31 @@
 /**
- * Input validation of the fake `xai/grok-imagine-image` (+ `/edit`) endpoints, written to match what
- * fal's FastAPI/pydantic (v2) apps answer: HTTP 422 with `{"detail": [{loc, msg, type, input, ctx?}]}`.
+ * Input validation of the fake Grok Imagine endpoints, written to match what fal's FastAPI/pydantic
+ * (v2) apps answer: HTTP 422 with `{"detail": [{loc, msg, type, input, ctx?}]}`.
  *
- * Source of truth for the fields: /work/shared/api/grok-imagine-image.md.
- *   generate: prompt (str, required), num_images (int 1..4, default 1), aspect_ratio (13 literals,
- *             default "1:1"), resolution ("1k"|"2k", default "1k"), output_format ("jpeg"|"png"|"webp",
- *             default "jpeg"), sync_mode (bool, default false).
- *   edit:     the same without aspect_ratio, plus image_urls (list[str], max 3).
+ * The fields, their types, allowed values and defaults are the extension's own definition of the API
+ * (src/api/definition.ts), read per operation: the fake has no list of its own, so a field added there
+ * is served here too, and every endpoint of an operation takes the same input.
  *
  * Choices (not spelled out by the reference):
  *   - pydantic "lax" coercions are mirrored for the common cases: "2" and 2.0 are accepted as the int 2,
  *     "true"/"false"/"1"/"0"/"yes"/"no"/1/0 as booleans. Strings are never coerced from numbers.
- *   - Unknown fields are ignored (pydantic's default `extra="ignore"`), so `aspect_ratio` sent to the
- *     edit endpoint is accepted and ignored; the ignored names are reported back (`ignored`).
- *   - `image_urls` is not marked required in the reference, but an edit without a source image cannot
+ *   - Unknown fields are ignored (pydantic's default `extra="ignore"`); the ignored names are reported
+ *     back (`ignored`).
+ *   - A list of URLs is not marked required in the reference, but an edit without a source image cannot
  *     work; the fake answers 422 `missing` when it is absent and `too_short` when it is empty.
- *   - Enum fields answer `literal_error` (fal apps declare these as `Literal[...]`).
+ *   - Choice fields answer `literal_error` (fal apps declare these as `Literal[...]`).
  */
+import { ENDPOINTS, fieldsOf, type Operation } from "../../src/api";
+import type { ImageFormat } from "../../src/images/sniff";
 
-export const ASPECT_RATIOS = [
-  "2:1",
-  "20:9",
-  "19.5:9",
-  "16:9",
-  "4:3",
-  "3:2",
-  "1:1",
-  "2:3",
-  "3:4",
-  "9:16",
-  "9:19.5",
-  "9:20",
-  "1:2",
-] as const;
-export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+export type AspectRatio = string;
+export type Resolution = string;
+export type OutputFormat = ImageFormat;
 
-export const RESOLUTIONS = ["1k", "2k"] as const;
-export type Resolution = (typeof RESOLUTIONS)[number];
+export type EndpointKind = Operation;
 
-export const OUTPUT_FORMATS = ["jpeg", "png", "webp"] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-export const NUM_IMAGES_MIN = 1;
-export const NUM_IMAGES_MAX = 4;
-export const MAX_EDIT_IMAGES = 3;
-
-export type EndpointKind = "generate" | "edit";
+/** The endpoints the fake serves, by id: every endpoint of the definition. */
+export const KNOWN_ENDPOINTS: Readonly<Record<string, EndpointKind>> = Object.fromEntries(ENDPOINTS.map((e) => [e.id, e.operation]));
 
 /** One entry of a FastAPI/pydantic 422 `detail` list (fal's "model error" shape). */
 export interface ValidationErrorEntry {
@@ -57,8 +37,12 @@ export interface ValidationErrorEntry {
   url?: string;
 }
 
-/** Input after validation and defaults. `image_urls` is empty for generate; `aspect_ratio` is null for edit. */
+/**
+ * Input after validation and defaults: `values` holds every field of the operation; the rest are the
+ * values the fake's model reads (`image_urls` is empty and `aspect_ratio` null when not taken).
+ */
 export interface NormalizedInput {
+  values: Record<string, unknown>;
   prompt: string;
   num_images: number;
   aspect_ratio: AspectRatio | null;
@@ -73,9 +57,6 @@ export interface NormalizedInput {
 export type ValidationOutcome =
   | { ok: true; input: NormalizedInput }
   | { ok: false; errors: ValidationErrorEntry[] };
-
-const GENERATE_FIELDS = ["prompt", "num_images", "aspect_ratio", "resolution", "output_format", "sync_mode"];
-const EDIT_FIELDS = ["prompt", "num_images", "resolution", "output_format", "sync_mode", "image_urls"];
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -186,9 +167,9 @@ function integer(
 const TRUE_STRINGS = ["1", "on", "t", "true", "y", "yes"];
 const FALSE_STRINGS = ["0", "off", "f", "false", "n", "no"];
 
-function boolean(body: Record<string, unknown>, field: string, errors: ValidationErrorEntry[]): boolean {
+function boolean(body: Record<string, unknown>, field: string, fallback: boolean, errors: ValidationErrorEntry[]): boolean {
   if (!(field in body)) {
-    return false;
+    return fallback;
   }
   const value = body[field];
   if (typeof value === "boolean") {
@@ -217,14 +198,14 @@ function boolean(body: Record<string, unknown>, field: string, errors: Validatio
   return false;
 }
 
-function imageUrls(body: Record<string, unknown>, errors: ValidationErrorEntry[]): string[] {
-  if (!("image_urls" in body)) {
-    errors.push({ loc: ["body", "image_urls"], msg: "Field required", type: "missing", input: body });
+function imageUrls(body: Record<string, unknown>, field: string, min: number, max: number, errors: ValidationErrorEntry[]): string[] {
+  if (!(field in body)) {
+    errors.push({ loc: ["body", field], msg: "Field required", type: "missing", input: body });
     return [];
   }
-  const value = body["image_urls"];
+  const value = body[field];
   if (!Array.isArray(value)) {
-    errors.push({ loc: ["body", "image_urls"], msg: "Input should be a valid list", type: "list_type", input: value });
+    errors.push({ loc: ["body", field], msg: "Input should be a valid list", type: "list_type", input: value });
     return [];
   }
   const urls: string[] = [];
@@ -233,35 +214,36 @@ function imageUrls(body: Record<string, unknown>, errors: ValidationErrorEntry[]
       urls.push(item);
     } else {
       errors.push({
-        loc: ["body", "image_urls", index],
+        loc: ["body", field, index],
         msg: "Input should be a valid string",
         type: "string_type",
         input: item,
       });
     }
   });
-  if (value.length === 0) {
+  if (value.length < min) {
     errors.push({
-      loc: ["body", "image_urls"],
-      msg: "List should have at least 1 item after validation, not 0",
+      loc: ["body", field],
+      msg: `List should have at least ${min} item${min === 1 ? "" : "s"} after validation, not ${value.length}`,
       type: "too_short",
       input: value,
-      ctx: { field_type: "List", min_length: 1, actual_length: 0 },
+      ctx: { field_type: "List", min_length: min, actual_length: value.length },
     });
-  } else if (value.length > MAX_EDIT_IMAGES) {
+  } else if (value.length > max) {
     errors.push({
-      loc: ["body", "image_urls"],
-      msg: `List should have at most ${MAX_EDIT_IMAGES} items after validation, not ${value.length}`,
+      loc: ["body", field],
+      msg: `List should have at most ${max} items after validation, not ${value.length}`,
       type: "too_long",
       input: value,
-      ctx: { field_type: "List", max_length: MAX_EDIT_IMAGES, actual_length: value.length },
+      ctx: { field_type: "List", max_length: max, actual_length: value.length },
     });
   }
   return urls;
 }
 
 /**
- * Validates a parsed JSON body. `body` is `undefined` when the request had no body at all.
+ * Validates a parsed JSON body by the definition's fields of the operation. `body` is `undefined`
+ * when the request had no body at all.
  */
 export function validateInput(kind: EndpointKind, body: unknown): ValidationOutcome {
   if (body === undefined || body === null) {
@@ -281,35 +263,51 @@ export function validateInput(kind: EndpointKind, body: unknown): ValidationOutc
     };
   }
   const errors: ValidationErrorEntry[] = [];
-  let prompt = "";
-  if (!("prompt" in body)) {
-    errors.push({ loc: ["body", "prompt"], msg: "Field required", type: "missing", input: body });
-  } else if (typeof body["prompt"] !== "string") {
-    errors.push({ loc: ["body", "prompt"], msg: "Input should be a valid string", type: "string_type", input: body["prompt"] });
-  } else {
-    prompt = body["prompt"];
+  const values: Record<string, unknown> = {};
+  const fields = fieldsOf(kind).filter((f) => f.target !== "endpoint");
+  for (const f of fields) {
+    switch (f.type) {
+      case "prompt":
+        if (!(f.key in body)) {
+          errors.push({ loc: ["body", f.key], msg: "Field required", type: "missing", input: body });
+        } else if (typeof body[f.key] !== "string") {
+          errors.push({ loc: ["body", f.key], msg: "Input should be a valid string", type: "string_type", input: body[f.key] });
+        } else {
+          values[f.key] = body[f.key];
+        }
+        break;
+      case "integer":
+        values[f.key] = integer(body, f.key, f.min, f.max, f.default, errors);
+        break;
+      case "choice":
+        values[f.key] = literal(body, f.key, f.choices.map((c) => c.value), f.default, errors);
+        break;
+      case "boolean":
+        values[f.key] = boolean(body, f.key, f.default, errors);
+        break;
+      case "urls":
+        values[f.key] = imageUrls(body, f.key, f.min, f.max, errors);
+        break;
+    }
   }
-  const numImages = integer(body, "num_images", NUM_IMAGES_MIN, NUM_IMAGES_MAX, 1, errors);
-  const aspectRatio = kind === "generate" ? literal(body, "aspect_ratio", ASPECT_RATIOS, "1:1", errors) : null;
-  const resolution = literal(body, "resolution", RESOLUTIONS, "1k", errors);
-  const outputFormat = literal(body, "output_format", OUTPUT_FORMATS, "jpeg", errors);
-  const syncMode = boolean(body, "sync_mode", errors);
-  const urls = kind === "edit" ? imageUrls(body, errors) : [];
-  const known = kind === "generate" ? GENERATE_FIELDS : EDIT_FIELDS;
+  const known = fields.map((f) => f.key);
   const ignored = Object.keys(body).filter((k) => !known.includes(k));
   if (errors.length > 0) {
     return { ok: false, errors };
   }
+  const text = (k: string, d: string): string => (typeof values[k] === "string" ? (values[k] as string) : d);
+  const format = text("output_format", "jpeg");
   return {
     ok: true,
     input: {
-      prompt,
-      num_images: numImages,
-      aspect_ratio: aspectRatio,
-      resolution,
-      output_format: outputFormat,
-      sync_mode: syncMode,
-      image_urls: urls,
+      values,
+      prompt: text("prompt", ""),
+      num_images: typeof values["num_images"] === "number" ? values["num_images"] : 1,
+      aspect_ratio: typeof values["aspect_ratio"] === "string" ? values["aspect_ratio"] : null,
+      resolution: text("resolution", "1k"),
+      output_format: format === "png" || format === "webp" ? format : "jpeg",
+      sync_mode: values["sync_mode"] === true,
+      image_urls: Array.isArray(values["image_urls"]) ? (values["image_urls"] as string[]) : [],
       ignored,
     },
   };

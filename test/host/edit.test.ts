@@ -94,6 +94,8 @@ describe("Edit Image", function () {
         asked.push({ title: o.title, placeholder: o.placeholder });
         return Promise.resolve(promptAnswer);
       },
+      // The parameter pick that follows the prompt: Enter on its first row sends as it stands.
+      showQuickPick: <T extends vscode.QuickPickItem>(items: readonly T[] | Thenable<readonly T[]>) => Promise.resolve(items).then((list) => list[0]),
       ...extra,
     });
   }
@@ -125,7 +127,7 @@ describe("Edit Image", function () {
       assert.equal(sniffImageFormat(await vscode.workspace.fs.readFile(uris[0] as vscode.Uri)), "jpeg");
       assert.equal(asked.length, 1);
       assert.match(asked[0]?.title ?? "", /Edit photo\.png$/);
-      assert.equal(asked[0]?.placeholder, "Describe the change (Enter to edit · 1 result, 1k jpeg, beside photo.png)");
+      assert.equal(asked[0]?.placeholder, "Describe the change (Enter to continue · 1 × edit, auto, 1k, jpeg, standard, beside photo.png)");
 
       const source = await bytesOf("images/photo.png");
       assert.equal(fake.uploads.length, 1);
@@ -135,7 +137,7 @@ describe("Edit Image", function () {
       const initiate = fake.requests.find((r) => r.operation === "initiate");
       assert.deepEqual(JSON.parse(String(initiate?.headers["x-fal-object-lifecycle"])), { expiration_duration_seconds: 7 * 24 * 3600 }, "fal keeps the upload for a week, not for ever");
       const { job, bytes } = receivedImages();
-      assert.deepEqual(job.rawInput, { prompt: "make it night", num_images: 1, resolution: "1k", output_format: "jpeg", sync_mode: false, image_urls: [fake.uploads[0]?.fileUrl] });
+      assert.deepEqual(job.rawInput, { prompt: "make it night", num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false, image_urls: [fake.uploads[0]?.fileUrl] });
       assert.equal(job.endpointId, "xai/grok-imagine-image/edit");
       assert.deepEqual(bytes.map((b) => b.equals(source)), [true], "the model received the file's bytes");
       assert.deepEqual(await namesIn(IMAGES), ["flower.jpg", "logo.webp", "photo-edit-1.jpg", "photo.png"], "no temporary files left");
@@ -192,11 +194,11 @@ describe("Edit Image", function () {
 
   describe("with an argument object, as scripts do", () => {
     it("takes paths and URIs, the endpoint's own fields, and resolves to the saved files", async () => {
-      const uris = await editWith({ prompt: "add a red balloon", images: ["images/photo.png", ws("images/flower.jpg")], num_images: 2, output_format: "png", resolution: "2k" });
+      const uris = await editWith({ prompt: "add a red balloon", images: ["images/photo.png", ws("images/flower.jpg")], num_images: 2, aspect_ratio: "4:3", output_format: "png", resolution: "2k" });
       assert.deepEqual(rel(uris), ["images/photo-edit-1.png", "images/photo-edit-2.png"]);
       for (const u of uris) assert.equal(sniffImageFormat(await vscode.workspace.fs.readFile(u)), "png");
       const { job, bytes } = receivedImages();
-      assert.deepEqual(job.rawInput, { prompt: "add a red balloon", num_images: 2, resolution: "2k", output_format: "png", sync_mode: false, image_urls: uploadsInOrder().map((u) => u.fileUrl) });
+      assert.deepEqual(job.rawInput, { prompt: "add a red balloon", num_images: 2, aspect_ratio: "4:3", resolution: "2k", output_format: "png", sync_mode: false, image_urls: uploadsInOrder().map((u) => u.fileUrl) });
       assert.ok(bytes[0]?.equals(await bytesOf("images/photo.png")));
       assert.ok(bytes[1]?.equals(await bytesOf("images/flower.jpg")));
       assert.equal(asked.length, 0, "no UI");
@@ -284,8 +286,8 @@ describe("Edit Image", function () {
     it("no prompt, an empty prompt, and fields the edit endpoint does not have", async () => {
       assert.deepEqual(await editWith({ images: ["images/photo.png"] }), []);
       assert.match(person.seen.error.at(-1) ?? "", /prompt is required/);
-      assert.deepEqual(await editWith({ prompt: "  ", images: ["images/photo.png"], aspect_ratio: "16:9" }), []);
-      assert.match(person.seen.error.at(-1) ?? "", /prompt must not be empty.*aspect_ratio is not supported when editing/);
+      assert.deepEqual(await editWith({ prompt: "  ", images: ["images/photo.png"], seed: 4 }), []);
+      assert.match(person.seen.error.at(-1) ?? "", /prompt must not be empty.*Unknown field "seed": the allowed fields are prompt, num_images/);
       assert.deepEqual(await editWith({ prompt: "x" }), []);
       assert.match(person.seen.error.at(-1) ?? "", /images is required/);
       assertNothingSent();
@@ -364,7 +366,7 @@ describe("Edit Image", function () {
       try {
         const uris = await fromExplorer("images/flower.jpg");
         assert.deepEqual(rel(uris), [`${OUT}/flower-edit-1.jpg`]);
-        assert.match(asked[0]?.placeholder ?? "", /1 result, 1k jpeg, in generated-images\)$/);
+        assert.match(asked[0]?.placeholder ?? "", /1 × edit, auto, 1k, jpeg, standard, in generated-images\)$/);
         assert.deepEqual(await namesIn(IMAGES), FIXTURES);
       } finally {
         await setUserSetting("editOutput", undefined);

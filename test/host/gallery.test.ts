@@ -4,12 +4,17 @@ import * as vscode from "vscode";
 import { startFakeFal, type FakeFal } from "../fake-fal/server";
 import type { GalleryTesting } from "../../src/gallery/index";
 import { GALLERY_VIEW_TYPE, type HostMessage } from "../../src/protocol";
-import { buildXmpPacket, sidecarDocument } from "../../src/images/xmp";
+import { readImageProvenance } from "../../src/gallery/provenance";
+import { buildXmpPacket, readProvenance, sidecarDocument } from "../../src/images/xmp";
 import { HOSTILE_PROMPTS, imageWithProvenance, plainImage, provenanceOf, type FixtureSpec } from "./galleryFixtures";
 import { activateExtension, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, type Testing } from "./util";
 
 const ART = "gallery-art";
-const FORM = { prompt: "a lighthouse in fog", num_images: 1, aspect_ratio: "16:9", resolution: "1k", output_format: "png", sync_mode: false };
+/** What the generate form sends: the body's fields and the tier (which chooses the endpoint). */
+const FORM = { prompt: "a lighthouse in fog", num_images: 1, aspect_ratio: "16:9", resolution: "1k", output_format: "png", sync_mode: false, tier: "standard" };
+const { tier: _tier, ...FORM_BODY } = FORM;
+/** The edit bar's values as the webview sends them (the settings' defaults). */
+const EDIT_FORM = { num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" };
 
 function ws(relative: string): vscode.Uri {
   return vscode.Uri.joinPath(workspaceRoot(), ...relative.split("/"));
@@ -106,7 +111,7 @@ describe("Gallery", function () {
       assert.equal(fox.revisedPrompt, "A red fox in powder snow at dawn");
       assert.equal(fox.kind, "generate");
       assert.equal(fox.format, "png");
-      assert.deepEqual(fox.params, { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "png", sync_mode: false });
+      assert.deepEqual(fox.params, { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "png", sync_mode: false, tier: "standard" }, "what the definition lists, the tier from the endpoint");
       assert.equal(fox.created, Date.parse("2025-01-03T12:00:00Z"));
       assert.match(fox.src, /^https?:|^vscode-/, "the image is loaded through asWebviewUri");
       const edit = entries.find((e) => e.id === key(`${ART}/fox-blue.webp`));
@@ -148,14 +153,19 @@ describe("Gallery", function () {
       const init = posted(g).slice(before).find((m) => m.type === "init");
       assert.ok(init && init.type === "init");
       assert.ok(init.entries.some((e) => e.id === key(`${ART}/fox.png`)));
-      assert.deepEqual(init.defaults, { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false });
+      assert.deepEqual(init.defaults, { generate: { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" }, edit: EDIT_FORM });
+      // The forms and filters come from the API's definition, with every allowed value.
+      assert.deepEqual(init.fields.generate.map((f) => f.key), ["num_images", "aspect_ratio", "resolution", "output_format", "sync_mode", "tier"]);
+      assert.deepEqual(init.fields.edit.map((f) => f.key), Object.keys(EDIT_FORM));
+      assert.equal(init.fields.generate.find((f) => f.key === "aspect_ratio")?.options.length, 13);
+      assert.deepEqual(init.filters.map((f) => f.key), ["aspect_ratio", "resolution", "tier"]);
     });
 
     it("generate: runs Generate Image with the form's request, and the new image joins the gallery", async () => {
       const requestId = seq++;
       await g.receive({ type: "generate", requestId, input: FORM });
       assert.equal(fake.submits.length, 1);
-      assert.deepEqual(fake.submits[0]?.body, FORM);
+      assert.deepEqual(fake.submits[0]?.body, FORM_BODY);
       assert.deepEqual(g.trace()?.commands.at(-1)?.id, "grokImagine.generate");
       assert.deepEqual(repliesTo(g, requestId).map((r) => r.ok), [true]);
       const made = ws("generated-images/a-lighthouse-in-fog.png").toString();
@@ -163,6 +173,18 @@ describe("Gallery", function () {
       assert.ok(img, "the saved image is listed");
       assert.equal(img.prov.prompt, "a lighthouse in fog");
       assert.ok(posted(g).some((m) => m.type === "entries" && m.upsert.some((e) => e.id === made)), "the webview was told");
+    });
+
+    it("generate in the quality tier: its endpoint, and the gallery lists the image with its tier", async () => {
+      const requestId = seq++;
+      await g.receive({ type: "generate", requestId, input: { ...FORM, prompt: "a lighthouse of quality", tier: "quality" } });
+      assert.deepEqual(fake.submits.map((x) => [x.endpointId, x.body]), [["xai/grok-imagine-image/quality/text-to-image", { ...FORM_BODY, prompt: "a lighthouse of quality" }]]);
+      const made = ws("generated-images/a-lighthouse-of-quality.png").toString();
+      const entry = posted(g).flatMap((m) => (m.type === "entries" ? m.upsert : [])).filter((e) => e.id === made).at(-1);
+      assert.equal(entry?.params["tier"], "quality", "the webview was told the tier");
+      const file = readProvenance(await vscode.workspace.fs.readFile(vscode.Uri.parse(made)));
+      assert.equal(file?.endpoint, "xai/grok-imagine-image/quality/text-to-image", "the file records it by its endpoint");
+      assert.equal(readImageProvenance(await vscode.workspace.fs.readFile(vscode.Uri.parse(made)))?.params["tier"], "quality", "and the gallery reads it back from the file");
     });
 
     it("generate: a value the API does not take is refused before anything is sent, with the reason", async () => {
@@ -250,15 +272,15 @@ describe("Gallery", function () {
     it("edit: the selected images (up to three) and the prompt go to Edit Image", async () => {
       const ids = [key(`${ART}/fox.png`), key(`${ART}/boat.jpg`)];
       const requestId = seq++;
-      await g.receive({ type: "edit", requestId, ids, prompt: "  put them on the moon " });
+      await g.receive({ type: "edit", requestId, ids, input: { ...EDIT_FORM, aspect_ratio: "16:9", resolution: "2k", prompt: "  put them on the moon " } });
       const call = g.trace()?.commands.at(-1);
       assert.equal(call?.id, "grokImagine.edit");
       const arg = call?.args[0] as { prompt: string; images: vscode.Uri[] };
-      assert.equal(arg.prompt, "put them on the moon");
+      assert.deepEqual({ ...arg, images: [] }, { ...EDIT_FORM, aspect_ratio: "16:9", resolution: "2k", prompt: "put them on the moon", images: [] }, "the edit bar's parameters go with it");
       assert.deepEqual(arg.images.map((u) => u.toString()), ids);
       assert.equal(repliesTo(g, requestId).length, 1);
       const empty = seq++;
-      await g.receive({ type: "edit", requestId: empty, ids, prompt: "   " });
+      await g.receive({ type: "edit", requestId: empty, ids, input: { ...EDIT_FORM, prompt: "   " } });
       assert.equal(repliesTo(g, empty)[0]?.ok, false);
       assert.equal(g.trace()?.commands.at(-1), call, "nothing ran for an empty prompt");
     });
@@ -300,7 +322,7 @@ describe("Gallery", function () {
       ["an unknown command as action", (root) => ({ type: "action", requestId: 1, action: "workbench.action.terminal.new", id: `${root}/gallery-art/fox.png` })],
       ["a workspace file the gallery does not list", (root) => ({ type: "action", requestId: 1, action: "delete", id: `${root}/README.md` })],
       ["an image with a query string", (root) => ({ type: "action", requestId: 1, action: "open", id: `${root}/gallery-art/fox.png?x=1` })],
-      ["an edit of a file outside the workspace", (root) => ({ type: "edit", requestId: 1, ids: [`${root}/gallery-art/fox.png`, "file:///etc/hosts"], prompt: "x" })],
+      ["an edit of a file outside the workspace", (root) => ({ type: "edit", requestId: 1, ids: [`${root}/gallery-art/fox.png`, "file:///etc/hosts"], input: { ...EDIT_FORM, prompt: "x" } })],
       ["a cancel of a job that does not exist", () => ({ type: "cancelJob", requestId: 1, jobId: "no-such-job" })],
       ["a generate with an extra field", () => ({ type: "generate", requestId: 1, input: { ...FORM, image_urls: ["http://x"] } })],
     ];
@@ -412,7 +434,7 @@ describe("Gallery", function () {
   describe("after a window reload", () => {
     it("the serializer restores the panel with the state the webview saved", async () => {
       g.close();
-      const saved = { query: "fox", kind: "generate", format: "png", scrollTop: 0, active: key(`${ART}/fox.png`), selected: [key(`${ART}/fox.png`)], formOpen: false, form: { ...FORM, prompt: "half-typed" }, editPrompt: "bluer" };
+      const saved = { query: "fox", kind: "generate", format: "png", params: { resolution: "1k" }, scrollTop: 0, active: key(`${ART}/fox.png`), selected: [key(`${ART}/fox.png`)], formOpen: false, form: { ...FORM, prompt: "half-typed" }, editForm: { ...EDIT_FORM, num_images: 2 }, editPrompt: "bluer" };
       const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, "Grok Imagine Gallery", vscode.ViewColumn.Active, {});
       await g.serializer.deserializeWebviewPanel(panel, saved);
       assert.equal(g.panel(), panel, "the gallery took the restored panel");
@@ -436,7 +458,7 @@ describe("Gallery", function () {
       assert.equal(init?.viewState?.query, "");
       assert.equal(init?.viewState?.kind, "all");
       assert.deepEqual(init?.viewState?.selected, []);
-      assert.equal(init?.viewState?.form.num_images, 1);
+      assert.equal(init?.viewState?.form["num_images"], 1);
     });
   });
 });

@@ -54,6 +54,21 @@ describe("Generate Image", function () {
     }
   });
 
+  it("the quality tier (setting or argument) goes to its own endpoint with the same body", async () => {
+    await setUserSetting("tier", "quality");
+    try {
+      await generate({ prompt: "quality by setting" });
+      await generate({ prompt: "standard by argument", tier: "standard" });
+    } finally {
+      await setUserSetting("tier", undefined);
+    }
+    await generate({ prompt: "quality by argument", tier: "quality" });
+    assert.deepEqual(fake.submits.map((x) => x.endpointId), ["xai/grok-imagine-image/quality/text-to-image", "xai/grok-imagine-image", "xai/grok-imagine-image/quality/text-to-image"]);
+    for (const x of fake.submits) assert.ok(!("tier" in (x.body as object)), "fal never sees the tier");
+    assert.deepEqual(await generate({ prompt: "x", tier: "premium" }), []);
+    assert.match(person.seen.error.at(-1) ?? "", /tier must be one of standard, quality/);
+  });
+
   it("with sync_mode decodes the inline images", async () => {
     const [u] = await generate({ prompt: "inline cat", sync_mode: true, output_format: "jpeg" });
     assert.equal(sniffImageFormat(await vscode.workspace.fs.readFile(u)), "jpeg");

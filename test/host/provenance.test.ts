@@ -78,6 +78,15 @@ describe("Provenance: every saved image carries what made it", function () {
     assert.equal(vscode.workspace.asRelativePath(again[0]), `${OUT}/again-and-again-2.webp`);
   });
 
+  it("the quality tier is recorded (by its endpoint), and Generate Again uses it again", async () => {
+    const [first] = await generate({ prompt: "quality again", tier: "quality", output_format: "png" });
+    const p = readProvenance(await vscode.workspace.fs.readFile(first));
+    assert.equal(p?.endpoint, "xai/grok-imagine-image/quality/text-to-image");
+    await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.generateAgain", first);
+    assert.deepEqual(fake.submits.map((x) => x.endpointId), ["xai/grok-imagine-image/quality/text-to-image", "xai/grok-imagine-image/quality/text-to-image"]);
+    assert.deepEqual(fake.submits[1].body, fake.submits[0].body);
+  });
+
   it("Show Image Details shows prompt, revised prompt and parameters", async () => {
     const [u] = await generate({ prompt: "details please", aspect_ratio: "2:1" });
     const p = await vscode.commands.executeCommand("grokImagine.showDetails", u);
@@ -87,6 +96,7 @@ describe("Provenance: every saved image carries what made it", function () {
     assert.match(modal.detail, /Prompt: details please/);
     assert.match(modal.detail, /Revised prompt: /);
     assert.match(modal.detail, /aspect_ratio 2:1/);
+    assert.match(modal.detail, /Parameters: num_images 1, aspect_ratio 2:1, resolution 1k, output_format jpeg, sync_mode false, tier standard\n/);
     assert.match(modal.detail, new RegExp(`fal request: ${[...fake.jobs.keys()][0]}`));
   });
 
@@ -134,7 +144,7 @@ describe("Provenance: every saved image carries what made it", function () {
     };
 
     it("an edited image carries its record (composite source type, sources), and Generate Again re-sends the same edit", async () => {
-      const [u] = await edit({ prompt: "make it autumn", images: [src], output_format: "png" });
+      const [u] = await edit({ prompt: "make it autumn", images: [src], output_format: "png", aspect_ratio: "3:4" });
       assert.ok(u);
       const bytes = await vscode.workspace.fs.readFile(u);
       const p = readProvenance(bytes);
@@ -143,6 +153,8 @@ describe("Provenance: every saved image carries what made it", function () {
       assert.equal(p.endpoint, "xai/grok-imagine-image/edit");
       const { image_urls: _urls, ...sent } = fake.submits[0].body as Record<string, unknown>;
       assert.deepEqual(p.input, sent, "every parameter as sent, without the upload URLs");
+      assert.equal(p.input["aspect_ratio"], "3:4", "an edit's aspect ratio is recorded");
+      assert.match(readXmp(bytes) ?? "", /<grokimagine:AspectRatio>3:4</);
       assert.equal(p.sources?.[0]?.path, src);
       assert.match(readXmp(bytes) ?? "", /compositeWithTrainedAlgorithmicMedia/);
 

@@ -330,6 +330,20 @@ describe("fake fal server", function () {
       assert.deepEqual(fake.cancels.map((c) => c.outcome), ["CANCELLATION_REQUESTED", "ALREADY_COMPLETED", "NOT_FOUND"]);
     });
 
+    it("serves the quality tier's endpoints with the same inputs (every endpoint of the API's definition)", async () => {
+      const wide = await fal.subscribe("xai/grok-imagine-image/quality/text-to-image", { input: { prompt: "a lighthouse", aspect_ratio: "16:9" }, pollInterval: 5 });
+      assert.deepEqual(imagesOf(wide.data).images.map((i) => [i.width, i.height]), [[1024, 576]]);
+      const dataUri = `data:image/png;base64,${(await makePng(100, 200, { r: 10, g: 10, b: 200 })).toString("base64")}`;
+      const edited = await fal.subscribe("xai/grok-imagine-image/quality/edit", { input: { prompt: "tint", image_urls: [dataUri] }, pollInterval: 5 });
+      assert.deepEqual(imagesOf(edited.data).images.map((i) => [i.width, i.height]), [[512, 1024]]);
+      assert.deepEqual(fake.submits.map((x) => x.endpointId), ["xai/grok-imagine-image/quality/text-to-image", "xai/grok-imagine-image/quality/edit"]);
+      assert.deepEqual([...fake.jobs.values()].map((j) => j.kind), ["generate", "edit"]);
+      const error = await rejection(fal.subscribe("xai/grok-imagine-image/quality/edit", { input: { prompt: "p" }, pollInterval: 5 }));
+      assert.deepEqual(detailOf(error)[0]?.["loc"], ["body", "image_urls"], "validated like /edit");
+      const unknown = await proxyFetch("https://queue.fal.run/xai/grok-imagine-image/quality/video", { method: "POST", body: JSON.stringify({ prompt: "p" }) });
+      assert.equal(unknown.status, 404);
+    });
+
     it("status/result under the full /edit path are not routes (app root only)", async () => {
       const { request_id: id } = await fal.queue.submit(EDIT, {
         input: { prompt: "x", image_urls: [fake.storeFile(await makePng(8, 8, { r: 1, g: 2, b: 3 }), "image/png", "a.png")] },
@@ -340,20 +354,30 @@ describe("fake fal server", function () {
   });
 
   describe("edit inputs", () => {
-    it("accepts data URIs, records decoded bytes, and ignores aspect_ratio on edit", async () => {
+    it("accepts data URIs, records decoded bytes, and keeps the first image's ratio (aspect_ratio auto)", async () => {
       const source = await makePng(100, 200, { r: 10, g: 200, b: 10 });
       const dataUri = `data:image/png;base64,${source.toString("base64")}`;
       const result = await fal.subscribe(EDIT, {
-        input: { prompt: "tint", image_urls: [dataUri], aspect_ratio: "16:9", output_format: "png" },
+        input: { prompt: "tint", image_urls: [dataUri], output_format: "png", seed: 1 },
         pollInterval: 5,
       });
       const { images } = imagesOf(result.data);
       assert.deepEqual({ w: images[0]?.width, h: images[0]?.height }, { w: 512, h: 1024 });
       const job = fake.jobs.get(result.requestId);
       assert.ok(job !== undefined && job.input !== null);
-      assert.deepEqual(job.input.ignored, ["aspect_ratio"]);
+      assert.equal(job.input.aspect_ratio, "auto", "the default");
+      assert.deepEqual(job.input.ignored, ["seed"]);
       assert.equal(job.inputImages[0]?.source, "data-uri");
       assert.ok(job.inputImages[0]?.bytes?.equals(source));
+    });
+
+    it("an edit with an aspect_ratio makes images of that ratio; a wrong one is refused", async () => {
+      const dataUri = `data:image/png;base64,${(await makePng(100, 200, { r: 10, g: 10, b: 200 })).toString("base64")}`;
+      const result = await fal.subscribe(EDIT, { input: { prompt: "wide", image_urls: [dataUri], aspect_ratio: "16:9" }, pollInterval: 5 });
+      const { images } = imagesOf(result.data);
+      assert.deepEqual({ w: images[0]?.width, h: images[0]?.height }, { w: 1024, h: 576 });
+      const error = await rejection(fal.subscribe(EDIT, { input: { prompt: "p", image_urls: [dataUri], aspect_ratio: "5:4" }, pollInterval: 5 }));
+      assert.equal(detailOf(error)[0]?.["type"], "literal_error");
     });
 
     it("an image URL the fake cannot serve fails with file_download_error (never goes online)", async () => {

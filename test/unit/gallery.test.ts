@@ -5,8 +5,11 @@ import { markdownAlt, markdownDestination, markdownImageLink, relativePath } fro
 import { compareEntries, fold, haystack, makeFilter, matches } from "../../media/gallery/filter";
 import { cardPosition, gridMetrics, moveIndex, scrollToShow, totalHeight, visibleRange } from "../../media/gallery/layout";
 
-const DEFAULTS: FormDefaults = { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false };
-const FORM = { prompt: "a fox", num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "png", sync_mode: false };
+const DEFAULTS: FormDefaults = {
+  generate: { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" },
+  edit: { num_images: 1, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" },
+};
+const FORM = { prompt: "a fox", num_images: 2, aspect_ratio: "16:9", resolution: "2k", output_format: "png", sync_mode: false, tier: "quality" };
 
 describe("Gallery protocol: messages from the webview are checked before anything runs", () => {
   it("accepts each well-formed message", () => {
@@ -15,7 +18,7 @@ describe("Gallery protocol: messages from the webview are checked before anythin
       { type: "rendered", at: 1, entries: 10, cards: 4, scriptMs: 50, initMs: 60, paintMs: 80 },
       { type: "thumbnails", ms: 12, count: 4 },
       { type: "generate", requestId: 1, input: FORM },
-      { type: "edit", requestId: 2, ids: ["file:///w/a.png", "file:///w/b.png"], prompt: "make it blue" },
+      { type: "edit", requestId: 2, ids: ["file:///w/a.png", "file:///w/b.png"], input: { ...DEFAULTS.edit, prompt: "make it blue" } },
       { type: "action", requestId: 3, action: "reveal", id: "file:///w/a.png" },
       { type: "cancelJob", requestId: 4, jobId: "abc-1" },
       { type: "benchResult", requestId: 5, results: { entries: 1, applyMs: 1, cards: 1, scrollMaxMs: 1, scrollP90Ms: 1, scrollMeanMs: 1, filterMaxMs: 1 } },
@@ -41,13 +44,15 @@ describe("Gallery protocol: messages from the webview are checked before anythin
     ["a huge id", { type: "action", requestId: 1, action: "open", id: "x".repeat(5000) }, /id must be/],
     ["a negative requestId", { type: "action", requestId: -1, action: "open", id: "x" }, /requestId/],
     ["a fractional requestId", { type: "cancelJob", requestId: 1.5, jobId: "x" }, /requestId/],
-    ["four images in an edit", { type: "edit", requestId: 1, ids: ["a", "b", "c", "d"], prompt: "p" }, /1 to 3/],
-    ["no images in an edit", { type: "edit", requestId: 1, ids: [], prompt: "p" }, /1 to 3/],
-    ["an object among the ids", { type: "edit", requestId: 1, ids: [{}], prompt: "p" }, /image ids/],
+    ["four images in an edit", { type: "edit", requestId: 1, ids: ["a", "b", "c", "d"], input: { ...DEFAULTS.edit, prompt: "p" } }, /1 to 3/],
+    ["no images in an edit", { type: "edit", requestId: 1, ids: [], input: { ...DEFAULTS.edit, prompt: "p" } }, /1 to 3/],
+    ["an object among the ids", { type: "edit", requestId: 1, ids: [{}], input: { ...DEFAULTS.edit, prompt: "p" } }, /image ids/],
     ["an unknown form field", { type: "generate", requestId: 1, input: { ...FORM, seed: 4 } }, /unexpected field "seed"/],
     ["a missing form field", { type: "generate", requestId: 1, input: { prompt: "x" } }, /missing field/],
     ["a text num_images", { type: "generate", requestId: 1, input: { ...FORM, num_images: "2" } }, /num_images/],
     ["a text sync_mode", { type: "generate", requestId: 1, input: { ...FORM, sync_mode: "true" } }, /sync_mode/],
+    ["an edit with the URLs the host fills in", { type: "edit", requestId: 1, ids: ["a"], input: { ...DEFAULTS.edit, prompt: "p", image_urls: ["http://x"] } }, /unexpected field "image_urls"/],
+    ["an edit with the prompt outside its input", { type: "edit", requestId: 1, ids: ["a"], prompt: "p", input: DEFAULTS.edit }, /unexpected field "prompt"/],
     ["an over-long prompt", { type: "generate", requestId: 1, input: { ...FORM, prompt: "x".repeat(9000) } }, /prompt/],
     ["a non-number figure", { type: "rendered", at: "now", entries: 1, cards: 1, scriptMs: 1, initMs: 1, paintMs: 1 }, /numbers/],
     ["inherited fields only", Object.create({ type: "ready" }) as unknown, /no type/],
@@ -64,18 +69,20 @@ describe("Gallery protocol: messages from the webview are checked before anythin
 describe("Gallery view state: a saved state is untrusted too", () => {
   it("keeps good fields and replaces bad ones with defaults", () => {
     const v = parseViewState(
-      { query: "fox", kind: "edit", format: "gif", scrollTop: -5, active: "file:///a.png", selected: ["a", 3, "b", "c", "d"], formOpen: false, form: { prompt: "p", num_images: 9, aspect_ratio: "16:9", resolution: "4k", output_format: "png", sync_mode: "yes" }, editPrompt: 7 },
+      { query: "fox", kind: "edit", format: "gif", params: { resolution: "2k", aspect_ratio: "5:4", seed: "1", tier: "quality" }, scrollTop: -5, active: "file:///a.png", selected: ["a", 3, "b", "c", "d"], formOpen: false, form: { prompt: "p", num_images: 9, aspect_ratio: "16:9", resolution: "4k", output_format: "png", sync_mode: "yes", tier: "quality" }, editForm: { num_images: 2, resolution: 2, tier: "fast" }, editPrompt: 7 },
       DEFAULTS,
     );
     assert.deepEqual(v, {
       query: "fox",
       kind: "edit",
       format: "all",
+      params: { resolution: "2k", tier: "quality" },
       scrollTop: 0,
       active: "file:///a.png",
       selected: ["a", "b", "c"],
       formOpen: false,
-      form: { prompt: "p", num_images: 1, aspect_ratio: "16:9", resolution: "1k", output_format: "png", sync_mode: false },
+      form: { prompt: "p", num_images: 1, aspect_ratio: "16:9", resolution: "1k", output_format: "png", sync_mode: false, tier: "quality" },
+      editForm: { num_images: 2, aspect_ratio: "auto", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" },
       editPrompt: "",
     });
   });
@@ -83,7 +90,8 @@ describe("Gallery view state: a saved state is untrusted too", () => {
     assert.equal(parseViewState("x", DEFAULTS), undefined);
     assert.equal(parseViewState(null, DEFAULTS), undefined);
     assert.deepEqual(parseViewState({}, DEFAULTS), defaultViewState(DEFAULTS));
-    assert.deepEqual(defaultViewState(DEFAULTS).form, { prompt: "", ...DEFAULTS });
+    assert.deepEqual(defaultViewState(DEFAULTS).form, { prompt: "", ...DEFAULTS.generate });
+    assert.deepEqual(defaultViewState(DEFAULTS).editForm, DEFAULTS.edit);
   });
 });
 
@@ -122,20 +130,29 @@ describe("Gallery search and filters", () => {
   const fox = entry({ prompt: "A Red FOX in the snow", revisedPrompt: "a crimson fox", name: "red-fox.png", path: "img/red-fox.png", kind: "generate", format: "png" });
   const cat = entry({ prompt: "cat", name: "cat.jpg", path: "img/cat.jpg", kind: "edit", format: "jpeg" });
   it("matches every word in prompt, revised prompt or file name, ignoring case", () => {
-    assert.ok(matches(fox, haystack(fox), makeFilter("fox SNOW", "all", "all")));
-    assert.ok(matches(fox, haystack(fox), makeFilter("crimson", "all", "all")));
-    assert.ok(matches(fox, haystack(fox), makeFilter("red-fox.png", "all", "all")));
-    assert.ok(!matches(fox, haystack(fox), makeFilter("fox dog", "all", "all")));
+    assert.ok(matches(fox, haystack(fox), makeFilter("fox SNOW", "all", "all", {})));
+    assert.ok(matches(fox, haystack(fox), makeFilter("crimson", "all", "all", {})));
+    assert.ok(matches(fox, haystack(fox), makeFilter("red-fox.png", "all", "all", {})));
+    assert.ok(!matches(fox, haystack(fox), makeFilter("fox dog", "all", "all", {})));
   });
   it("ignores zero-width and direction characters, and folds compatibility forms", () => {
     const hidden = entry({ prompt: "f\u200bo\u202ex \uFF26OX" });
-    assert.ok(matches(hidden, haystack(hidden), makeFilter("fox fox", "all", "all")));
+    assert.ok(matches(hidden, haystack(hidden), makeFilter("fox fox", "all", "all", {})));
     assert.equal(fold("Ａ\u200dB"), "ab");
   });
   it("filters by kind and format", () => {
-    assert.ok(matches(cat, haystack(cat), makeFilter("", "edit", "jpeg")));
-    assert.ok(!matches(cat, haystack(cat), makeFilter("", "generate", "all")));
-    assert.ok(!matches(fox, haystack(fox), makeFilter("", "all", "webp")));
+    assert.ok(matches(cat, haystack(cat), makeFilter("", "edit", "jpeg", {})));
+    assert.ok(!matches(cat, haystack(cat), makeFilter("", "generate", "all", {})));
+    assert.ok(!matches(fox, haystack(fox), makeFilter("", "all", "webp", {})));
+  });
+  it("filters by recorded parameters, as text", () => {
+    const wide = entry({ params: { aspect_ratio: "16:9", num_images: 2 } });
+    assert.ok(matches(wide, haystack(wide), makeFilter("", "all", "all", { aspect_ratio: "16:9", num_images: "2" })));
+    assert.ok(!matches(wide, haystack(wide), makeFilter("", "all", "all", { aspect_ratio: "1:1" })));
+    assert.ok(!matches(wide, haystack(wide), makeFilter("", "all", "all", { resolution: "1k" })), "a parameter not recorded does not match");
+    const quality = entry({ params: { tier: "quality" } });
+    assert.ok(matches(quality, haystack(quality), makeFilter("", "all", "all", { tier: "quality" })));
+    assert.ok(!matches(wide, haystack(wide), makeFilter("", "all", "all", { tier: "quality" })));
   });
   it("sorts newest first, then by path", () => {
     const list = [entry({ created: 1, path: "b" }), entry({ created: 3, path: "z" }), entry({ created: 1, path: "a" })];

@@ -1,5 +1,5 @@
 /**
- * Checking the response of either endpoint (`{ images: [{ url, ... }], revised_prompt }`), which
+ * Checking the response of every endpoint (`{ images: [{ url, ... }], revised_prompt }`), which
  * arrives as untyped JSON.
  *
  * Decisions: `images` must be a list of at least one object with a non-empty string `url`; the
@@ -8,7 +8,24 @@
  * becomes `""` rather than failing a request whose images did arrive. Other fields are ignored.
  */
 
-import type { FalImage, FalOutput, FieldError, Result } from "./params";
+import type { FieldError, Result } from "./request";
+
+/** One image in a response (fal's `ImageFile`); only `url` is guaranteed. */
+export interface FalImage {
+  /** https URL, or a `data:` URI when `sync_mode` was true. */
+  url: string;
+  content_type?: string;
+  file_name?: string;
+  file_size?: number;
+  width?: number;
+  height?: number;
+}
+
+/** Response of every endpoint. */
+export interface FalOutput {
+  images: FalImage[];
+  revised_prompt: string;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

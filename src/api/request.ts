@@ -1,0 +1,283 @@
+/**
+ * Validating and building requests from the definition (pure module).
+ *
+ * Decisions (strict: nothing is coerced, nothing is dropped silently):
+ * - `args` must be a plain object (or `undefined`: defaults only, which then fails for the missing
+ *   prompt). A field whose value is `undefined` counts as absent; `null` is an invalid value.
+ * - the prompt must be text that is not empty after trimming; the trimmed text is sent.
+ * - integers must be JSON numbers (`"2"` is refused, with a message saying to drop the quotes).
+ * - choices must match exactly (`"PNG"`, `"jpg"` are refused; the message suggests the right spelling).
+ * - booleans must be booleans (`"true"`, `1` are refused).
+ * - unknown fields are errors that list the allowed ones; a field only the other operation takes, and
+ *   a list of URLs the extension fills in after uploading, get their own messages.
+ * - the defaults come from settings (by setting key) and are validated too: a missing one means the
+ *   API's default; an invalid one also falls back to it and is reported in `warnings` (field
+ *   `grokImagine.<setting>`), so bad settings never make a request fail.
+ * - every error is collected, in field order. Built values hold every field the operation takes, in
+ *   the definition's order, so request bodies are complete and deterministic.
+ */
+import { MAX_PROMPT_LENGTH, OPERATIONS, type Operation } from "./definition";
+import { endpointById, endpointFor, fieldsOf, type Field } from "./fields";
+
+export type Scalar = string | number | boolean;
+export type Value = Scalar | readonly string[];
+/** Field values by the API's names. */
+export type Values = Readonly<Record<string, Value>>;
+
+/** A problem with one field; `message` is a full sentence a person can act on. */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: FieldError[] };
+/** A {@link Result} that may also carry warnings (about invalid settings). */
+export type BuildResult<T> = Result<T> & { readonly warnings: FieldError[] };
+
+/** The raw values of the parameter settings, by setting key (any may be missing or hold junk). */
+export type SettingValues = Readonly<Record<string, unknown>>;
+
+/** A request, validated and complete. */
+export interface ApiRequest {
+  readonly operation: Operation;
+  /** The endpoint it goes to (chosen by the endpoint fields' values). */
+  readonly endpoint: string;
+  /** Every field the operation takes, endpoint-choosing ones included (argument objects, forms). */
+  readonly values: Values;
+  /** What fal receives: the body fields only. */
+  readonly body: Values;
+}
+
+type Check = { ok: true; value: Value } | { ok: false; message: string };
+
+const MAX_SHOWN_STRING = 60;
+
+/** A short, unambiguous rendering of a received value for error messages. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") {
+    const shown = value.length > MAX_SHOWN_STRING ? `${value.slice(0, MAX_SHOWN_STRING)}…` : value;
+    return JSON.stringify(shown);
+  }
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value}`;
+}
+
+const URL_PATTERN = /^(?:https?:\/\/[^\s/?#]+[^\s]*|data:[^,]*,[\s\S]*)$/i;
+
+/** Checks one value against the field's type for its operation. */
+export function checkField(f: Field, value: unknown): Check {
+  const k = f.key;
+  switch (f.type) {
+    case "prompt": {
+      if (value === undefined) return { ok: false, message: `${k} is required: describe the image you want.` };
+      if (typeof value !== "string") return { ok: false, message: `${k} must be text describing the image (got ${describeValue(value)}).` };
+      const trimmed = value.trim();
+      if (trimmed === "") return { ok: false, message: `${k} must not be empty or only whitespace: describe the image you want.` };
+      if (trimmed.length > f.maxLength) return { ok: false, message: `${k} must be at most ${f.maxLength} characters (got ${trimmed.length}).` };
+      return { ok: true, value: trimmed };
+    }
+    case "integer": {
+      const base = `${k} must be a whole number from ${f.min} to ${f.max}`;
+      if (typeof value === "number" && Number.isInteger(value) && value >= f.min && value <= f.max) return { ok: true, value };
+      if (typeof value === "string" && /^\s*[+-]?\d+(\.\d+)?\s*$/.test(value)) {
+        return { ok: false, message: `${base}, given as a number, not text (got the text ${describeValue(value)}; write it without quotes).` };
+      }
+      return { ok: false, message: `${base} (got ${describeValue(value)}).` };
+    }
+    case "choice": {
+      const allowed = f.choices.map((c) => c.value);
+      if (typeof value === "string" && allowed.includes(value)) return { ok: true, value };
+      let hint = "";
+      if (typeof value === "string") {
+        const folded = value.trim().toLowerCase();
+        const match = allowed.find((a) => a.toLowerCase() === folded) ?? (f.aliases && Object.prototype.hasOwnProperty.call(f.aliases, folded) ? f.aliases[folded] : undefined);
+        if (match !== undefined) hint = `; did you mean "${match}"?`;
+      }
+      return { ok: false, message: `${k} must be one of ${allowed.join(", ")} (got ${describeValue(value)}${hint}).` };
+    }
+    case "boolean":
+      return typeof value === "boolean" ? { ok: true, value } : { ok: false, message: `${k} must be true or false (got ${describeValue(value)}).` };
+    case "urls": {
+      const base = `${k} must be a list of ${f.min} to ${f.max} image URLs (http(s) or data: URIs)`;
+      if (!Array.isArray(value)) return { ok: false, message: `${base} (got ${describeValue(value)}).` };
+      const items: readonly unknown[] = value;
+      if (items.length < f.min || items.length > f.max) return { ok: false, message: `${base} (got ${items.length}).` };
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (typeof item !== "string" || !URL_PATTERN.test(item)) {
+          return { ok: false, message: `${k}[${i}] must be an http(s) URL or a data: URI (got ${describeValue(item)}).` };
+        }
+      }
+      return { ok: true, value: [...(items as string[])] };
+    }
+  }
+}
+
+/** The API's own default of a field, or undefined when it has none (prompt, URLs). */
+export function apiDefault(f: Field): Scalar | undefined {
+  return f.type === "integer" || f.type === "choice" || f.type === "boolean" ? f.default : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** An own property; `undefined` for absent or inherited ones. */
+function own(obj: Readonly<Record<string, unknown>>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+}
+
+/**
+ * The default of each field of `op` that has one: the setting's value when it is valid, else the
+ * API's default (and a warning naming the setting).
+ */
+export function resolveDefaults(op: Operation, settings: SettingValues | undefined): { values: Record<string, Scalar>; warnings: FieldError[] } {
+  const values: Record<string, Scalar> = {};
+  const warnings: FieldError[] = [];
+  for (const f of fieldsOf(op)) {
+    const fallback = apiDefault(f);
+    if (fallback === undefined) continue;
+    values[f.key] = fallback;
+    const configured = f.setting && isRecord(settings) ? own(settings, f.setting) : undefined;
+    if (configured === undefined) continue;
+    const r = checkField(f, configured);
+    if (r.ok) values[f.key] = r.value as Scalar;
+    else warnings.push({ field: `grokImagine.${f.setting}`, message: `The setting grokImagine.${f.setting} is invalid: ${r.message} Using the API default ${String(fallback)} instead.` });
+  }
+  return { values, warnings };
+}
+
+function otherOperationTakes(op: Operation, key: string): Operation | undefined {
+  return OPERATIONS.find((o) => o !== op && fieldsOf(o).some((f) => f.key === key));
+}
+
+function unknownFields(op: Operation, args: Readonly<Record<string, unknown>>, allowed: readonly string[], errors: FieldError[]): void {
+  for (const key of Object.keys(args)) {
+    if (allowed.includes(key)) continue;
+    const f = fieldsOf(op).find((x) => x.key === key);
+    const other = otherOperationTakes(op, key);
+    let message: string;
+    if (f?.type === "urls") message = `${key} is filled in by the extension after it uploads the source images: pass the images to ${op} separately, not as ${key}.`;
+    else if (other) message = `${key} is not supported when you ${op}: only ${other} takes it. Remove it.`;
+    else message = `Unknown field ${JSON.stringify(key)}: the allowed fields are ${allowed.join(", ")}.`;
+    errors.push({ field: key, message });
+  }
+}
+
+function split(op: Operation, values: Values): ApiRequest {
+  const endpoint = endpointFor(op, values).id;
+  const body: Record<string, Value> = {};
+  for (const f of fieldsOf(op)) {
+    const v = values[f.key];
+    if (f.target !== "endpoint" && v !== undefined) body[f.key] = v;
+  }
+  return { operation: op, endpoint, values, body };
+}
+
+/**
+ * Validates `args` (untrusted: command arguments, tool input, webview messages) and merges it over
+ * the defaults (from settings, by setting key; may hold junk) into a complete request of `op`, but
+ * for the URL lists, which {@link completeRequest} adds after the uploads.
+ */
+export function buildRequest(op: Operation, args: unknown, settings: SettingValues | undefined): BuildResult<ApiRequest> {
+  const errors: FieldError[] = [];
+  let a: Readonly<Record<string, unknown>> = {};
+  if (isRecord(args)) a = args;
+  else if (args !== undefined) errors.push({ field: "input", message: `The ${op} request must be an object with at least a prompt (got ${describeValue(args)}).` });
+  const { values: defaults, warnings } = resolveDefaults(op, settings);
+  const values: Record<string, Value> = {};
+  const allowed: string[] = [];
+  for (const f of fieldsOf(op)) {
+    if (f.type === "urls") continue;
+    allowed.push(f.key);
+    const given = own(a, f.key);
+    const fallback = defaults[f.key];
+    if (given === undefined && fallback !== undefined) {
+      values[f.key] = fallback;
+      continue;
+    }
+    const r = checkField(f, given);
+    if (r.ok) values[f.key] = r.value;
+    else {
+      errors.push({ field: f.key, message: r.message });
+      if (fallback !== undefined) values[f.key] = fallback;
+    }
+  }
+  unknownFields(op, a, allowed, errors);
+  if (errors.length > 0) return { ok: false, errors, warnings };
+  return { ok: true, value: split(op, values), warnings };
+}
+
+/** Adds the URL lists (the uploaded images) to a built request, validating them. */
+export function completeRequest(req: ApiRequest, lists: Readonly<Record<string, readonly string[]>>): Result<ApiRequest> {
+  const errors: FieldError[] = [];
+  const values: Record<string, Value> = { ...req.values };
+  for (const f of fieldsOf(req.operation)) {
+    if (f.type !== "urls") continue;
+    const r = checkField(f, own(lists, f.key));
+    if (r.ok) values[f.key] = r.value;
+    else errors.push({ field: f.key, message: r.message });
+  }
+  const ordered: Record<string, Value> = {};
+  for (const f of fieldsOf(req.operation)) if (values[f.key] !== undefined) ordered[f.key] = values[f.key] as Value;
+  return errors.length ? { ok: false, errors } : { ok: true, value: split(req.operation, ordered) };
+}
+
+/** Validates a complete request body for an endpoint: every body field present and valid, nothing else. */
+export function validateBody(endpointId: string, body: unknown): Result<Values> {
+  const endpoint = endpointById(endpointId);
+  if (!endpoint) return { ok: false, errors: [{ field: "endpoint", message: `${endpointId} is not an endpoint of this API.` }] };
+  const op = endpoint.operation;
+  if (!isRecord(body)) return { ok: false, errors: [{ field: "input", message: `The ${op} request must be an object (got ${describeValue(body)}).` }] };
+  const fields = fieldsOf(op).filter((f) => f.target !== "endpoint");
+  const keys = fields.map((f) => f.key);
+  const errors: FieldError[] = [];
+  const out: Record<string, Value> = {};
+  for (const f of fields) {
+    const v = own(body, f.key);
+    if (v === undefined && f.type !== "prompt") {
+      errors.push({ field: f.key, message: `${f.key} is missing: a complete ${op} request needs every field (${keys.join(", ")}).` });
+      continue;
+    }
+    const r = checkField(f, v);
+    if (r.ok) out[f.key] = r.value;
+    else errors.push({ field: f.key, message: r.message });
+  }
+  for (const key of Object.keys(body)) {
+    if (!keys.includes(key)) errors.push({ field: key, message: `Unknown field ${JSON.stringify(key)}: ${endpointId} takes ${keys.join(", ")}.` });
+  }
+  return errors.length ? { ok: false, errors } : { ok: true, value: out };
+}
+
+/** How a value reads for people: choices as they are, booleans on/off, lists counted. */
+export function showValue(v: Value | undefined): string {
+  if (v === undefined) return "";
+  if (typeof v === "boolean") return v ? "on" : "off";
+  if (Array.isArray(v)) return `${v.length} image${v.length === 1 ? "" : "s"}`;
+  return String(v);
+}
+
+/**
+ * A short summary for progress and log lines, without the prompt: the value of every other field,
+ * in the definition's order (`2 × 16:9, 2k, png`; booleans by name when on: `, sync_mode`).
+ */
+export function describeValues(op: Operation, values: Readonly<Record<string, unknown>>): string {
+  const parts: string[] = [];
+  let count = "";
+  for (const f of fieldsOf(op)) {
+    const v = values[f.key];
+    if (v === undefined || f.type === "prompt") continue;
+    if (f.type === "integer" && count === "") count = `${String(v)} × `;
+    else if (f.type === "boolean") {
+      if (v === true) parts.push(f.key);
+    } else if (f.type === "urls") parts.push(`from ${showValue(v as Value)}`);
+    else parts.push(String(v));
+  }
+  return `${count}${op === "edit" ? "edit, " : ""}${parts.join(", ")}`;
+}
+
+export { MAX_PROMPT_LENGTH };
