@@ -14,7 +14,8 @@ import type { EditInput, FalOutput, GenerateInput } from "../model/params";
 import type { Services } from "../services";
 import { readSettings } from "../settings";
 import { saveImages, type ImageToSave } from "../workspace/save";
-import { downloadAll } from "./download";
+import { downloadAll, limitToAsked, resultByteCap, type UrlPolicy } from "./download";
+import { checkProxyUrl } from "../fal/addresses";
 import { GALLERY_VIEW_TYPE } from "../protocol";
 import { provenanceFor, stamp, type ProvenanceBase } from "../provenance/stamp";
 
@@ -177,6 +178,20 @@ export class JobManager implements vscode.Disposable {
     return new FalService({ key, proxyUrl: readSettings().proxyUrl });
   }
 
+  /** Result images may come from loopback only when the proxy is there too (a local fake or proxy). */
+  private urlPolicy(): UrlPolicy {
+    const proxy = readSettings().proxyUrl;
+    const checked = proxy === undefined ? undefined : checkProxyUrl(proxy);
+    return { allowLoopback: checked?.ok === true && checked.loopback };
+  }
+
+  /** fal's result, with no more images than were asked for (extras are logged, never saved). */
+  private async resultOf(rec: PendingRecord, fal: FalService): Promise<FalOutput> {
+    const { output, extra } = limitToAsked(await fal.result(rec.endpoint, rec.requestId, undefined, resultByteCap(rec.input)), rec.input.num_images);
+    if (extra) this.s.log.warn(C, `Request ${rec.requestId}: fal's result lists ${extra} image(s) more than the ${rec.input.num_images} asked for; only ${rec.input.num_images} are kept.`);
+    return output;
+  }
+
   /** Runs a job with a cancellable progress notification; resolves to the saved files ([] if none). */
   async run(req: JobRequest): Promise<vscode.Uri[]> {
     const key = await this.s.keys.require();
@@ -280,7 +295,7 @@ export class JobManager implements vscode.Disposable {
     const tDone = Date.now();
     let output: FalOutput;
     try {
-      output = await fal.result(rec.endpoint, rec.requestId);
+      output = await this.resultOf(rec, fal);
       mark(a, "result");
     } catch (err) {
       return this.fail(rec, toGrokError(err), rec);
@@ -301,7 +316,7 @@ export class JobManager implements vscode.Disposable {
     let output: FalOutput;
     try {
       await fal.waitUntilDone(rec.endpoint, rec.requestId, () => undefined);
-      output = await fal.result(rec.endpoint, rec.requestId);
+      output = await this.resultOf(rec, fal);
     } catch (err) {
       const e = toGrokError(err);
       if (e.kind === "network" || e.kind === "server" || e.kind === "rateLimited") {
@@ -322,7 +337,7 @@ export class JobManager implements vscode.Disposable {
     rec.revisedPrompt = output.revised_prompt;
     if (rec.input.sync_mode) {
       try {
-        rec.stash = await this.stash(rec.id, await downloadAll(output.images, rec.outputFormat));
+        rec.stash = await this.stash(rec.id, await downloadAll(output.images, rec.outputFormat, { policy: this.urlPolicy() }));
       } catch (err) {
         this.s.log.error(C, `Could not keep the images of request ${rec.requestId}`, err);
       }
@@ -351,7 +366,7 @@ export class JobManager implements vscode.Disposable {
     say(`Downloading ${output.images.length} image${output.images.length === 1 ? "" : "s"}…`);
     let images: ImageToSave[];
     try {
-      images = await downloadAll(output.images, rec.outputFormat);
+      images = await downloadAll(output.images, rec.outputFormat, { policy: this.urlPolicy() });
       mark(a, "downloaded");
     } catch (err) {
       return this.fail(rec, toGrokError(err), rec);
@@ -447,7 +462,7 @@ export class JobManager implements vscode.Disposable {
    */
   private async fail(req: JobRequest | PendingRecord, e: GrokError, rec: PendingRecord | undefined): Promise<vscode.Uri[]> {
     if (e.kind === "cancelled") return [];
-    const keep = rec !== undefined && (rec.state === "unsaved" || e.retryable || e.kind === "auth");
+    const keep = rec !== undefined && (rec.state === "unsaved" || e.retryable || e.kind === "auth" || e.kind === "refused");
     if (rec && keep) {
       rec.state = "unsaved";
       rec.problem ??= e.message;
