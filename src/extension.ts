@@ -29,6 +29,8 @@ export interface GrokImagineApi {
      */
     simulateRestart(): Promise<void>;
     discardPending(): Promise<void>;
+    /** The workspace storage the extension keeps its job records in (tests plant bad ones). */
+    workspaceState(): vscode.Memento;
     /** The last lines of the log, already redacted. */
     logLines(): readonly string[];
   };
@@ -72,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
       cancelJob: (id) => jobs.cancel(id),
       pendingJobs: () => jobs.pending(),
       discardPending: () => jobs.discardAll(),
+      workspaceState: () => context.workspaceState,
       simulateRestart: async () => {
         jobs.dispose();
         jobs = new JobManager(s);

@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import * as vscode from "vscode";
 import { GrokError, toGrokError } from "../fal/errors";
 import { FalService, type QueueProgress } from "../fal/service";
-import { extensionForFormat, formatFromExtension, type ImageFormat } from "../images/sniff";
+import type { ImageFormat } from "../images/sniff";
 import { describeInput } from "../model/request";
 import type { EditInput, FalOutput, GenerateInput } from "../model/params";
 import type { Services } from "../services";
@@ -17,11 +17,11 @@ import { saveImages, type ImageToSave } from "../workspace/save";
 import { downloadAll, limitToAsked, resultByteCap, type UrlPolicy } from "./download";
 import { checkProxyUrl } from "../fal/addresses";
 import { GALLERY_VIEW_TYPE } from "../protocol";
+import type { JobKind, PendingRecord, RequestBody, SourceRef } from "./records";
+import { PendingStore } from "./store";
 import { provenanceFor, stamp, type ProvenanceBase } from "../provenance/stamp";
 
-export type JobKind = "generate" | "edit";
-export type RequestBody = GenerateInput | EditInput;
-
+export type { JobKind, RequestBody, SourceRef } from "./records";
 export interface JobRequest {
   readonly kind: JobKind;
   readonly endpoint: string;
@@ -41,11 +41,6 @@ export interface JobRequest {
   readonly sources?: readonly SourceRef[];
 }
 
-export interface SourceRef {
-  readonly path: string;
-  readonly sha256: string;
-}
-
 export type JobState = "preparing" | "submitting" | "queued" | "running" | "downloading" | "saving";
 
 export interface JobView {
@@ -58,31 +53,6 @@ export interface JobView {
   readonly requestId?: string;
 }
 
-/** What is kept in workspace storage for a job that has not finished saving. */
-interface PendingRecord {
-  readonly id: string;
-  readonly kind: JobKind;
-  readonly endpoint: string;
-  readonly input: RequestBody;
-  readonly prompt: string;
-  readonly outputFormat: ImageFormat;
-  readonly folder: string;
-  readonly stem: string;
-  readonly numbered: boolean;
-  readonly requestId: string;
-  readonly createdAt: number;
-  readonly sources?: readonly SourceRef[];
-  state: "waiting" | "unsaved";
-  /** The result's URLs (never sync_mode data, which is stashed to files instead). */
-  output?: FalOutput;
-  /** Files in extension storage holding images that could not be written to the workspace. */
-  stash?: string[];
-  /** The revised prompt, kept with stashed images (a sync_mode result has no stored output). */
-  revisedPrompt?: string;
-  problem?: string;
-}
-
-const PENDING_KEY = "grokImagine.pendingJobs";
 const C = "jobs";
 
 interface Active {
@@ -114,7 +84,16 @@ export class JobManager implements vscode.Disposable {
   private seq = 0;
   private disposed = false;
 
-  constructor(private readonly s: Services) {}
+  private readonly store: PendingStore;
+
+  constructor(private readonly s: Services) {
+    this.store = new PendingStore(s.context.workspaceState, s.context.storageUri ?? s.context.globalStorageUri, s.log);
+  }
+
+  /** Runs `work` without waiting for it; a failure is logged, never left unhandled. */
+  private background(what: string, work: Thenable<unknown>): void {
+    work.then(undefined, (err: unknown) => this.s.log.error(C, what, err));
+  }
 
   list(): JobView[] {
     return [...this.active.values()].map((a) => a.view);
@@ -133,29 +112,22 @@ export class JobManager implements vscode.Disposable {
   }
 
   pending(): readonly PendingRecord[] {
-    return this.s.context.workspaceState.get<PendingRecord[]>(PENDING_KEY, []);
+    return this.store.all();
   }
 
-  private async putPending(rec: PendingRecord): Promise<void> {
-    const rest = this.pending().filter((r) => r.id !== rec.id);
-    await this.setPending([...rest, rec]);
+  private putPending(rec: PendingRecord): Promise<void> {
+    return this.store.put(rec);
   }
 
-  private async dropPending(id: string): Promise<void> {
-    await this.setPending(this.pending().filter((r) => r.id !== id));
-  }
-
-  private async setPending(records: PendingRecord[]): Promise<void> {
-    await this.s.context.workspaceState.update(PENDING_KEY, records);
-    // Shows "Retry Saving Unsaved Images" in the palette only when there is something to save.
-    void vscode.commands.executeCommand("setContext", "grokImagine.hasUnsaved", records.some((r) => r.state === "unsaved"));
+  private dropPending(id: string): Promise<void> {
+    return this.store.drop(id);
   }
 
   /** Retries every kept result that is not being worked on now; resolves to all files saved. */
   async retryAllUnsaved(): Promise<vscode.Uri[]> {
-    const todo = this.pending().filter((r) => r.state === "unsaved" && !this.active.has(r.id));
+    const todo = this.pending().filter((r) => r.state !== "waiting" && !this.active.has(r.id));
     if (!todo.length) {
-      void this.s.ui.current.showInformationMessage("Grok Imagine: there are no unsaved images.");
+      this.background("Could not show a message", this.s.ui.current.showInformationMessage("Grok Imagine: there are no unsaved images."));
       return [];
     }
     const saved: vscode.Uri[] = [];
@@ -164,9 +136,8 @@ export class JobManager implements vscode.Disposable {
   }
 
   /** Forgets every kept result (and its stashed files). */
-  async discardAll(): Promise<void> {
-    for (const r of this.pending()) await this.dropStash(r.stash);
-    await this.setPending([]);
+  discardAll(): Promise<void> {
+    return this.store.discardAll();
   }
 
   private update(a: Active, patch: Partial<JobView>): void {
@@ -286,7 +257,7 @@ export class JobManager implements vscode.Disposable {
       if (outcome !== "alreadyCompleted") {
         // fal may still finish a request it had started (and charge for it): follow it to its end in
         // the background, and keep its images if it does, without saving what the person cancelled.
-        void this.followCancelled(rec, fal);
+        this.background(`Following the cancelled request ${rec.requestId} failed`, this.followCancelled(rec, fal));
         return [];
       }
       cancelledLate = true; // it finished before the cancel arrived: it is paid for, so keep it
@@ -303,7 +274,7 @@ export class JobManager implements vscode.Disposable {
     this.s.log.info(C, `Request ${rec.requestId} completed: queued ${((tRun ?? tDone) - tSubmit)} ms, ran ${tRun ? tDone - tRun : 0} ms, ${output.images.length} image(s).`);
     if (!rec.input.sync_mode) {
       rec.output = output;
-      void this.putPending(rec).then(undefined, (err) => this.s.log.error(C, "Could not record the result", err));
+      this.background("Could not record the result", this.putPending(rec));
     }
     return this.saveOutput(rec, output, a, say, cancelledLate);
   }
@@ -337,7 +308,7 @@ export class JobManager implements vscode.Disposable {
     rec.revisedPrompt = output.revised_prompt;
     if (rec.input.sync_mode) {
       try {
-        rec.stash = await this.stash(rec.id, await downloadAll(output.images, rec.outputFormat, { policy: this.urlPolicy() }));
+        rec.stash = await this.store.stash(rec.id, await downloadAll(output.images, rec.outputFormat, { policy: this.urlPolicy() }));
       } catch (err) {
         this.s.log.error(C, `Could not keep the images of request ${rec.requestId}`, err);
       }
@@ -355,10 +326,8 @@ export class JobManager implements vscode.Disposable {
     if (choice === "Discard") await this.discard(rec.id);
   }
 
-  private async discard(id: string): Promise<void> {
-    const rec = this.pending().find((r) => r.id === id);
-    await this.dropPending(id);
-    await this.dropStash(rec?.stash);
+  private discard(id: string): Promise<void> {
+    return this.store.discard(id);
   }
 
   private async saveOutput(rec: PendingRecord, output: FalOutput, a: Active | undefined, say: (m: string) => void, cancelledLate: boolean): Promise<vscode.Uri[]> {
@@ -387,12 +356,12 @@ export class JobManager implements vscode.Disposable {
       const detail = err instanceof Error ? err.message : String(err);
       rec.state = "unsaved";
       rec.problem = `The images could not be written to ${vscode.workspace.asRelativePath(folder)}: ${detail}`;
-      rec.stash = await this.stash(rec.id, images);
+      rec.stash = await this.store.stash(rec.id, images);
       rec.revisedPrompt = revised;
       await this.putPending(rec);
       return this.fail(rec, new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), rec);
     }
-    await Promise.all([this.dropPending(rec.id), this.dropStash(rec.stash)]);
+    await Promise.all([this.dropPending(rec.id), this.store.dropStash(rec.stash)]);
     mark(a, "cleared");
     this.s.log.info(C, `Request ${rec.requestId}: timings (ms) ${timings(a)}; wrote ${uris.map((u) => vscode.workspace.asRelativePath(u)).join(", ")}. Revised prompt: ${JSON.stringify(revised)}`);
     this.announce(rec, uris, revised, cancelledLate);
@@ -427,7 +396,7 @@ export class JobManager implements vscode.Disposable {
       const viewColumn = beside ? vscode.ViewColumn.Beside : undefined;
       uris.forEach((u, i) => {
         if (i === 0 && showFirst) return;
-        void vscode.commands.executeCommand("vscode.open", u, { preview: false, preserveFocus: i > 0, viewColumn }).then(undefined, () => undefined);
+        this.background(`Could not open ${u.toString()}`, vscode.commands.executeCommand("vscode.open", u, { preview: false, preserveFocus: i > 0, viewColumn }));
       });
     }
     showFirst?.(uris[0]);
@@ -435,24 +404,7 @@ export class JobManager implements vscode.Disposable {
     const what = uris.length === 1 ? `Saved ${where}.` : `Saved ${uris.length} images (${where}, …).`;
     const late = cancelledLate ? " The request had already finished when you cancelled, so its images were kept." : "";
     const rp = revised ? ` Revised prompt: "${revised.length > 300 ? revised.slice(0, 300) + "…" : revised}"` : "";
-    void this.s.ui.current.showInformationMessage(`Grok Imagine: ${what}${late}${rp}`);
-  }
-
-  private async stash(id: string, images: ImageToSave[]): Promise<string[]> {
-    const root = this.s.context.storageUri ?? this.s.context.globalStorageUri;
-    const dir = vscode.Uri.joinPath(root, "unsaved");
-    await vscode.workspace.fs.createDirectory(dir);
-    const out: string[] = [];
-    for (const [i, img] of images.entries()) {
-      const u = vscode.Uri.joinPath(dir, `${id}-${i}${extensionForFormat(img.format)}`);
-      await vscode.workspace.fs.writeFile(u, img.bytes);
-      out.push(u.toString());
-    }
-    return out;
-  }
-
-  private async dropStash(stash: readonly string[] | undefined): Promise<void> {
-    for (const s of stash ?? []) await vscode.workspace.fs.delete(vscode.Uri.parse(s)).then(undefined, () => undefined);
+    this.background("Could not show a message", this.s.ui.current.showInformationMessage(`Grok Imagine: ${what}${late}${rp}`));
   }
 
   /**
@@ -462,8 +414,16 @@ export class JobManager implements vscode.Disposable {
    */
   private async fail(req: JobRequest | PendingRecord, e: GrokError, rec: PendingRecord | undefined): Promise<vscode.Uri[]> {
     if (e.kind === "cancelled") return [];
-    const keep = rec !== undefined && (rec.state === "unsaved" || e.retryable || e.kind === "auth" || e.kind === "refused");
-    if (rec && keep) {
+    // A 404 for a request fal took is kept: it may be a mistyped proxy, not a request fal forgot.
+    const unknown = rec !== undefined && e.kind === "notFound";
+    const keep = rec !== undefined && (rec.state !== "waiting" || e.retryable || e.kind === "auth" || e.kind === "refused" || unknown);
+    let message = e.message;
+    if (rec && unknown) {
+      rec.state = "unknown";
+      rec.problem = `fal does not know request ${rec.requestId} (HTTP 404)`;
+      message = `fal does not know the request for "${rec.prompt.slice(0, 60)}" (HTTP 404): it may have expired, or grokImagine.proxyUrl is not the one it was sent through. It is kept: fix the proxy and choose Retry Saving, or Discard it.`;
+      await this.putPending(rec);
+    } else if (rec && keep) {
       rec.state = "unsaved";
       rec.problem ??= e.message;
       await this.putPending(rec);
@@ -474,14 +434,17 @@ export class JobManager implements vscode.Disposable {
     const buttons: string[] = [];
     if (e.kind === "auth") buttons.push("Set API Key");
     if (keep) buttons.push("Retry Saving");
+    if (keep && (unknown || e.kind === "refused")) buttons.push("Discard");
     else if (e.retryable && !rec && "input" in req) buttons.push("Retry");
     buttons.push("Show Log");
-    void this.s.ui.current.showErrorMessage(this.s.log.redact(`Grok Imagine: ${e.message}`), ...buttons).then((choice) => {
-      if (choice === "Set API Key") void vscode.commands.executeCommand("grokImagine.setApiKey");
+    const chosen = this.s.ui.current.showErrorMessage(this.s.log.redact(`Grok Imagine: ${message}`), ...buttons).then(async (choice) => {
+      if (choice === "Set API Key") await vscode.commands.executeCommand("grokImagine.setApiKey");
       if (choice === "Show Log") this.s.log.show();
-      if (choice === "Retry Saving" && rec) void this.retrySaving(rec.id);
-      if (choice === "Retry" && !rec) void this.run(req as JobRequest);
+      if (choice === "Retry Saving" && rec) await this.retrySaving(rec.id);
+      if (choice === "Discard" && rec) await this.discard(rec.id);
+      if (choice === "Retry" && !rec) await this.run(req as JobRequest);
     });
+    this.background("The failure's follow-up failed", chosen);
     return [];
   }
 
@@ -495,11 +458,7 @@ export class JobManager implements vscode.Disposable {
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Grok Imagine: saving" }, async (progress) => {
         const say = (m: string) => progress.report({ message: m });
         if (rec.stash?.length) {
-          const images: ImageToSave[] = [];
-          for (const s of rec.stash) {
-            const u = vscode.Uri.parse(s);
-            images.push({ bytes: await vscode.workspace.fs.readFile(u), format: formatFromExtension(u.path) ?? rec.outputFormat });
-          }
+          const images = await this.store.readStash(rec.stash, rec.outputFormat);
           return this.saveBytes(rec, images, rec.revisedPrompt ?? rec.output?.revised_prompt ?? "", a, say, false);
         }
         if (rec.output) return this.saveOutput(rec, rec.output, a, say, false);
@@ -518,7 +477,7 @@ export class JobManager implements vscode.Disposable {
   /** Called on activation: completes jobs a reload or quit interrupted, offers unsaved results. */
   async resumePending(): Promise<void> {
     const records = this.pending();
-    void vscode.commands.executeCommand("setContext", "grokImagine.hasUnsaved", records.some((r) => r.state === "unsaved"));
+    this.store.refreshContext(records);
     if (!records.length) return;
     const key = await this.s.keys.get();
     for (const rec of records) {
@@ -526,24 +485,28 @@ export class JobManager implements vscode.Disposable {
         this.s.log.info(C, `Resuming request ${rec.requestId} (${rec.endpoint}) interrupted by a reload.`);
         const a: Active = { view: { id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, abort: new AbortController() };
         this.active.set(rec.id, a);
-        void vscode.window
+        const resumed = vscode.window
           .withProgress({ location: vscode.ProgressLocation.Notification, title: "Grok Imagine: resuming", cancellable: true }, (progress, token) => {
             token.onCancellationRequested(() => a.abort.abort());
             return this.finish(rec, this.fal(key.key), a, (m) => progress.report({ message: m }));
           })
-          .then(undefined, (err) => this.s.log.error(C, `Resuming ${rec.requestId} failed`, err))
+          .then(undefined, (err: unknown) => this.s.log.error(C, `Resuming ${rec.requestId} failed`, err))
           .then(() => {
             this.active.delete(rec.id);
             this.changed.fire(this.list());
           });
+        this.background(`Resuming ${rec.requestId} failed`, resumed);
       } else {
         const n = rec.output?.images.length ?? rec.stash?.length ?? 0;
-        void this.s.ui.current
-          .showWarningMessage(`Grok Imagine: ${n || "The"} image${n === 1 ? "" : "s"} for "${rec.prompt.slice(0, 80)}" ${n === 1 ? "was" : "were"} not saved${rec.problem ? ` (${rec.problem})` : ""}.`, "Retry Saving", "Discard")
-          .then(async (choice) => {
-            if (choice === "Retry Saving") await this.retrySaving(rec.id);
-            if (choice === "Discard") await this.discard(rec.id);
-          });
+        const text =
+          rec.state === "unknown"
+            ? `Grok Imagine: fal does not know the request for "${rec.prompt.slice(0, 80)}" (HTTP 404). If grokImagine.proxyUrl was mistyped, fix it and choose Retry Saving; otherwise Discard it.`
+            : `Grok Imagine: ${n || "The"} image${n === 1 ? "" : "s"} for "${rec.prompt.slice(0, 80)}" ${n === 1 ? "was" : "were"} not saved${rec.problem ? ` (${rec.problem})` : ""}.`;
+        const offered = this.s.ui.current.showWarningMessage(text, "Retry Saving", "Discard").then(async (choice) => {
+          if (choice === "Retry Saving") await this.retrySaving(rec.id);
+          if (choice === "Discard") await this.discard(rec.id);
+        });
+        this.background(`Offering the kept result of ${rec.requestId} failed`, offered);
       }
     }
   }

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type { FakeFal } from "../fake-fal/server";
 import { figure } from "../runner/figure";
-import { namesIn, scriptedPerson, TEST_KEY, workspaceRoot, withFakeFal, type Testing } from "./util";
+import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
 
 const OUT = "generated-images";
 const MB = 1024 * 1024;
@@ -107,5 +107,101 @@ describe("Jobs: fal's answers are held to limits", function () {
     assert.match(person.seen.error.at(-1) ?? "", /not one the extension downloads from/);
     assert.ok(t.logLines().some((l) => /redirect hop 1 .*private/.test(l)), "the log names the hop");
     assert.deepEqual(await namesIn(OUT), []);
+  });
+});
+
+describe("Jobs: records and polling", function () {
+  this.timeout(60_000);
+  let fake: FakeFal;
+  let t: Testing;
+  let person: ReturnType<typeof scriptedPerson>;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  const session = withFakeFal();
+  before(() => {
+    ({ fake, t } = session);
+    process.on("unhandledRejection", onUnhandled);
+  });
+  after(() => {
+    process.off("unhandledRejection", onUnhandled);
+  });
+  beforeEach(async () => {
+    fake.reset();
+    person = scriptedPerson({ choose: () => undefined });
+    t.setUi(person.ui);
+    await vscode.commands.executeCommand("grokImagine.setApiKey", TEST_KEY);
+    await clearOutput();
+  });
+  afterEach(async () => {
+    await setUserSetting("proxyUrl", fake.url);
+    await t.discardPending();
+  });
+
+  it("a malformed record read back is logged and set aside; the others resume", async () => {
+    fake.hold("queue");
+    const first = generate({ prompt: "among bad records" });
+    const job = await fake.waitForJob();
+    const good = await until(() => t.pendingJobs()[0], "the job to be recorded");
+    const state = t.workspaceState();
+    await state.update("grokImagine.pendingJobs", ["not a record", { ...(good as object), id: "evil", requestId: "../../admin" }, { ...(good as object), id: "evil2", stem: "../../escape" }, good, { id: 7 }]);
+    await t.simulateRestart();
+    assert.deepEqual(await first, []);
+    fake.release(job.requestId);
+    await until(async () => (await namesIn(OUT)).includes("among-bad-records.jpg"), "the good record to resume and save");
+    await until(() => t.pendingJobs().length === 0, "the good record to be cleared");
+    const logged = t.logLines().filter((l) => /set aside, not resumed/.test(l));
+    assert.ok(logged.some((l) => /requestId is not a fal request id/.test(l)), logged.join("\n"));
+    assert.ok(logged.some((l) => /stem is not a file name/.test(l)));
+    assert.ok(logged.some((l) => /not an object/.test(l)));
+    assert.equal(fake.requests.filter((r) => r.path.includes("admin")).length, 0, "the crafted request id never reached fal");
+    const aside = state.get<{ problem: string }[]>("grokImagine.pendingJobs.setAside") ?? [];
+    assert.ok(aside.length >= 4, "the bad records are kept aside for a look");
+    assert.ok(!(await namesIn("..")).includes("escape.jpg"), "nothing was written outside");
+  });
+
+  it("a 404 for a recorded request (a mistyped proxy) keeps it as unknown to fal and offers Discard; fixed, Retry Saving saves it", async () => {
+    fake.hold("queue");
+    const first = generate({ prompt: "through the right proxy" });
+    const job = await fake.waitForJob();
+    await until(() => t.pendingJobs().length === 1, "the job to be recorded");
+    const buttons: string[][] = [];
+    t.setUi({ ...person.ui, showErrorMessage: (m: string, ...items: string[]) => (person.seen.error.push(m), buttons.push(items), Promise.resolve(undefined)) });
+    await setUserSetting("proxyUrl", `${fake.url.replace(/\/fal-proxy$/, "")}/fal-prixy`);
+    await t.simulateRestart();
+    assert.deepEqual(await first, []);
+    await until(() => person.seen.error.some((m) => /does not know the request/.test(m)), "the 404 to be reported");
+    assert.ok(buttons.at(-1)?.includes("Discard") && buttons.at(-1)?.includes("Retry Saving"), `buttons: ${buttons.at(-1)?.join(", ")}`);
+    const kept = t.pendingJobs() as { state: string; requestId: string }[];
+    assert.deepEqual(kept.map((r) => [r.state, r.requestId]), [["unknown", job.requestId]], "kept, marked unknown to fal");
+    await setUserSetting("proxyUrl", fake.url);
+    fake.release(job.requestId);
+    const saved = (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.retrySaving")) ?? [];
+    assert.deepEqual(saved.map((u) => vscode.workspace.asRelativePath(u)), [`${OUT}/through-the-right-proxy.jpg`]);
+    assert.deepEqual(t.pendingJobs(), []);
+    assert.equal(fake.submits.length, 1, "nothing was paid for twice");
+  });
+
+  it("an unknown request offered at the next start can be discarded", async () => {
+    fake.hold("queue");
+    const first = generate({ prompt: "to be discarded" });
+    await fake.waitForJob();
+    await until(() => t.pendingJobs().length === 1, "the job to be recorded");
+    await setUserSetting("proxyUrl", `${fake.url}/typo`);
+    await t.simulateRestart();
+    await first;
+    await until(() => person.seen.error.some((m) => /does not know the request/.test(m)), "the 404 to be reported");
+    assert.equal((t.pendingJobs() as { state: string }[])[0]?.state, "unknown");
+    const offered: string[][] = [];
+    const discarding = scriptedPerson({ choose: (m, items) => (offered.push(items), /does not know the request/.test(m) ? "Discard" : undefined) });
+    t.setUi(discarding.ui);
+    await t.simulateRestart();
+    await until(() => t.pendingJobs().length === 0, "Discard to drop the record");
+    assert.match(discarding.seen.warning.at(-1) ?? "", /does not know the request.*Discard/);
+    assert.deepEqual(offered.at(-1), ["Retry Saving", "Discard"]);
+  });
+
+  it("no promise of the jobs went unhandled in these tests", () => {
+    assert.deepEqual(unhandled.map(String), []);
   });
 });
