@@ -112,3 +112,24 @@ export function checkProxyUrl(raw: string): ProxyCheck {
   return { ok: false, problem: `grokImagine.proxyUrl must be an https:// address (it is ${url.protocol}). Fix it in your user settings, or clear it to talk to fal directly.` };
 }
 
+
+/** Where a request that does not go through the proxy may go (image downloads, upload PUTs). */
+export interface UrlPolicy {
+  /** The configured proxy is on loopback: loopback addresses (over http: too) are allowed. */
+  readonly allowLoopback: boolean;
+}
+
+/**
+ * Why an address from fal's answer (an image to download, a storage address to upload to) may not be
+ * used, or undefined when it may: it must be `https:` to a public host, without credentials;
+ * loopback is allowed (over `http:` too) only when the proxy is on loopback.
+ */
+export function addressProblem(url: URL, policy: UrlPolicy): string | undefined {
+  if (url.username || url.password) return "the address carries credentials";
+  const loopback = isLoopbackHost(url.hostname);
+  if (loopback && policy.allowLoopback && (url.protocol === "https:" || url.protocol === "http:")) return undefined;
+  if (url.protocol !== "https:") return `${url.protocol} is not https:`;
+  if (loopback) return "a loopback address (allowed only when the proxy is on loopback)";
+  if (isNonPublicHost(url.hostname)) return "a private or local network address";
+  return undefined;
+}

@@ -6,7 +6,7 @@
 import { ApiError, createFalClient, type FalClient, type QueueStatus } from "@fal-ai/client";
 import { parseFalOutput } from "../model/output";
 import type { FalOutput } from "../model/params";
-import { checkProxyUrl } from "./addresses";
+import { addressProblem, checkProxyUrl, type UrlPolicy } from "./addresses";
 import { GrokError, toGrokError } from "./errors";
 import { retryingFetch, sleep as realSleep, type FetchFn, type SleepFn } from "./retry";
 
@@ -51,14 +51,20 @@ export class FalService {
   private readonly baseFetch: FetchFn;
   private readonly proxyUrl: string | undefined;
   private readonly sleep: SleepFn;
+  /** Where requests that do not go through the proxy may go. */
+  readonly policy: UrlPolicy;
 
   constructor(private readonly conn: FalConnection) {
+    let loopback = false;
     if (conn.proxyUrl !== undefined) {
       const proxy = checkProxyUrl(conn.proxyUrl);
       if (!proxy.ok) throw new GrokError("settings", proxy.problem);
       this.proxyUrl = proxy.url;
+      loopback = proxy.loopback;
     }
-    this.baseFetch = conn.fetch ?? ((input, init) => fetch(input, init));
+    this.policy = { allowLoopback: loopback };
+    const base = conn.fetch ?? ((input, init) => fetch(input, init));
+    this.baseFetch = guardDirect(base, this.proxyUrl, this.policy);
     this.sleep = conn.sleep ?? realSleep;
     this.client = this.makeClient(this.baseFetch);
   }
@@ -189,6 +195,30 @@ export class FalService {
       throw toGrokError(err);
     }
   }
+}
+
+/**
+ * A fetch that lets through what goes to the proxy, and checks everything else (fal's own hosts
+ * without a proxy; the storage address an upload PUTs the image bytes to, which fal's answer names)
+ * with {@link addressProblem}: nothing is sent in clear or to a private address.
+ */
+function guardDirect(f: FetchFn, proxyUrl: string | undefined, policy: UrlPolicy): FetchFn {
+  return (input, init) => {
+    const target = input instanceof Request ? input.url : String(input);
+    if (proxyUrl === undefined || !target.startsWith(proxyUrl)) {
+      let url: URL;
+      try {
+        url = new URL(target);
+      } catch {
+        return Promise.reject(new GrokError("refused", "fal answered with an address that is not a URL, so nothing was sent to it. Retry; if it repeats, check grokImagine.proxyUrl.", target.slice(0, 200)));
+      }
+      const problem = addressProblem(url, policy);
+      if (problem) {
+        return Promise.reject(new GrokError("refused", `fal answered with an address the extension does not send to (${problem}), so nothing was sent to it. Retry; if it repeats, check grokImagine.proxyUrl.`, `${url.protocol}//${url.host}${url.pathname.slice(0, 80)}: ${problem}`));
+      }
+    }
+    return f(input, init);
+  };
 }
 
 /** A fetch whose answers are stopped past `max` bytes (a Content-Length above it is refused unread). */

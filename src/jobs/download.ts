@@ -17,7 +17,9 @@ import { decodeDataUri } from "../images/dataUri";
 import { checkImageComplete, formatFromMime, sniffImageFormat, type ImageFormat } from "../images/sniff";
 import type { FalImage } from "../model/params";
 import { GrokError } from "../fal/errors";
-import { isLoopbackHost, isNonPublicHost } from "../fal/addresses";
+import { addressProblem, type UrlPolicy } from "../fal/addresses";
+
+export { addressProblem, type UrlPolicy } from "../fal/addresses";
 import { backoffDelay, sleep as realSleep, type FetchFn, type SleepFn } from "../fal/retry";
 import { httpGet } from "./httpGet";
 
@@ -48,12 +50,6 @@ export interface DownloadedImage {
   readonly format: ImageFormat;
 }
 
-/** Where images may be fetched from. */
-export interface UrlPolicy {
-  /** The configured proxy is on loopback: images served from loopback (over http: too) are allowed. */
-  readonly allowLoopback: boolean;
-}
-
 export interface DownloadOptions {
   /** Default {@link httpGet}. */
   readonly fetch?: FetchFn;
@@ -76,17 +72,6 @@ function tooLarge(what: string, max: number): GrokError {
     `fal's image is larger than ${mb(max)}, far more than any image this model makes, so it was not downloaded. Retry Saving in a while, or Discard it; if it repeats, check grokImagine.proxyUrl.`,
     what,
   );
-}
-
-/** Why an image address may not be fetched, or undefined when it may. */
-export function addressProblem(url: URL, policy: UrlPolicy): string | undefined {
-  if (url.username || url.password) return "the address carries credentials";
-  const loopback = isLoopbackHost(url.hostname);
-  if (loopback && policy.allowLoopback && (url.protocol === "https:" || url.protocol === "http:")) return undefined;
-  if (url.protocol !== "https:") return `${url.protocol} is not https:`;
-  if (loopback) return "a loopback address (allowed only when the proxy is on loopback)";
-  if (isNonPublicHost(url.hostname)) return "a private or local network address";
-  return undefined;
 }
 
 /** Checks that bytes are a whole image of the expected format; returns the format or throws. */

@@ -15,7 +15,6 @@ import type { Services } from "../services";
 import { readSettings } from "../settings";
 import { saveImages, type ImageToSave } from "../workspace/save";
 import { downloadAll, limitToAsked, resultByteCap, type UrlPolicy } from "./download";
-import { checkProxyUrl } from "../fal/addresses";
 import { GALLERY_VIEW_TYPE } from "../protocol";
 import type { JobKind, PendingRecord, RequestBody, SourceRef } from "./records";
 import { PendingStore } from "./store";
@@ -145,15 +144,17 @@ export class JobManager implements vscode.Disposable {
     this.changed.fire(this.list());
   }
 
+  /** A client for this key and the proxy setting; a wrong proxy setting throws a "settings" GrokError. */
   private fal(key: string): FalService {
-    return new FalService({ key, proxyUrl: readSettings().proxyUrl });
+    const proxy = readSettings().proxy;
+    if (proxy && !proxy.ok) throw new GrokError("settings", proxy.problem);
+    return new FalService({ key, proxyUrl: proxy?.url });
   }
 
   /** Result images may come from loopback only when the proxy is there too (a local fake or proxy). */
   private urlPolicy(): UrlPolicy {
-    const proxy = readSettings().proxyUrl;
-    const checked = proxy === undefined ? undefined : checkProxyUrl(proxy);
-    return { allowLoopback: checked?.ok === true && checked.loopback };
+    const proxy = readSettings().proxy;
+    return { allowLoopback: proxy?.ok === true && proxy.loopback };
   }
 
   /** fal's result, with no more images than were asked for (extras are logged, never saved). */
@@ -189,12 +190,13 @@ export class JobManager implements vscode.Disposable {
   }
 
   private async execute(req: JobRequest, id: string, a: Active, key: string, say: (m: string) => void): Promise<vscode.Uri[]> {
-    const fal = this.fal(key);
     const signal = a.abort.signal;
     const t0 = Date.now();
+    let fal: FalService;
     let input: RequestBody;
     let requestId: string | undefined;
     try {
+      fal = this.fal(key);
       if (typeof req.input === "function") {
         say("Uploading images…");
         input = await req.input(signal, fal);
@@ -416,7 +418,7 @@ export class JobManager implements vscode.Disposable {
     if (e.kind === "cancelled") return [];
     // A 404 for a request fal took is kept: it may be a mistyped proxy, not a request fal forgot.
     const unknown = rec !== undefined && e.kind === "notFound";
-    const keep = rec !== undefined && (rec.state !== "waiting" || e.retryable || e.kind === "auth" || e.kind === "refused" || unknown);
+    const keep = rec !== undefined && (rec.state !== "waiting" || e.retryable || e.kind === "auth" || e.kind === "refused" || e.kind === "settings" || unknown);
     let message = e.message;
     if (rec && unknown) {
       rec.state = "unknown";
@@ -433,12 +435,14 @@ export class JobManager implements vscode.Disposable {
     this.s.log.error(C, `${req.endpoint}${rec ? ` request ${rec.requestId}` : ""} failed (${e.kind}): ${e.message}${e.detail ? ` [${e.detail}]` : ""}`);
     const buttons: string[] = [];
     if (e.kind === "auth") buttons.push("Set API Key");
+    if (e.kind === "settings") buttons.push("Open Settings");
     if (keep) buttons.push("Retry Saving");
     if (keep && (unknown || e.kind === "refused")) buttons.push("Discard");
     else if (e.retryable && !rec && "input" in req) buttons.push("Retry");
     buttons.push("Show Log");
     const chosen = this.s.ui.current.showErrorMessage(this.s.log.redact(`Grok Imagine: ${message}`), ...buttons).then(async (choice) => {
       if (choice === "Set API Key") await vscode.commands.executeCommand("grokImagine.setApiKey");
+      if (choice === "Open Settings") await vscode.commands.executeCommand("workbench.action.openSettings", "grokImagine.proxyUrl");
       if (choice === "Show Log") this.s.log.show();
       if (choice === "Retry Saving" && rec) await this.retrySaving(rec.id);
       if (choice === "Discard" && rec) await this.discard(rec.id);

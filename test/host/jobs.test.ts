@@ -205,3 +205,42 @@ describe("Jobs: records and polling", function () {
     assert.deepEqual(unhandled.map(String), []);
   });
 });
+
+describe("Jobs: grokImagine.proxyUrl", function () {
+  this.timeout(60_000);
+  let fake: FakeFal;
+  let t: Testing;
+  let person: ReturnType<typeof scriptedPerson>;
+  let buttons: string[][];
+
+  const session = withFakeFal();
+  before(() => ({ fake, t } = session));
+  beforeEach(async () => {
+    fake.reset();
+    person = scriptedPerson();
+    buttons = [];
+    t.setUi({ ...person.ui, showErrorMessage: (m: string, ...items: string[]) => (person.seen.error.push(m), buttons.push(items), Promise.resolve(undefined)) });
+    await vscode.commands.executeCommand("grokImagine.setApiKey", TEST_KEY);
+    await clearOutput();
+  });
+  afterEach(() => setUserSetting("proxyUrl", fake.url));
+
+  const cases: [string, (u: URL) => string, RegExp][] = [
+    ["with user:password@", (u) => `http://proxy-user:hunter2-secret@${u.host}${u.pathname}`, /user name or password.*Remove them/],
+    ["http:// to another machine", () => "http://proxy.example.invalid/fal-proxy", /http:\/\/ to another machine.*in clear/],
+    ["not http(s)", () => "ftp://proxy.example.invalid/fal-proxy", /must be an https:\/\/ address/],
+  ];
+  for (const [what, url, why] of cases) {
+    it(`a proxy URL ${what} is refused before anything is sent, with Open Settings; its password shows nowhere`, async () => {
+      await setUserSetting("proxyUrl", url(new URL(fake.url)));
+      assert.deepEqual(await generate({ prompt: "through a bad proxy" }), []);
+      assert.match(person.seen.error.at(-1) ?? "", why);
+      assert.ok(buttons.at(-1)?.includes("Open Settings"), `buttons: ${buttons.at(-1)?.join(", ")}`);
+      assert.deepEqual(fake.requests.filter((r) => r.operation !== "control"), [], "fal (and the proxy) heard nothing");
+      assert.deepEqual(t.pendingJobs(), [], "nothing was recorded: nothing was submitted");
+      const everything = [...person.seen.error, ...person.seen.info, ...person.seen.warning, ...t.logLines()].join("\n");
+      assert.ok(!everything.includes("hunter2"), "the password is in no message and no log line");
+      assert.ok(!everything.includes("proxy-user"), "nor the user name");
+    });
+  }
+});

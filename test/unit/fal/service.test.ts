@@ -54,3 +54,31 @@ describe("FalService against the fake fal", function () {
     assert.deepEqual(waits, []);
   });
 });
+
+describe("FalService and the proxy setting", function () {
+  this.timeout(20_000);
+  let fake: FakeFal;
+  before(async () => (fake = await startFakeFal({ queueMs: 10, runMs: 20 })));
+  beforeEach(() => fake.reset());
+  after(() => fake.close());
+
+  it("is not made with a proxy that would leak the key, and says why without quoting it", () => {
+    for (const url of ["http://proxy.example.com/fal", `http://user:pw-123@${new URL(fake.url).host}/fal-proxy`]) {
+      assert.throws(() => new FalService({ key: "k", proxyUrl: url }), (e: unknown) => e instanceof GrokError && e.kind === "settings" && !e.message.includes("pw-123"));
+    }
+    assert.equal(fake.requests.length, 0, "nothing was sent");
+  });
+
+  it("uploads PUT their bytes only to an https address (or loopback beside a loopback proxy)", async () => {
+    const fal = new FalService({ key: "k", proxyUrl: fake.url });
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const ok = await fal.upload(png, "image/png", "a.png");
+    assert.match(ok, /^http:\/\/127\.0\.0\.1:\d+\//);
+    for (const target of ["http://uploads.example.com/put/1", "https://192.168.1.20/put/1"]) {
+      fake.inject({ on: "initiate", kind: "rewrite", rewrite: (body) => ({ ...(body as object), upload_url: target }) });
+      const before = fake.requests.length;
+      await assert.rejects(fal.upload(png, "image/png", "a.png"), (e: unknown) => e instanceof GrokError && e.kind === "refused");
+      assert.deepEqual(fake.requests.slice(before).map((r) => r.operation), ["initiate"], "only the initiate call, through the proxy, was made");
+    }
+  });
+});
