@@ -8,7 +8,7 @@ import { edit } from "./commands/edit";
 import { generateAgain, showDetails } from "./commands/details";
 import { registerGallery } from "./gallery/index";
 import { generate } from "./commands/generate";
-import { JobManager, type JobView } from "./jobs/manager";
+import { JobPipeline, type JobView } from "./jobs/pipeline";
 
 /** What activate() returns. `testing` exists only when VS Code runs the extension's tests. */
 export interface GrokImagineApi {
@@ -24,10 +24,12 @@ export interface GrokImagineApi {
     /** Jobs recorded in workspace storage (waiting or unsaved). */
     pendingJobs(): readonly unknown[];
     /**
-     * What a window reload does to jobs: the running ones stop waiting (not cancelled at fal), then a
-     * fresh job runner resumes what workspace storage recorded, as the next activation would.
+     * What a window reload does to jobs: the running ones stop waiting (not cancelled at fal), then
+     * the pipeline resumes what workspace storage recorded, as the next activation would.
      */
     simulateRestart(): Promise<void>;
+    /** The job pipeline itself (to run a request and see what it saved, or await onDidSave). */
+    pipeline(): JobPipeline;
     discardPending(): Promise<void>;
     /** The workspace storage the extension keeps its job records in (tests plant bad ones). */
     workspaceState(): vscode.Memento;
@@ -42,8 +44,9 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   const keys = new ApiKeyStore(context.secrets, log, ui);
   context.subscriptions.push(log, keys);
   const s: Services = { context, log, ui, keys };
-  let jobs = new JobManager(s);
-  context.subscriptions.push({ dispose: () => jobs.dispose() });
+  const jobs = new JobPipeline(s);
+  context.subscriptions.push(jobs);
+  const uris = (items: readonly { uri: vscode.Uri }[]) => items.map((i) => i.uri);
 
   const register = (id: string, handler: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
@@ -53,14 +56,14 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   register("grokImagine.generate", (arg) => generate(s, jobs, arg));
   register("grokImagine.showDetails", (arg) => showDetails(s, arg));
   register("grokImagine.generateAgain", (arg) => generateAgain(s, arg));
-  register("grokImagine.retrySaving", () => jobs.retryAllUnsaved());
+  register("grokImagine.retrySaving", async () => uris(await jobs.retryAllUnsaved()));
   register("grokImagine.edit", (arg, uris) => edit(s, jobs, arg, uris));
   // The same command under the title "Edit with Grok Imagine", for the Explorer and the image's title bar.
   register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris));
-  context.subscriptions.push(...registerGallery(s, () => jobs));
+  context.subscriptions.push(...registerGallery(s, jobs));
 
   // Jobs a reload or quit interrupted, and results not yet saved, are picked up again.
-  void jobs.resumePending().catch((err) => log.error("jobs", "Could not resume pending jobs", err));
+  jobs.resumePending().catch((err: unknown) => log.error("jobs", "Could not resume pending jobs", err));
 
   log.info("extension", `Activated (VS Code ${vscode.version}, ${vscode.env.remoteName ?? "local"}).`);
 
@@ -75,11 +78,8 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
       pendingJobs: () => jobs.pending(),
       discardPending: () => jobs.discardAll(),
       workspaceState: () => context.workspaceState,
-      simulateRestart: async () => {
-        jobs.dispose();
-        jobs = new JobManager(s);
-        await jobs.resumePending();
-      },
+      simulateRestart: () => jobs.restart(),
+      pipeline: () => jobs,
       logLines: () => [...log.recent],
     },
   };

@@ -13,7 +13,7 @@
  * Every file is read through workspace.fs and checked (inside the workspace, not empty, at most
  * 20 MB, a PNG, JPEG or WebP by its bytes) before anything is sent; the problems are shown in one
  * message. The job itself (uploads, submit, progress, cancel, download, verify, save, errors) is the
- * JobManager's. The results go beside the first source (`photo-edit-1.png`, …) or, with
+ * job pipeline's. The results go beside the first source (`photo-edit-1.png`, …) or, with
  * `grokImagine.editOutput: outputFolder`, to the output folder; then the first source and the first
  * result are shown side by side (`grokImagine.showComparison`). Resolves to the saved files.
  */
@@ -24,7 +24,7 @@ import { uploadAll, type SourceImage } from "../edit/upload";
 import { GrokError } from "../fal/errors";
 import { editStemFromSource } from "../images/naming";
 import { extensionForFormat } from "../images/sniff";
-import type { JobManager } from "../jobs/manager";
+import type { JobPipeline } from "../jobs/pipeline";
 import { ENDPOINTS, MAX_EDIT_IMAGES, type EditParams, type FieldError } from "../model/params";
 import { buildEditRequest, describeInput, withImageUrls } from "../model/request";
 import { sha256Hex } from "../provenance/read";
@@ -65,7 +65,7 @@ function label(uri: vscode.Uri): string {
   return vscode.workspace.getWorkspaceFolder(uri) ? vscode.workspace.asRelativePath(uri) : uri.scheme === "file" ? uri.fsPath : uri.toString(true);
 }
 
-export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: unknown): Promise<vscode.Uri[]> {
+export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?: unknown): Promise<vscode.Uri[]> {
   // 1. Which files, and (for scripts) which parameters.
   let refs: vscode.Uri[];
   let scripted: { fields: Record<string, unknown>; errors: FieldError[] } | undefined;
@@ -123,7 +123,7 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
   const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
   const sourceRefs = await Promise.all(sources.map(async (x) => ({ path: vscode.workspace.asRelativePath(x.uri, multiRoot), sha256: await sha256Hex(x.bytes) })));
   s.log.info(C, `Editing ${listNames(sources.map((x) => x.label))} (${describeInput(p)}), results in ${vscode.workspace.asRelativePath(folder)}.`);
-  return jobs.run({
+  const saved = await jobs.run({
     kind: "edit",
     endpoint: ENDPOINTS.edit,
     input: async (signal, fal) => {
@@ -142,6 +142,7 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
     showFirst: settings.showComparison ? (result) => void showComparison(s, first, result) : undefined,
     sources: sourceRefs,
   });
+  return saved.map((item) => item.uri);
 }
 
 function outputFolderForSource(source: vscode.Uri, s: Services): vscode.Uri {

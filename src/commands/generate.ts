@@ -9,7 +9,7 @@ import * as vscode from "vscode";
 import { stemFromPrompt } from "../images/naming";
 import { ASPECT_RATIOS, ENDPOINTS, OUTPUT_FORMATS, RESOLUTIONS, type DefaultsLike, type GenerateInput } from "../model/params";
 import { buildGenerateRequest, describeInput } from "../model/request";
-import type { JobManager } from "../jobs/manager";
+import type { JobPipeline } from "../jobs/pipeline";
 import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
 import { chooseOutputFolder } from "../workspace/target";
@@ -29,7 +29,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof vscode.Uri);
 }
 
-export async function generate(s: Services, jobs: JobManager, arg?: unknown): Promise<vscode.Uri[]> {
+export async function generate(s: Services, jobs: JobPipeline, arg?: unknown): Promise<vscode.Uri[]> {
   const interactive = !isPlainObject(arg);
   const settings = readSettings();
   let input: GenerateInput | undefined;
@@ -56,7 +56,7 @@ export async function generate(s: Services, jobs: JobManager, arg?: unknown): Pr
   }
   if (!folder) return [];
   rememberPrompt(s, "generate", input.prompt);
-  return jobs.run({
+  const saved = await jobs.run({
     kind: "generate",
     endpoint: ENDPOINTS.generate,
     input,
@@ -66,6 +66,7 @@ export async function generate(s: Services, jobs: JobManager, arg?: unknown): Pr
     stem: stemFromPrompt(input.prompt),
     numbered: input.num_images > 1,
   });
+  return saved.map((item) => item.uri);
 }
 
 type ParamKey = "num_images" | "aspect_ratio" | "resolution" | "output_format" | "sync_mode";

@@ -308,7 +308,7 @@ describe("Edit Image", function () {
       fake.inject({ on: "upload", kind: "slow", delayMs: 8_000 });
       const t0 = Date.now();
       const pending = editWith({ prompt: "cancel while uploading", images: ["images/photo.png"] });
-      await until(() => fake.uploads.length === 1, "the upload to begin");
+      await until(() => fake.requests.some((r) => r.operation === "upload"), "the upload's PUT to begin");
       const job = await until(() => t.jobs().find((j) => j.prompt === "cancel while uploading" && j.state === "preparing"), "the job to be uploading");
       assert.ok(t.cancelJob(job.id));
       assert.deepEqual(await pending, []);

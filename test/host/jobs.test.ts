@@ -5,6 +5,8 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type { FakeFal } from "../fake-fal/server";
+import type { SavedItem } from "../../src/jobs/pipeline";
+import { provenanceOf } from "../../src/provenance/read";
 import { figure } from "../runner/figure";
 import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
 
@@ -243,4 +245,92 @@ describe("Jobs: grokImagine.proxyUrl", function () {
       assert.ok(!everything.includes("proxy-user"), "nor the user name");
     });
   }
+});
+
+describe("Jobs: one pipeline", function () {
+  this.timeout(60_000);
+  let fake: FakeFal;
+  let t: Testing;
+  let person: ReturnType<typeof scriptedPerson>;
+
+  const session = withFakeFal();
+  before(() => ({ fake, t } = session));
+  beforeEach(async () => {
+    fake.reset();
+    person = scriptedPerson();
+    t.setUi(person.ui);
+    await vscode.commands.executeCommand("grokImagine.setApiKey", TEST_KEY);
+    await clearOutput();
+  });
+  afterEach(() => t.discardPending());
+
+  it("resolves to what it saved: each image's Uri and its real provenance, also fired as onDidSave", async () => {
+    const pipeline = t.pipeline();
+    const fired = new Promise<readonly SavedItem[]>((resolve) => {
+      const sub = pipeline.onDidSave((items) => (sub.dispose(), resolve(items)));
+    });
+    const folder = vscode.Uri.joinPath(workspaceRoot(), OUT);
+    const input = { prompt: "two red boats", num_images: 2, aspect_ratio: "3:2" as const, resolution: "1k" as const, output_format: "png" as const, sync_mode: false };
+    const items = await pipeline.run({ kind: "generate", endpoint: "xai/grok-imagine-image", input, prompt: input.prompt, outputFormat: "png", folder, stem: "two-red-boats", numbered: true });
+    assert.deepEqual(items.map((i) => vscode.workspace.asRelativePath(i.uri)), [`${OUT}/two-red-boats-1.png`, `${OUT}/two-red-boats-2.png`]);
+    const requestId = fake.submits[0]?.requestId;
+    assert.ok(requestId);
+    for (const [i, item] of items.entries()) {
+      assert.equal(item.provenance.requestId, requestId, "the request id fal gave, not a made-up one");
+      assert.equal(item.provenance.imageIndex, i);
+      assert.match(item.provenance.revisedPrompt, /two red boats.*cinematic/);
+      assert.deepEqual(item.provenance.input, input);
+      assert.equal(item.written, "embedded");
+      const onDisk = await provenanceOf(item.uri);
+      assert.equal(onDisk?.requestId, requestId, "the file carries the same provenance");
+    }
+    assert.deepEqual(await fired, items, "onDidSave fired with the same items");
+  });
+
+  it("restarts the same instance: the gallery's subscription keeps working across a reload", async () => {
+    const pipeline = t.pipeline();
+    const seen: string[][] = [];
+    const sub = pipeline.onDidChange((jobs) => seen.push(jobs.map((j) => j.state)));
+    try {
+      fake.hold("queue");
+      const first = generate({ prompt: "across a restart" });
+      const job = await fake.waitForJob();
+      await until(() => t.pendingJobs().length === 1, "the job to be recorded");
+      await t.simulateRestart();
+      assert.equal(t.pipeline(), pipeline, "the same pipeline, restarted");
+      assert.deepEqual(await first, []);
+      const resumed = new Promise<readonly SavedItem[]>((resolve) => {
+        const s = pipeline.onDidSave((items) => (s.dispose(), resolve(items)));
+      });
+      const ended = new Promise<void>((resolve) => {
+        const s = pipeline.onDidChange((jobs) => jobs.length === 0 && (s.dispose(), resolve()));
+      });
+      fake.release(job.requestId);
+      const [item] = await resumed;
+      await ended;
+      assert.equal(vscode.workspace.asRelativePath(item.uri), `${OUT}/across-a-restart.jpg`);
+      assert.equal(item.provenance.requestId, job.requestId);
+      assert.ok(seen.some((s) => s.includes("queued")), "the resumed job was announced to the old subscriber");
+      assert.deepEqual(seen.at(-1), [], "and its end too");
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  it("Retry Saving goes through the same tracking: announced when it starts and when it ends", async () => {
+    fake.inject({ on: "download", kind: "http", status: 503, times: 3 });
+    assert.deepEqual(await generate({ prompt: "retry me" }), []);
+    const [rec] = t.pendingJobs() as { id: string }[];
+    assert.ok(rec, "kept");
+    const seen: string[][] = [];
+    const sub = t.pipeline().onDidChange((jobs) => seen.push(jobs.map((j) => `${j.id}:${j.state}`)));
+    try {
+      const saved = await t.pipeline().retrySaving(rec.id);
+      assert.equal(saved.length, 1);
+      assert.deepEqual(seen[0], [`${rec.id}:downloading`], "announced at its start");
+      assert.deepEqual(seen.at(-1), [], "and at its end");
+    } finally {
+      sub.dispose();
+    }
+  });
 });
