@@ -14,72 +14,46 @@
  * not caught here (that would need the resolver the fetch uses).
  */
 
-/** `localhost`, `*.localhost`, 127.0.0.0/8 or ::1 (with or without brackets). */
+/**
+ * The IPv4 address a host stands for: dotted-quad, or IPv4-mapped IPv6 as the URL parser writes it
+ * (`[::ffff:7f00:1]`). Hosts come from `URL.hostname`, which has already normalised other forms
+ * (`0x7f.1`, `2130706433`, uncompressed IPv6).
+ */
+function ipv4(h: string): number[] | undefined {
+  const mapped = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(h);
+  if (mapped) {
+    const [hi, lo] = [parseInt(mapped[1], 16), parseInt(mapped[2], 16)];
+    return [hi >> 8, hi & 255, lo >> 8, lo & 255];
+  }
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return m ? m.slice(1).map(Number) : undefined;
+}
+
+function host(hostname: string): string {
+  return hostname.toLowerCase().replace(/\.$/, "");
+}
+
+/** `localhost`, `*.localhost`, 127.0.0.0/8 or [::1] (a `URL.hostname`). */
 export function isLoopbackHost(hostname: string): boolean {
-  const h = unbracket(hostname.toLowerCase()).replace(/\.$/, "");
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
-  const v4 = ipv4(h);
-  if (v4) return v4[0] === 127;
-  const v6 = ipv6(h);
-  if (v6) return v6.every((x, i) => x === (i === 7 ? 1 : 0)) || mappedV4(v6)?.[0] === 127;
-  return false;
+  const h = host(hostname);
+  return h === "localhost" || h.endsWith(".localhost") || h === "[::1]" || ipv4(h)?.[0] === 127;
 }
 
 /**
- * Addresses that are not on the public internet: unspecified, private (RFC 1918, fc00::/7),
- * link-local (169.254/16, fe80::/10, where cloud metadata services answer), carrier-grade NAT
- * (100.64/10), and loopback.
+ * Hosts that are not on the public internet (a `URL.hostname`): loopback, unspecified, private
+ * (RFC 1918, fc00::/7), link-local (169.254/16, fe80::/10, where cloud metadata services answer),
+ * carrier-grade NAT (100.64/10), multicast, and bare names, which resolve on the local network only.
  */
 export function isNonPublicHost(hostname: string): boolean {
-  if (isLoopbackHost(hostname)) return true;
-  const h = unbracket(hostname.toLowerCase()).replace(/\.$/, "");
-  const v4 = ipv4(h) ?? (ipv6(h) ? mappedV4(ipv6(h) as number[]) : undefined);
+  const h = host(hostname);
+  if (isLoopbackHost(h)) return true;
+  const v4 = ipv4(h);
   if (v4) {
     const [a, b] = v4;
     return a === 0 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
   }
-  const v6 = ipv6(h);
-  if (v6) return v6.every((x) => x === 0) || (v6[0] & 0xfe00) === 0xfc00 || (v6[0] & 0xffc0) === 0xfe80 || (v6[0] & 0xff00) === 0xff00;
-  return h === "" || !h.includes("."); // a bare name ("intranet") resolves on the local network only
-}
-
-function unbracket(h: string): string {
-  return h.startsWith("[") && h.endsWith("]") ? h.slice(1, -1) : h;
-}
-
-/** Dotted-quad IPv4 (the URL parser has already normalised other forms such as 0x7f.1). */
-function ipv4(h: string): number[] | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  return parts.every((p) => p <= 255) ? parts : undefined;
-}
-
-/** The eight 16-bit groups of an IPv6 address, or undefined. */
-function ipv6(h: string): number[] | undefined {
-  if (!h.includes(":") || !/^[0-9a-f:.]+$/.test(h)) return undefined;
-  let text = h;
-  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (tail) {
-    const v4 = ipv4(tail[1]);
-    if (!v4) return undefined;
-    text = text.slice(0, -tail[1].length) + `${((v4[0] << 8) | v4[1]).toString(16)}:${((v4[2] << 8) | v4[3]).toString(16)}`;
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) return undefined;
-  const parse = (s: string) => (s ? s.split(":").map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN)) : []);
-  const head = parse(halves[0]);
-  const rest = halves.length === 2 ? parse(halves[1]) : [];
-  const missing = 8 - head.length - rest.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const groups = [...head, ...Array<number>(halves.length === 2 ? missing : 0).fill(0), ...rest];
-  return groups.some((g) => Number.isNaN(g)) ? undefined : groups;
-}
-
-/** The IPv4 address inside ::ffff:a.b.c.d, or undefined. */
-function mappedV4(g: readonly number[]): number[] | undefined {
-  if (!g.slice(0, 5).every((x) => x === 0) || g[5] !== 0xffff) return undefined;
-  return [g[6] >> 8, g[6] & 0xff, g[7] >> 8, g[7] & 0xff];
+  if (h.startsWith("[")) return h === "[::]" || /^\[(f[cd]|fe[89ab]|ff)[0-9a-f]*:/.test(h);
+  return !h.includes(".");
 }
 
 export type ProxyCheck =
