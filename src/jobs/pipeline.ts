@@ -379,9 +379,10 @@ export class JobPipeline implements vscode.Disposable {
     } catch (err) {
       if (signal.aborted) return; // suspended: the record (cancelRequested) is followed again next time
       const e = toGrokError(err);
-      if (e.kind === "network" || e.kind === "server" || e.kind === "rateLimited" || e.kind === "notFound") {
+      // A 404 here ends it like a cancel: the person asked for it to stop, and fal no longer has it.
+      if (e.kind === "network" || e.kind === "server" || e.kind === "rateLimited") {
         // Unknown: keep the record so that the next start (or Retry Saving) asks fal again.
-        rec.state = e.kind === "notFound" ? "unknown" : "unsaved";
+        rec.state = "unsaved";
         rec.problem = `cancelled, but whether fal stopped it is unknown (${e.message})`;
         await this.store.put(rec);
         this.s.log.warn(C, `Request ${rec.requestId}: ${rec.problem}`);
