@@ -9,7 +9,7 @@ import { edit } from "./commands/edit";
 import { generateAgain, showDetails } from "./commands/details";
 import { registerGallery } from "./gallery/index";
 import { generate } from "./commands/generate";
-import { JobManager, type JobView } from "./jobs/manager";
+import { JobPipeline, type JobView } from "./jobs/pipeline";
 import { ImageSaver } from "./workspace/save";
 
 /** What activate() returns. `testing` exists only when VS Code runs the extension's tests. */
@@ -26,11 +26,15 @@ export interface GrokImagineApi {
     /** Jobs recorded in workspace storage (waiting or unsaved). */
     pendingJobs(): readonly unknown[];
     /**
-     * What a window reload does to jobs: the running ones stop waiting (not cancelled at fal), then a
-     * fresh job runner resumes what workspace storage recorded, as the next activation would.
+     * What a window reload does to jobs: the running ones stop waiting (not cancelled at fal), then
+     * the pipeline resumes what workspace storage recorded, as the next activation would.
      */
     simulateRestart(): Promise<void>;
+    /** The job pipeline itself (to run a request and see what it saved, or await onDidSave). */
+    pipeline(): JobPipeline;
     discardPending(): Promise<void>;
+    /** The workspace storage the extension keeps its job records in (tests plant bad ones). */
+    workspaceState(): vscode.Memento;
     /** The last lines of the log, already redacted. */
     logLines(): readonly string[];
   };
@@ -58,8 +62,9 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
     log.info("extension", `Development mode with npm start's local stand-in for fal at ${standIn.proxyUrl}: used while no key is set.`);
   }
   const s: Services = { context, log, ui, keys, saver: new ImageSaver(context.workspaceState) };
-  let jobs = new JobManager(s);
-  context.subscriptions.push({ dispose: () => jobs.dispose() });
+  const jobs = new JobPipeline(s);
+  context.subscriptions.push(jobs);
+  const uris = (items: readonly { uri: vscode.Uri }[]) => items.map((i) => i.uri);
 
   const register = (id: string, handler: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
@@ -69,11 +74,11 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   register("grokImagine.generate", (arg) => generate(s, jobs, arg));
   register("grokImagine.showDetails", (arg) => showDetails(s, arg));
   register("grokImagine.generateAgain", (arg) => generateAgain(s, arg));
-  register("grokImagine.retrySaving", () => jobs.retryAllUnsaved());
+  register("grokImagine.retrySaving", async () => uris(await jobs.retryAllUnsaved()));
   register("grokImagine.edit", (arg, uris) => edit(s, jobs, arg, uris));
   // The same command under the title "Edit with Grok Imagine", for the Explorer and the image's title bar.
   register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris));
-  context.subscriptions.push(...registerGallery(s, () => jobs));
+  context.subscriptions.push(...registerGallery(s, jobs));
 
   // Temporary files a crash left mid-save (this extension's, recorded): removed.
   void s.saver.removeLeftovers().then(
@@ -81,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
     (err) => log.error("save", "Could not remove the temporary files an interrupted save left", err),
   );
   // Jobs a reload or quit interrupted, and results not yet saved, are picked up again.
-  void jobs.resumePending().catch((err) => log.error("jobs", "Could not resume pending jobs", err));
+  jobs.resumePending().catch((err: unknown) => log.error("jobs", "Could not resume pending jobs", err));
 
   log.info("extension", `Activated (VS Code ${vscode.version}, ${vscode.env.remoteName ?? "local"}).`);
 
@@ -95,11 +100,9 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
       cancelJob: (id) => jobs.cancel(id),
       pendingJobs: () => jobs.pending(),
       discardPending: () => jobs.discardAll(),
-      simulateRestart: async () => {
-        jobs.dispose();
-        jobs = new JobManager(s);
-        await jobs.resumePending();
-      },
+      workspaceState: () => context.workspaceState,
+      simulateRestart: () => jobs.restart(),
+      pipeline: () => jobs,
       logLines: () => [...log.recent],
     },
   };

@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import { parameterSettings, type SettingValues } from "./api";
+import { checkProxyUrl, type ProxyCheck } from "./fal/addresses";
 
 /**
  * The one typed accessor for the extension's configuration. Values are read fresh on every call
@@ -18,10 +19,11 @@ export interface Settings {
   /** After an edit, show the source and the first result side by side. */
   readonly showComparison: boolean;
   /**
-   * fal proxy URL, or undefined for direct. Only the user (global) value counts: the proxy receives
+   * The fal proxy, checked (fal/addresses.ts checkProxyUrl: https, or http to loopback; no
+   * credentials), or undefined for direct. Only the user (global) value counts: the proxy receives
    * the API key, so a workspace's .vscode/settings.json must never be able to redirect it.
    */
-  readonly proxyUrl: string | undefined;
+  readonly proxy: ProxyCheck | undefined;
 }
 
 export type EditOutput = "besideSource" | "outputFolder";
@@ -43,6 +45,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     embedMetadata: c.get<boolean>("embedMetadata", true) !== false,
     editOutput: c.get<unknown>("editOutput") === "outputFolder" ? "outputFolder" : "besideSource",
     showComparison: c.get<boolean>("showComparison", true) !== false,
-    proxyUrl: typeof proxy === "string" && proxy.trim() ? proxy.trim() : undefined,
+    proxy: typeof proxy === "string" && proxy.trim() ? checkProxyUrl(proxy) : undefined,
   };
 }

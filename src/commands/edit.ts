@@ -13,7 +13,7 @@
  * Every file is read through workspace.fs and checked (inside the workspace, not empty, at most
  * 20 MB, a PNG, JPEG or WebP by its bytes) before anything is sent; the problems are shown in one
  * message. The job itself (uploads, submit, progress, cancel, download, verify, save, errors) is the
- * JobManager's. The results go beside the first source (`photo-edit-1.png`, …) or, with
+ * job pipeline's. The results go beside the first source (`photo-edit-1.png`, …) or, with
  * `grokImagine.editOutput: outputFolder`, to the output folder; then the first source and the first
  * result are shown side by side (`grokImagine.showComparison`). Resolves to the saved files.
  */
@@ -25,7 +25,7 @@ import { uploadAll, type SourceImage } from "../edit/upload";
 import { GrokError } from "../fal/errors";
 import { editStemFromSource } from "../images/naming";
 import { extensionForFormat } from "../images/sniff";
-import type { JobManager } from "../jobs/manager";
+import type { JobPipeline } from "../jobs/pipeline";
 import { sha256Hex } from "../provenance/read";
 import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
@@ -64,7 +64,7 @@ function label(uri: vscode.Uri): string {
   return vscode.workspace.getWorkspaceFolder(uri) ? vscode.workspace.asRelativePath(uri) : uri.scheme === "file" ? uri.fsPath : uri.toString(true);
 }
 
-export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: unknown): Promise<vscode.Uri[]> {
+export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?: unknown): Promise<vscode.Uri[]> {
   // 1. Which files, and (for scripts) which parameters.
   let given: Given[];
   let scripted: { fields: Record<string, unknown>; errors: FieldError[] } | undefined;
@@ -134,7 +134,7 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
   s.log.info(C, `Editing ${listNames(sources.map((x) => x.label))} (${describeValues("edit", p.values)}), results in ${vscode.workspace.asRelativePath(folder)}.`);
   // The field that carries the uploaded images (the definition's list of URLs).
   const urlsField = fieldsOf("edit").find((f) => f.type === "urls")?.key ?? "image_urls";
-  return jobs.run({
+  const saved = await jobs.run({
     kind: "edit",
     endpoint: p.endpoint,
     input: async (signal, fal) => {
@@ -153,6 +153,7 @@ export async function edit(s: Services, jobs: JobManager, arg?: unknown, uris?: 
     showFirst: settings.showComparison ? (result) => void showComparison(s, first, result) : undefined,
     sources: sourceRefs,
   });
+  return saved.map((item) => item.uri);
 }
 
 async function outputFolderForSource(source: vscode.Uri, s: Services): Promise<vscode.Uri> {

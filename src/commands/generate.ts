@@ -8,7 +8,7 @@
 import * as vscode from "vscode";
 import { buildRequest, type ApiRequest } from "../api";
 import { stemFromPrompt } from "../images/naming";
-import type { JobManager } from "../jobs/manager";
+import type { JobPipeline } from "../jobs/pipeline";
 import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
 import { chooseOutputFolder } from "../workspace/target";
@@ -19,7 +19,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof vscode.Uri);
 }
 
-export async function generate(s: Services, jobs: JobManager, arg?: unknown): Promise<vscode.Uri[]> {
+export async function generate(s: Services, jobs: JobPipeline, arg?: unknown): Promise<vscode.Uri[]> {
   const interactive = !isPlainObject(arg);
   const settings = readSettings();
   let req: ApiRequest | undefined;
@@ -47,7 +47,7 @@ export async function generate(s: Services, jobs: JobManager, arg?: unknown): Pr
   if (!folder) return [];
   const prompt = String(req.values["prompt"]);
   rememberPrompt(s, "generate", prompt);
-  return jobs.run({
+  const saved = await jobs.run({
     kind: "generate",
     endpoint: req.endpoint,
     input: req.body,
@@ -57,6 +57,7 @@ export async function generate(s: Services, jobs: JobManager, arg?: unknown): Pr
     stem: stemFromPrompt(prompt),
     numbered: Number(req.values["num_images"] ?? 1) > 1,
   });
+  return saved.map((item) => item.uri);
 }
 
 /** Prompt, then the parameters (defaults from settings), each changeable, then send. */

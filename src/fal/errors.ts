@@ -13,7 +13,9 @@ export type FailureKind =
   | "server" // 5xx after retries: retry
   | "network" // fal could not be reached: check the connection, retry
   | "download" // the image could not be fetched or was not a whole image: retry saving
-  | "notFound" // fal no longer knows the request
+  | "notFound" // fal no longer knows the request (or a mistyped proxy answers 404): kept, Discard offered
+  | "refused" // fal's answer was refused (an image too large, an address we do not fetch): not retried
+  | "settings" // a setting is wrong (grokImagine.proxyUrl): fix it; nothing was sent
   | "cancelled"
   | "failed"; // anything else
 
@@ -102,7 +104,7 @@ export function toGrokError(err: unknown): GrokError {
       return new GrokError("validation", `fal rejected the request (${what}). Fix the value and try again.`, detail, status);
     }
     if (status === 404) {
-      return new GrokError("notFound", "fal no longer knows this request (HTTP 404). Generate the image again.", detail, status);
+      return new GrokError("notFound", "fal answered that it does not know this request (HTTP 404). If you set grokImagine.proxyUrl, check that it is right.", detail, status);
     }
     if (status === 429) {
       return new GrokError("rateLimited", "fal is limiting requests right now (HTTP 429). Wait a moment, then retry.", detail, status);

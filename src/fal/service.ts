@@ -5,14 +5,21 @@
  */
 import { ApiError, createFalClient, type FalClient, type QueueStatus } from "@fal-ai/client";
 import { parseFalOutput, type FalOutput } from "../api";
+import { addressProblem, checkProxyUrl, type UrlPolicy } from "./addresses";
 import { GrokError, toGrokError } from "./errors";
-import { retryingFetch, sleep, type FetchFn } from "./retry";
+import { retryingFetch, sleep as realSleep, type FetchFn, type SleepFn } from "./retry";
 
 export interface FalConnection {
   readonly key: string;
-  /** fal proxy URL; every request then goes there with the target in `x-fal-target-url`. */
+  /**
+   * fal proxy URL (see grokImagine.proxyUrl): fal's API calls (submit, status, result, cancel, the
+   * start of an upload) then go there with the target in `x-fal-target-url`. It must pass
+   * {@link checkProxyUrl}; the constructor throws a "settings" GrokError otherwise.
+   */
   readonly proxyUrl?: string;
   readonly fetch?: FetchFn;
+  /** Waits between status polls (the fallback when the status stream fails). */
+  readonly sleep?: SleepFn;
 }
 
 export type QueueProgress =
@@ -25,22 +32,46 @@ export type CancelOutcome = "cancelled" | "alreadyCompleted" | "unknown";
 /** How long fal keeps the source images an edit uploads. */
 export const UPLOAD_EXPIRY = "7d";
 
-/** How often to ask for the status when the status stream is unavailable. */
-const FALLBACK_POLL_MS = 100;
+/**
+ * Status polling, when the status stream is unavailable: first after 1 s, then each wait 1.5 times
+ * longer, up to 5 s. A request takes seconds to a minute, so this adds at most a few seconds to one,
+ * and a stream that keeps failing costs a dozen status calls a minute instead of hundreds (which fal
+ * would answer with 429s).
+ */
+export const POLL_FIRST_MS = 1000;
+export const POLL_GROWTH = 1.5;
+export const POLL_MAX_MS = 5000;
+
+/** Largest answer read for a result without inline images: its image list is a few hundred bytes. */
+export const MAX_RESULT_BYTES = 1024 * 1024;
 
 export class FalService {
   private readonly client: FalClient;
   private readonly baseFetch: FetchFn;
+  private readonly proxyUrl: string | undefined;
+  private readonly sleep: SleepFn;
+  /** Where requests that do not go through the proxy may go. */
+  readonly policy: UrlPolicy;
 
   constructor(private readonly conn: FalConnection) {
-    this.baseFetch = conn.fetch ?? ((input, init) => fetch(input, init));
+    let loopback = false;
+    if (conn.proxyUrl !== undefined) {
+      const proxy = checkProxyUrl(conn.proxyUrl);
+      if (!proxy.ok) throw new GrokError("settings", proxy.problem);
+      this.proxyUrl = proxy.url;
+      loopback = proxy.loopback;
+    }
+    this.policy = { allowLoopback: loopback };
+    const base = conn.fetch ?? ((input, init) => fetch(input, init));
+    this.baseFetch = guardDirect(base, this.proxyUrl, this.policy);
+    this.sleep = conn.sleep ?? realSleep;
     this.client = this.makeClient(this.baseFetch);
   }
 
   private makeClient(f: FetchFn): FalClient {
     return createFalClient({
       credentials: this.conn.key,
-      proxyUrl: this.conn.proxyUrl ? { url: this.conn.proxyUrl, when: "always" } : undefined,
+      proxyUrl: this.proxyUrl ? { url: this.proxyUrl, when: "always" } : undefined,
       fetch: retryingFetch(f),
       suppressLocalCredentialsWarning: true,
     });
@@ -92,7 +123,7 @@ export class FalService {
   }
 
   private async poll(endpoint: string, requestId: string, report: (s: QueueStatus) => void, signal?: AbortSignal): Promise<void> {
-    for (;;) {
+    for (let wait = POLL_FIRST_MS; ; wait = Math.min(POLL_MAX_MS, Math.round(wait * POLL_GROWTH))) {
       let status: QueueStatus;
       try {
         status = await this.client.queue.status(endpoint, { requestId, logs: true, abortSignal: signal });
@@ -102,17 +133,23 @@ export class FalService {
       report(status);
       if (status.status === "COMPLETED") return;
       try {
-        await sleep(FALLBACK_POLL_MS, signal);
+        await this.sleep(wait, signal);
       } catch {
         throw new GrokError("cancelled", "Cancelled.");
       }
     }
   }
 
-  async result(endpoint: string, requestId: string, signal?: AbortSignal): Promise<FalOutput> {
+  /**
+   * The request's output. fal's client reads the answer whole, so it is read through a counter that
+   * stops it past `maxBytes` (default {@link MAX_RESULT_BYTES}; a sync_mode answer carries its images
+   * inline and needs more: the caller says how much).
+   */
+  async result(endpoint: string, requestId: string, signal?: AbortSignal, maxBytes = MAX_RESULT_BYTES): Promise<FalOutput> {
     let data: unknown;
     try {
-      data = (await this.client.queue.result(endpoint, { requestId, abortSignal: signal })).data;
+      const client = this.makeClient(limitBodies(this.baseFetch, maxBytes));
+      data = (await client.queue.result(endpoint, { requestId, abortSignal: signal })).data;
     } catch (err) {
       throw toGrokError(err);
     }
@@ -157,6 +194,56 @@ export class FalService {
       throw toGrokError(err);
     }
   }
+}
+
+/**
+ * A fetch that lets through what goes to the proxy, and checks everything else (fal's own hosts
+ * without a proxy; the storage address an upload PUTs the image bytes to, which fal's answer names)
+ * with {@link addressProblem}: nothing is sent in clear or to a private address.
+ */
+function guardDirect(f: FetchFn, proxyUrl: string | undefined, policy: UrlPolicy): FetchFn {
+  return (input, init) => {
+    const target = input instanceof Request ? input.url : String(input);
+    if (proxyUrl === undefined || !target.startsWith(proxyUrl)) {
+      let url: URL;
+      try {
+        url = new URL(target);
+      } catch {
+        return Promise.reject(new GrokError("refused", "fal answered with an address that is not a URL, so nothing was sent to it. Retry; if it repeats, check grokImagine.proxyUrl.", target.slice(0, 200)));
+      }
+      const problem = addressProblem(url, policy);
+      if (problem) {
+        return Promise.reject(new GrokError("refused", `fal answered with an address the extension does not send to (${problem}), so nothing was sent to it. Retry; if it repeats, check grokImagine.proxyUrl.`, `${url.protocol}//${url.host}${url.pathname.slice(0, 80)}: ${problem}`));
+      }
+    }
+    return f(input, init);
+  };
+}
+
+/** A fetch whose answers are stopped past `max` bytes (a Content-Length above it is refused unread). */
+function limitBodies(f: FetchFn, max: number): FetchFn {
+  const refused = (what: string) =>
+    new GrokError("refused", `fal's answer is larger than ${Math.round(max / (1024 * 1024))} MB, far more than a result of this model, so it was not read. Retry Saving in a while, or Discard it; if it repeats, check grokImagine.proxyUrl.`, what);
+  return async (input, init) => {
+    const res = await f(input, init);
+    const declared = res.headers.get("content-length");
+    if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared.trim()) > max) {
+      await res.body?.cancel().catch(() => undefined);
+      throw refused(`Content-Length ${declared.trim()} > ${max}`);
+    }
+    if (!res.body) return res;
+    let total = 0;
+    const counted = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          total += chunk.byteLength;
+          if (total > max) controller.error(refused(`more than ${max} bytes`));
+          else controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
 }
 
 /** A fetch that also stops when `signal` aborts. */

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { JobManager } from "../jobs/manager";
+import type { JobPipeline } from "../jobs/pipeline";
 import { GALLERY_VIEW_TYPE, type BenchResults, type GalleryEntry } from "../protocol";
 import type { Services } from "../services";
 import { ImageIndex } from "./imageIndex";
@@ -8,10 +8,9 @@ import { GalleryPanel, panelOptions, type PanelTrace } from "./panel";
 
 /**
  * The gallery: the Open Gallery command, the panel's serializer (the panel comes back after a
- * reload), and the index of images, made on first use and kept current from then on. `jobs` is a
- * getter because the job runner can be replaced (tests simulate a reload).
+ * reload), and the index of images, made on first use and kept current from then on.
  */
-export function registerGallery(s: Services, jobs: () => JobManager): vscode.Disposable[] {
+export function registerGallery(s: Services, jobs: JobPipeline): vscode.Disposable[] {
   const gallery = new Gallery(s, jobs);
   const out: vscode.Disposable[] = [
     gallery,
@@ -61,7 +60,7 @@ export class Gallery implements vscode.Disposable {
 
   constructor(
     private readonly s: Services,
-    private readonly jobs: () => JobManager,
+    private readonly jobs: JobPipeline,
   ) {}
 
   private index(): ImageIndex {

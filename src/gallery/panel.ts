@@ -5,7 +5,7 @@
  * workspace) before anything runs, and every command goes through an allow-list.
  */
 import * as vscode from "vscode";
-import type { JobManager, JobView } from "../jobs/manager";
+import type { JobPipeline, JobView } from "../jobs/pipeline";
 import { buildRequest, filterFields, formFields, OPERATIONS, resolveDefaults, type Operation } from "../api";
 import {
   parseViewState,
@@ -55,7 +55,7 @@ const ACTION_COMMANDS: Partial<Record<ImageAction, string>> = {
 export interface PanelDeps {
   readonly s: Services;
   readonly index: ImageIndex;
-  readonly jobs: () => JobManager;
+  readonly jobs: JobPipeline;
   readonly markdown: MarkdownTracker;
   /** When Open Gallery (or the restore) started: first paint is measured from here. */
   readonly openedAt: number;
@@ -86,7 +86,7 @@ export class GalleryPanel implements vscode.Disposable {
   private rootKeys = new Set<string>();
   /** Images were found in a folder outside the roots during a scan: widen them when it ends. */
   private widenLater = false;
-  private jobsOf?: JobManager;
+  private jobsOf?: JobPipeline;
   private jobsSub?: vscode.Disposable;
   private readonly benches = new Map<number, (r: BenchResults) => void>();
   private readonly outbox: HostMessage[] = [];
@@ -244,12 +244,12 @@ export class GalleryPanel implements vscode.Disposable {
   }
 
   private jobInfos(): JobInfo[] {
-    return this.d.jobs().list().map(jobInfo);
+    return this.d.jobs.list().map(jobInfo);
   }
 
-  /** Follows the job runner (a new one replaces it when tests simulate a reload). */
+  /** Follows the job pipeline (subscribes once; later calls only find it already followed). */
   private watchJobs(): void {
-    const jobs = this.d.jobs();
+    const jobs = this.d.jobs;
     if (jobs === this.jobsOf) return;
     this.jobsSub?.dispose();
     this.jobsOf = jobs;
@@ -320,9 +320,9 @@ export class GalleryPanel implements vscode.Disposable {
       case "action":
         return this.action(m.requestId, m.action, m.id);
       case "cancelJob": {
-        const job = this.d.jobs().list().find((j) => j.id === m.jobId);
+        const job = this.d.jobs.list().find((j) => j.id === m.jobId);
         if (!job) return this.refuse(m, "no such job is running");
-        this.d.jobs().cancel(job.id);
+        this.d.jobs.cancel(job.id);
         this.reply(m.requestId, true);
         return;
       }

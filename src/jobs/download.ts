@@ -1,14 +1,49 @@
 /**
- * Fetching a result's images (pure: fetch and sleep are injected; no vscode). Each image is fetched
- * (or decoded, for sync_mode data URIs), then checked by its bytes: it must be the format it claims
- * and whole. A truncated, wrong-type or failed download is retried, then reported; it is never
- * handed on to be saved.
+ * Fetching a result's images (pure: fetch and sleep are injected; no vscode). fal's answer is
+ * untrusted input, so each image is fetched under limits before anything is kept:
+ *
+ * - the address must be `https:` to a public host (loopback too, only when the proxy is on loopback);
+ *   redirects are followed by hand, each hop checked the same way, at most {@link MAX_REDIRECTS};
+ * - the body is streamed and counted, and the download is stopped past {@link MAX_IMAGE_BYTES}
+ *   (a Content-Length above it is refused before reading); inline `data:` images (sync_mode) are
+ *   measured before they are decoded;
+ * - a job's images download {@link DOWNLOAD_CONCURRENCY} at a time, and the first failure stops the rest;
+ * - the bytes must be a whole image of the claimed format.
+ *
+ * A truncated, wrong-type or failed download is retried, then reported; a refused one (too large, an
+ * address not allowed) is reported at once. Neither is ever handed on to be saved.
  */
 import { decodeDataUri } from "../images/dataUri";
 import { checkImageComplete, formatFromMime, sniffImageFormat, type ImageFormat } from "../images/sniff";
 import type { FalImage } from "../api";
 import { GrokError } from "../fal/errors";
+import { addressProblem, type UrlPolicy } from "../fal/addresses";
+
+export { addressProblem, type UrlPolicy } from "../fal/addresses";
 import { backoffDelay, sleep as realSleep, type FetchFn, type SleepFn } from "../fal/retry";
+import { httpGet } from "./httpGet";
+
+/**
+ * The largest image body accepted: 32 MiB. The model's largest output is 2k, at most 2048×2048
+ * (4.2 megapixels). Its results are 0.3–8 MB; the worst case the format allows at 8 bits a channel is
+ * an incompressible (noise) RGBA PNG, 4 bytes a pixel plus a filter byte a row: 16.8 MB. The cap is
+ * nearly twice that. Anything larger is not an image this model made, and buffering it could take the
+ * extension host (and every extension in it) down; reading up to the cap and dropping it costs the
+ * host about 2.5 times the cap at its peak (fetch copies what it reads), which stays under 100 MB.
+ */
+export const MAX_IMAGE_BYTES = 32 * 1024 * 1024;
+
+/** Longest inline (data:) image accepted: the base64 text of {@link MAX_IMAGE_BYTES}, plus its header. */
+export const MAX_DATA_URI_CHARS = Math.ceil(MAX_IMAGE_BYTES / 3) * 4 + 256;
+
+/**
+ * Images of one job downloaded at once: 2. At most 4 images per request, so two rounds; at most two
+ * bodies are in flight (2 × {@link MAX_IMAGE_BYTES} at worst) instead of all of them.
+ */
+export const DOWNLOAD_CONCURRENCY = 2;
+
+/** Redirect hops followed per image: CDNs use one or two; more is a loop or an attempt to wander. */
+export const MAX_REDIRECTS = 5;
 
 export interface DownloadedImage {
   readonly bytes: Uint8Array;
@@ -16,11 +51,27 @@ export interface DownloadedImage {
 }
 
 export interface DownloadOptions {
+  /** Default {@link httpGet}. */
   readonly fetch?: FetchFn;
   readonly sleep?: SleepFn;
   readonly attempts?: number;
   readonly baseDelayMs?: number;
   readonly signal?: AbortSignal;
+  readonly policy?: UrlPolicy;
+  /** Byte cap per image (default {@link MAX_IMAGE_BYTES}). */
+  readonly maxBytes?: number;
+  readonly concurrency?: number;
+}
+
+const MB = 1024 * 1024;
+const mb = (n: number) => `${Math.round((n / MB) * 10) / 10} MB`;
+
+function tooLarge(what: string, max: number): GrokError {
+  return new GrokError(
+    "refused",
+    `fal's image is larger than ${mb(max)}, far more than any image this model makes, so it was not downloaded. Retry Saving in a while, or Discard it; if it repeats, check grokImagine.proxyUrl.`,
+    what,
+  );
 }
 
 /** Checks that bytes are a whole image of the expected format; returns the format or throws. */
@@ -44,8 +95,90 @@ export function claimedFormat(image: FalImage, asked: ImageFormat): ImageFormat 
   return (image.content_type && formatFromMime(image.content_type)) || asked;
 }
 
-async function fetchOnce(image: FalImage, expected: ImageFormat, f: FetchFn, signal?: AbortSignal): Promise<DownloadedImage> {
+const cancelled = () => new GrokError("cancelled", "Cancelled.");
+
+/** Where a URL is, for the log: host and path, never its query (signed URLs carry tokens there). */
+function where(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname.length > 80 ? url.pathname.slice(0, 80) + "…" : url.pathname}`;
+}
+
+/**
+ * Reads a body, counting; stops (and cancels the transfer) past `max`. A Content-Length above `max`
+ * is refused before reading anything; one below it sizes the buffer once.
+ */
+export async function readCapped(res: Response, max: number, what: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const declared = res.headers.get("content-length");
+  const length = declared !== null && /^\d+$/.test(declared.trim()) ? Number(declared.trim()) : undefined;
+  if (length !== undefined && length > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge(`${what}: Content-Length ${length} > ${max}`, max);
+  }
+  const body = res.body;
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > max) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(`${what}: more than ${max} bytes${length !== undefined ? ` (Content-Length said ${length})` : " (no Content-Length)"}`, max);
+      }
+      chunks.push(value);
+    }
+  } catch (err) {
+    if (err instanceof GrokError) throw err;
+    if (signal?.aborted) throw cancelled();
+    throw new GrokError("download", "The image download broke off. Retry saving.", `${what}: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    reader.releaseLock();
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** GETs a URL, following redirects by hand so that every hop is checked; resolves to the final answer. */
+async function getChecked(start: URL, f: FetchFn, policy: UrlPolicy, signal?: AbortSignal): Promise<{ res: Response; url: URL }> {
+  let url = start;
+  for (let hop = 0; ; hop++) {
+    const problem = addressProblem(url, policy);
+    if (problem) {
+      throw new GrokError("refused", `fal's image address is not one the extension downloads from (${problem}), so it was not fetched. Discard the result; if it repeats, check grokImagine.proxyUrl.`, `${hop ? `redirect hop ${hop} to ` : ""}${where(url)}: ${problem}`);
+    }
+    let res: Response;
+    try {
+      res = await f(url.toString(), { signal, redirect: "manual" });
+    } catch (err) {
+      if (signal?.aborted) throw cancelled();
+      throw new GrokError("download", "Could not download the image: the network is down. Check the connection, then retry saving.", err instanceof Error ? err.message : String(err));
+    }
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
+    if (location === null) return { res, url };
+    await res.body?.cancel().catch(() => undefined);
+    if (hop >= MAX_REDIRECTS) {
+      throw new GrokError("refused", `fal's image address redirected more than ${MAX_REDIRECTS} times, so it was not followed. Retry Saving in a while, or Discard it.`, `${where(start)}: too many redirects`);
+    }
+    try {
+      url = new URL(location, url);
+    } catch {
+      throw new GrokError("refused", "fal's image address redirected to something that is not a URL. Retry Saving in a while, or Discard it.", `${where(url)} → ${location.slice(0, 200)}`);
+    }
+  }
+}
+
+async function fetchOnce(image: FalImage, expected: ImageFormat, f: FetchFn, opts: DownloadOptions, max: number): Promise<DownloadedImage> {
   if (image.url.startsWith("data:")) {
+    const maxChars = Math.ceil(max / 3) * 4 + 256;
+    if (image.url.length > maxChars) throw tooLarge(`inline image of ${image.url.length} characters`, max);
     const decoded = decodeDataUri(image.url);
     if (!decoded) throw new GrokError("download", "fal returned an image that could not be decoded. Generate again.", "malformed data URI");
     return { bytes: decoded.bytes, format: verifyImage(decoded.bytes, expected) };
@@ -54,51 +187,38 @@ async function fetchOnce(image: FalImage, expected: ImageFormat, f: FetchFn, sig
   try {
     url = new URL(image.url);
   } catch {
-    throw new GrokError("download", "fal returned an image address that is not a URL. Generate again.", image.url.slice(0, 200));
+    throw new GrokError("refused", "fal returned an image address that is not a URL, so it was not fetched. Discard the result.", image.url.slice(0, 200));
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new GrokError("download", "fal returned an image address that cannot be downloaded. Generate again.", url.protocol);
-  }
-  let res: Response;
-  try {
-    res = await f(url.toString(), { signal });
-  } catch (err) {
-    if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
-    throw new GrokError("download", "Could not download the image: the network is down. Check the connection, then retry saving.", err instanceof Error ? err.message : String(err));
-  }
+  const { res, url: final } = await getChecked(url, f, opts.policy ?? { allowLoopback: false }, opts.signal);
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);
-    throw new GrokError("download", `Could not download the image (HTTP ${res.status}). Retry saving.`, `GET ${url.host}${url.pathname} → ${res.status}`, res.status);
+    throw new GrokError("download", `Could not download the image (HTTP ${res.status}). Retry saving.`, `GET ${where(final)} → ${res.status}`, res.status);
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await res.arrayBuffer());
-  } catch (err) {
-    if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
-    throw new GrokError("download", "The image download broke off. Retry saving.", err instanceof Error ? err.message : String(err));
-  }
+  const bytes = await readCapped(res, max, `GET ${where(final)}`, opts.signal);
   return { bytes, format: verifyImage(bytes, expected) };
 }
 
-/** Downloads one image, retrying failures (not a malformed answer) with backoff. */
+/** Downloads one image, retrying failures (not a refused or malformed answer) with backoff. */
 export async function downloadImage(image: FalImage, asked: ImageFormat, opts: DownloadOptions = {}): Promise<DownloadedImage> {
-  const f = opts.fetch ?? ((input, init) => fetch(input, init));
+  const f = opts.fetch ?? httpGet;
   const wait = opts.sleep ?? realSleep;
   const attempts = opts.attempts ?? 3;
+  const max = opts.maxBytes ?? MAX_IMAGE_BYTES;
   const expected = claimedFormat(image, asked);
   let last: GrokError | undefined;
   for (let i = 0; i < attempts; i++) {
     try {
-      return await fetchOnce(image, expected, f, opts.signal);
+      return await fetchOnce(image, expected, f, opts, max);
     } catch (err) {
-      if (!(err instanceof GrokError) || err.kind === "cancelled") throw err;
+      if (!(err instanceof GrokError) || err.kind === "cancelled" || err.kind === "refused") throw err;
+      if (opts.signal?.aborted) throw cancelled();
       last = err;
       if (image.url.startsWith("data:")) break; // retrying does not change inline bytes
       if (i + 1 < attempts) {
         try {
           await wait(backoffDelay(i, opts.baseDelayMs ?? 300), opts.signal);
         } catch {
-          throw new GrokError("cancelled", "Cancelled.");
+          throw cancelled();
         }
       }
     }
@@ -106,7 +226,58 @@ export async function downloadImage(image: FalImage, asked: ImageFormat, opts: D
   throw last ?? new GrokError("download", "Could not download the image. Retry saving.");
 }
 
-/** Downloads all images of a result in parallel. */
-export function downloadAll(images: readonly FalImage[], asked: ImageFormat, opts: DownloadOptions = {}): Promise<DownloadedImage[]> {
-  return Promise.all(images.map((img) => downloadImage(img, asked, opts)));
+/**
+ * Downloads the images of one result, a few at a time, in order. The first failure stops the others
+ * (their transfers are aborted) and is what the promise rejects with.
+ */
+export async function downloadAll(images: readonly FalImage[], asked: ImageFormat, opts: DownloadOptions = {}): Promise<DownloadedImage[]> {
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  const out: DownloadedImage[] = new Array<DownloadedImage>(images.length);
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < images.length) {
+      const i = next++;
+      try {
+        out[i] = await downloadImage(images[i], asked, { ...opts, signal });
+      } catch (err) {
+        failure ??= { err };
+        stop.abort();
+      }
+    }
+  };
+  const width = Math.max(1, Math.min(opts.concurrency ?? DOWNLOAD_CONCURRENCY, images.length));
+  await Promise.all(Array.from({ length: width }, worker));
+  if (failure) {
+    // A cancel of the caller's own wins over the error that the stop caused in the other workers.
+    if (opts.signal?.aborted) throw cancelled();
+    throw failure.err;
+  }
+  return out;
+}
+
+/**
+ * At most the number of images that were asked for: a result listing more is trimmed (the caller
+ * logs `extra`), so an answer cannot make the extension download and save more than was paid for.
+ */
+export function limitToAsked<T extends { readonly images: readonly FalImage[] }>(output: T, asked: number): { output: T; extra: number } {
+  const keep = Math.max(1, Math.floor(asked));
+  if (output.images.length <= keep) return { output, extra: 0 };
+  return { output: { ...output, images: output.images.slice(0, keep) }, extra: output.images.length - keep };
+}
+
+/**
+ * How much of fal's result answer to read. With sync_mode the images come inline as data URIs, so
+ * the answer may be as large as the images asked for; otherwise it lists addresses and stays small.
+ */
+export function resultByteCap(input: Readonly<Record<string, unknown>>): number {
+  const small = 1024 * 1024;
+  return input.sync_mode === true ? imagesAsked(input) * MAX_DATA_URI_CHARS + small : small;
+}
+
+/** How many images a request body asked for (the API's num_images; 1 when it is absent). */
+export function imagesAsked(input: Readonly<Record<string, unknown>>): number {
+  const n = input.num_images;
+  return typeof n === "number" && Number.isFinite(n) ? Math.max(1, Math.floor(n)) : 1;
 }

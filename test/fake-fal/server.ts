@@ -130,8 +130,13 @@ export type FaultTarget =
  * - `wrongType`: downloads: bytes of another image format (or `body`) under the claimed content type;
  *   JSON routes: 200 `text/html`.
  * - `slow`: wait `delayMs` (default 500) before answering; downloads trickle the body over `delayMs`.
+ * - `huge`: downloads: a body of `bytes` bytes (default 400 MiB) that starts like the real image and
+ *   goes on with zeros, streamed 1 MiB at a time as the client reads it (the fake never holds more
+ *   than one chunk), with no Content-Length unless `honestLength` (then the true huge length).
+ * - `rewrite`: JSON routes (e.g. `result`): answers `rewrite(body)` instead of the normal body
+ *   (in-process tests only: a function cannot travel over `/__fake/inject`).
  */
-export type FaultKind = "http" | "drop" | "truncate" | "wrongType" | "slow";
+export type FaultKind = "http" | "drop" | "truncate" | "wrongType" | "slow" | "huge" | "rewrite";
 
 export interface FaultSpec {
   on: FaultTarget;
@@ -147,8 +152,10 @@ export interface FaultSpec {
   afterHandling?: boolean;
   /** `truncate`: announce the truncated length, i.e. a "successful" transfer of a cut file. */
   honestLength?: boolean;
-  /** `truncate`: number of body bytes to send (default: half). */
+  /** `truncate`: number of body bytes to send (default: half). `huge`: the body's size (default 400 MiB). */
   bytes?: number;
+  /** `rewrite`: the answer's new JSON body, from the normal one. */
+  rewrite?: (body: unknown) => unknown;
   /** `run`: the status' `error` string (fal sets it for gateway/infra failures). */
   error?: string;
   /** `run`: the status' `error_type` (e.g. `request_timeout`, `runner_disconnected`). */
@@ -571,6 +578,43 @@ function isCompleted(job: FakeJob): boolean {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Size of a `huge` fault's body unless given: 400 MiB, the figure of issue 12. */
+export const HUGE_DEFAULT_BYTES = 400 * 1024 * 1024;
+const HUGE_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Streams `total` bytes: the real image's first bytes, then zeros. One chunk buffer is reused and
+ * each write waits for `drain`, so the fake's memory stays at about a chunk whatever `total` is.
+ */
+async function streamHuge(res: http.ServerResponse, reply: Reply, total: number, honestLength: boolean): Promise<void> {
+  const headers: Record<string, string> = { ...reply.headers };
+  if (honestLength) headers["content-length"] = String(total);
+  res.writeHead(reply.status, headers);
+  // The first chunk carries the image's start; every later one is the same (never changed) zeros.
+  const first = Buffer.alloc(HUGE_CHUNK_BYTES);
+  reply.body.copy(first, 0, 0, Math.min(reply.body.length, HUGE_CHUNK_BYTES));
+  const zeros = Buffer.alloc(HUGE_CHUNK_BYTES);
+  let sent = 0;
+  while (sent < total && !res.destroyed) {
+    const n = Math.min(HUGE_CHUNK_BYTES, total - sent);
+    const chunk = sent === 0 ? first : zeros;
+    const ok = res.write(n === HUGE_CHUNK_BYTES ? chunk : chunk.subarray(0, n));
+    sent += n;
+    if (!ok) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
+    }
+  }
+  if (!res.destroyed) res.end();
 }
 
 class FakeFalServer implements FakeFal {
@@ -1355,6 +1399,21 @@ class FakeFalServer implements FakeFal {
           }),
         );
       }
+      return;
+    }
+    if (kind === "huge" && record.operation === "download") {
+      record.responseStatus = reply.status;
+      await streamHuge(res, reply, spec.bytes ?? HUGE_DEFAULT_BYTES, spec.honestLength === true);
+      return;
+    }
+    if (kind === "rewrite" && spec.rewrite !== undefined) {
+      let original: unknown;
+      try {
+        original = JSON.parse(reply.body.toString("utf8"));
+      } catch {
+        original = undefined;
+      }
+      send(json(reply.status, spec.rewrite(original), Object.fromEntries(Object.entries(reply.headers).filter(([k]) => k !== "content-type"))));
       return;
     }
     if (kind === "slow" && record.operation === "download") {

@@ -1,6 +1,19 @@
 import * as assert from "node:assert/strict";
 import sharp from "sharp";
-import { claimedFormat, downloadAll, downloadImage, verifyImage } from "../../src/jobs/download";
+import {
+  addressProblem,
+  claimedFormat,
+  DOWNLOAD_CONCURRENCY,
+  downloadAll,
+  downloadImage,
+  limitToAsked,
+  MAX_DATA_URI_CHARS,
+  MAX_IMAGE_BYTES,
+  MAX_REDIRECTS,
+  readCapped,
+  resultByteCap,
+  verifyImage,
+} from "../../src/jobs/download";
 import { GrokError } from "../../src/fal/errors";
 import type { FetchFn } from "../../src/fal/retry";
 
@@ -64,8 +77,8 @@ describe("downloading and verifying images", () => {
     await assert.rejects(downloadImage({ url: bad }, "png", { sleep: noWait }), /incomplete/);
   });
 
-  it("refuses addresses that are not http(s)", async () => {
-    await assert.rejects(downloadImage({ url: "file:///etc/passwd" }, "png", { sleep: noWait }), /cannot be downloaded/);
+  it("refuses addresses that are not https", async () => {
+    await assert.rejects(downloadImage({ url: "file:///etc/passwd" }, "png", { sleep: noWait }), /not one the extension downloads from/);
   });
 
   it("claims the format from the data URI or content type, else what was asked", () => {
@@ -74,7 +87,7 @@ describe("downloading and verifying images", () => {
     assert.equal(claimedFormat({ url: "https://x/y" }, "jpeg"), "jpeg");
   });
 
-  it("downloads several images in parallel", async () => {
+  it("downloads a job's images a few at a time, in order", async () => {
     const png = await image("png");
     let inFlight = 0;
     let peak = 0;
@@ -87,6 +100,175 @@ describe("downloading and verifying images", () => {
     };
     const got = await downloadAll([1, 2, 3, 4].map((i) => ({ url: `https://cdn.example/${i}.png` })), "png", { fetch: f, sleep: noWait });
     assert.equal(got.length, 4);
-    assert.equal(peak, 4);
+    assert.equal(peak, DOWNLOAD_CONCURRENCY, `at most ${DOWNLOAD_CONCURRENCY} at once`);
+  });
+
+  it("stops the other downloads of a job at the first failure", async () => {
+    const png = await image("png");
+    const asked: string[] = [];
+    const f: FetchFn = async (input, init) => {
+      asked.push(String(input));
+      if (String(input).endsWith("/1.png")) return new Response("gone", { status: 404 });
+      await new Promise((resolve, reject) => {
+        const t = setTimeout(resolve, 2000);
+        init?.signal?.addEventListener("abort", () => (clearTimeout(t), reject(Object.assign(new Error("aborted"), { name: "AbortError" }))));
+      });
+      return new Response(Buffer.from(png));
+    };
+    const t0 = Date.now();
+    await assert.rejects(downloadAll([1, 2, 3, 4].map((i) => ({ url: `https://cdn.example/${i}.png` })), "png", { fetch: f, sleep: noWait, attempts: 1 }), /HTTP 404/);
+    assert.ok(Date.now() - t0 < 1500, "the slow one was aborted, not awaited");
+    assert.deepEqual(asked, ["https://cdn.example/1.png", "https://cdn.example/2.png"], "images 3 and 4 were never asked for");
+  });
+});
+
+/** A body of `total` bytes made on demand, counting how much was pulled from it. */
+function endless(total: number, chunk = 64 * 1024): { body: ReadableStream<Uint8Array>; pulled: () => number; cancelled: () => boolean } {
+  let pulled = 0;
+  let cancelled = false;
+  const zeros = new Uint8Array(chunk);
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (pulled >= total) return c.close();
+      const n = Math.min(chunk, total - pulled);
+      pulled += n;
+      c.enqueue(n === chunk ? zeros : zeros.subarray(0, n));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  return { body, pulled: () => pulled, cancelled: () => cancelled };
+}
+
+describe("downloads under limits", () => {
+  const noWait = async () => undefined;
+  const MB = 1024 * 1024;
+
+  it("the cap is well above a real 2k image (2048x2048 RGBA PNG of noise) and bounded", () => {
+    const worst2k = 2048 * 2048 * 4 + 2048; // 4 bytes a pixel plus a filter byte a row
+    assert.ok(MAX_IMAGE_BYTES >= 1.9 * worst2k, `${MAX_IMAGE_BYTES} leaves room over ${worst2k}`);
+    assert.ok(MAX_IMAGE_BYTES <= 64 * MB, "and stays far below what would strain the extension host");
+  });
+
+  it("refuses a Content-Length above the cap without reading the body, and does not retry", async () => {
+    const src = endless(400 * MB);
+    let calls = 0;
+    const f: FetchFn = async () => (calls++, new Response(src.body, { headers: { "content-length": String(400 * MB) } }));
+    await assert.rejects(downloadImage({ url: "https://cdn.example/big.png" }, "png", { fetch: f, sleep: noWait }), (e: unknown) => e instanceof GrokError && e.kind === "refused" && /larger than 32 MB/.test(e.message));
+    assert.equal(calls, 1, "not retried");
+    assert.ok(src.pulled() <= 64 * 1024, `read ${src.pulled()} bytes`);
+    assert.ok(src.cancelled(), "the transfer was cancelled");
+  });
+
+  it("stops a body without Content-Length once it passes the cap", async () => {
+    const src = endless(400 * MB);
+    const f: FetchFn = async () => new Response(src.body);
+    await assert.rejects(downloadImage({ url: "https://cdn.example/big.png" }, "png", { fetch: f, sleep: noWait }), (e: unknown) => e instanceof GrokError && e.kind === "refused");
+    assert.ok(src.pulled() <= MAX_IMAGE_BYTES + 2 * 64 * 1024, `read ${src.pulled()} bytes, the cap is ${MAX_IMAGE_BYTES}`);
+    assert.ok(src.cancelled());
+  });
+
+  it("a smaller cap applies the same way", async () => {
+    const src = endless(10_000, 1000);
+    await assert.rejects(readCapped(new Response(src.body), 4000, "test"), /larger than/);
+    assert.ok(src.pulled() <= 5000);
+  });
+
+  it("measures an inline (sync_mode) image before decoding it", async () => {
+    const huge = `data:image/png;base64,${"A".repeat(MAX_DATA_URI_CHARS + 4)}`;
+    await assert.rejects(downloadImage({ url: huge }, "png", { sleep: noWait }), (e: unknown) => e instanceof GrokError && e.kind === "refused");
+  });
+
+  const policy = { allowLoopback: false };
+  const table: [string, boolean, string?][] = [
+    ["https://v3.fal.media/files/x.png", true],
+    ["http://v3.fal.media/files/x.png", false, "not https"],
+    ["ftp://v3.fal.media/x.png", false, "not https"],
+    ["https://127.0.0.1/x.png", false, "loopback"],
+    ["https://localhost/x.png", false, "loopback"],
+    ["https://[::1]/x.png", false, "loopback"],
+    ["https://[::ffff:127.0.0.1]/x.png", false, "loopback"],
+    ["https://0x7f.1/x.png", false, "loopback"],
+    ["https://10.1.2.3/x.png", false, "private"],
+    ["https://172.20.0.1/x.png", false, "private"],
+    ["https://192.168.1.1/x.png", false, "private"],
+    ["https://169.254.169.254/latest/meta-data", false, "private"],
+    ["https://[fe80::1]/x.png", false, "private"],
+    ["https://[fd00::1]/x.png", false, "private"],
+    ["https://intranet/x.png", false, "private"],
+    ["https://user:pw@v3.fal.media/x.png", false, "credentials"],
+  ];
+  for (const [url, ok, why] of table) {
+    it(`${ok ? "fetches" : "refuses"} ${url}${why ? ` (${why})` : ""}`, () => {
+      const problem = addressProblem(new URL(url), policy);
+      if (ok) assert.equal(problem, undefined);
+      else assert.ok(problem, `${url} should be refused`);
+    });
+  }
+
+  it("loopback (http: too) only when the proxy is on loopback", () => {
+    const local = { allowLoopback: true };
+    assert.equal(addressProblem(new URL("http://127.0.0.1:4567/files/a.png"), local), undefined);
+    assert.equal(addressProblem(new URL("https://localhost/a.png"), local), undefined);
+    assert.ok(addressProblem(new URL("http://10.0.0.2/a.png"), local), "private addresses stay refused");
+    assert.ok(addressProblem(new URL("http://example.com/a.png"), local), "plain http elsewhere stays refused");
+  });
+
+  it("never fetches a refused address", async () => {
+    let calls = 0;
+    const f: FetchFn = async () => (calls++, new Response("x"));
+    await assert.rejects(downloadImage({ url: "http://example.com/a.png" }, "png", { fetch: f, sleep: noWait }), (e: unknown) => e instanceof GrokError && e.kind === "refused" && !/example\.com/.test(e.message));
+    assert.equal(calls, 0);
+  });
+
+  const redirecting = (hops: Record<string, string>, final: Uint8Array) => {
+    const seen: { url: string; redirect?: string }[] = [];
+    const f: FetchFn = async (input, init) => {
+      const url = String(input);
+      seen.push({ url, redirect: init?.redirect });
+      const to = hops[url];
+      return to !== undefined ? new Response(null, { status: 302, headers: { location: to } }) : new Response(Buffer.from(final));
+    };
+    return { f, seen };
+  };
+
+  it("follows redirects by hand, resolving relative ones", async () => {
+    const png = await image("png");
+    const { f, seen } = redirecting({ "https://a.example/1.png": "/2.png", "https://a.example/2.png": "https://b.example/3.png" }, png);
+    const got = await downloadImage({ url: "https://a.example/1.png" }, "png", { fetch: f, sleep: noWait });
+    assert.equal(got.format, "png");
+    assert.deepEqual(seen.map((x) => x.url), ["https://a.example/1.png", "https://a.example/2.png", "https://b.example/3.png"]);
+    assert.ok(seen.every((x) => x.redirect === "manual"), "fetch never follows on its own");
+  });
+
+  for (const [to, why] of [["http://b.example/x.png", "plain http"], ["https://169.254.169.254/latest", "a metadata address"], ["file:///etc/passwd", "a file"], ["https://127.0.0.1/x", "loopback"]] as const) {
+    it(`refuses a redirect to ${why}, without fetching it`, async () => {
+      const { f, seen } = redirecting({ "https://a.example/1.png": to }, new Uint8Array(0));
+      await assert.rejects(downloadImage({ url: "https://a.example/1.png" }, "png", { fetch: f, sleep: noWait }), (e: unknown) => e instanceof GrokError && e.kind === "refused");
+      assert.deepEqual(seen.map((x) => x.url), ["https://a.example/1.png"]);
+    });
+  }
+
+  it(`gives up after ${MAX_REDIRECTS} redirects`, async () => {
+    const hops: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) hops[`https://a.example/${i}`] = `https://a.example/${i + 1}`;
+    const { f, seen } = redirecting(hops, new Uint8Array(0));
+    await assert.rejects(downloadImage({ url: "https://a.example/0" }, "png", { fetch: f, sleep: noWait }), /redirected more than/);
+    assert.equal(seen.length, MAX_REDIRECTS + 1);
+  });
+
+  it("keeps at most the number of images asked for", () => {
+    const out = { images: [1, 2, 3, 4].map((i) => ({ url: `https://x/${i}` })), revised_prompt: "" };
+    const { output, extra } = limitToAsked(out, 1);
+    assert.deepEqual(output.images.map((i) => i.url), ["https://x/1"]);
+    assert.equal(extra, 3);
+    assert.equal(limitToAsked(out, 4).extra, 0);
+  });
+
+  it("reads a bounded result answer: small without sync_mode, room for the inline images with it", () => {
+    assert.equal(resultByteCap({ num_images: 4, sync_mode: false }), MB);
+    assert.ok(resultByteCap({ num_images: 2, sync_mode: true }) >= 2 * MAX_DATA_URI_CHARS);
+    assert.ok(resultByteCap({ num_images: 2, sync_mode: true }) < 3 * MAX_DATA_URI_CHARS);
   });
 });
