@@ -6,7 +6,8 @@
 import * as vscode from "vscode";
 import { formatFromExtension } from "../images/sniff";
 import { ENDPOINTS, GENERATE_FIELDS } from "../model/params";
-import { checkSources, provenanceOf, type Provenance } from "../provenance/read";
+import type { Provenance } from "../provenance/provenance";
+import { checkSources, provenanceOf } from "../workspace/provenance";
 import type { Services } from "../services";
 
 const C = "details";

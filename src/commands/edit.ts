@@ -27,7 +27,7 @@ import { extensionForFormat } from "../images/sniff";
 import type { JobManager } from "../jobs/manager";
 import { ENDPOINTS, MAX_EDIT_IMAGES, type EditParams, type FieldError } from "../model/params";
 import { buildEditRequest, describeInput, withImageUrls } from "../model/request";
-import { sha256Hex } from "../provenance/read";
+import { sha256Hex } from "../provenance/hash";
 import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
 import { outputFolderFor } from "../workspace/target";

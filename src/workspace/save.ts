@@ -7,6 +7,7 @@
 import * as vscode from "vscode";
 import { pickUniqueNames, takenIn, tempNameFor } from "../images/naming";
 import { extensionForFormat, type ImageFormat } from "../images/sniff";
+import { sidecarName, sidecarOf } from "../provenance/sidecar";
 
 export interface ImageToSave {
   readonly bytes: Uint8Array;
@@ -91,20 +92,16 @@ export async function saveImages(folder: vscode.Uri, stem: string, images: reado
   }
 }
 
-function sidecarOf(image: vscode.Uri): vscode.Uri {
-  return image.with({ path: `${image.path}.xmp` });
-}
-
 /**
  * Writes `<name>.xmp` beside an image; an existing file of that name is left alone (and noted).
  * Resolves to whether it was written (so that a failed batch removes it with its image).
  */
 async function writeSidecar(folder: vscode.Uri, imageName: string, doc: string, note: (m: string) => void): Promise<boolean> {
   try {
-    await writeNew(folder, `${imageName}.xmp`, new TextEncoder().encode(doc));
+    await writeNew(folder, sidecarName(imageName), new TextEncoder().encode(doc));
     return true;
   } catch (err) {
-    note(isFileExists(err) ? `${imageName}.xmp already exists; its provenance sidecar was not written.` : `The provenance sidecar of ${imageName} could not be written: ${err instanceof Error ? err.message : String(err)}`);
+    note(isFileExists(err) ? `${sidecarName(imageName)} already exists; its provenance sidecar was not written.` : `The provenance sidecar of ${imageName} could not be written: ${err instanceof Error ? err.message : String(err)}`);
     return false;
   }
 }

@@ -4,7 +4,8 @@ import * as vscode from "vscode";
 import { startFakeFal, type FakeFal } from "../fake-fal/server";
 import type { GalleryTesting } from "../../src/gallery/index";
 import { GALLERY_VIEW_TYPE, type HostMessage } from "../../src/protocol";
-import { buildXmpPacket, sidecarDocument } from "../../src/images/xmp";
+import { buildXmpPacket } from "../../src/provenance/packet";
+import { sidecarDocument } from "../../src/provenance/sidecar";
 import { HOSTILE_PROMPTS, imageWithProvenance, plainImage, provenanceOf, type FixtureSpec } from "./galleryFixtures";
 import { activateExtension, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, type Testing } from "./util";
 
@@ -161,7 +162,7 @@ describe("Gallery", function () {
       const made = ws("generated-images/a-lighthouse-in-fog.png").toString();
       const img = g.index().get(made);
       assert.ok(img, "the saved image is listed");
-      assert.equal(img.prov.prompt, "a lighthouse in fog");
+      assert.equal(img.prov.input["prompt"], "a lighthouse in fog");
       assert.ok(posted(g).some((m) => m.type === "entries" && m.upsert.some((e) => e.id === made)), "the webview was told");
     });
 
@@ -381,11 +382,11 @@ describe("Gallery", function () {
       assert.equal(index.get(image.toString()), undefined, "no provenance yet");
       fs.writeFileSync(`${image.fsPath}.xmp`, sidecarDocument(buildXmpPacket(provenanceOf({ prompt: "with content credentials", format: "jpeg" }))));
       await until(() => index.get(image.toString()), "the sidecar to bring the image in");
-      assert.equal(index.get(image.toString())?.prov.prompt, "with content credentials");
+      assert.equal(index.get(image.toString())?.prov.input["prompt"], "with content credentials");
       await index.forget();
       await vscode.workspace.fs.delete(index.cacheUri ?? ws("nothing"), { useTrash: false }).then(undefined, () => undefined);
       await index.scan();
-      assert.equal(index.get(image.toString())?.prov.prompt, "with content credentials", "a cold scan reads sidecars too");
+      assert.equal(index.get(image.toString())?.prov.input["prompt"], "with content credentials", "a cold scan reads sidecars too");
       fs.rmSync(`${image.fsPath}.xmp`);
       await until(() => !index.get(image.toString()), "the image to leave with its sidecar");
     });
