@@ -60,7 +60,6 @@ interface OpenElement {
 }
 
 const NAME = /[A-Za-z_\u00C0-\uFFFD][A-Za-z0-9_.\-:\u00B7\u00C0-\uFFFD]*/y;
-const SPACE = /[ \t\n]*/y;
 const CHAR_REF = /^#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}))$/;
 
 function decodeEntities(raw: string): string {
@@ -89,12 +88,19 @@ function decodeEntities(raw: string): string {
   });
 }
 
+/** The namespace bound to `prefix`: at most one Map lookup per enclosing element that declares something. */
 function lookup(scope: Scope | undefined, prefix: string): string | undefined {
   for (let s = scope; s; s = s.parent) {
     const uri = s.decls.get(prefix);
     if (uri !== undefined) return uri;
   }
   return undefined;
+}
+
+function resolve(scope: Scope, prefix: string): string {
+  const uri = lookup(scope, prefix);
+  if (uri === undefined) throw new XmlError("undeclared prefix");
+  return uri;
 }
 
 /** Parses a whole XML document; `undefined` when it is not well-formed or goes past a cap. Never throws. */
@@ -131,11 +137,9 @@ function parse(input: string): XmlDocument {
     return m[0];
   };
   const space = (): number => {
-    SPACE.lastIndex = i;
-    const m = SPACE.exec(src);
-    const len = m ? m[0].length : 0;
-    i += len;
-    return len;
+    const from = i;
+    for (let c = src.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a; c = src.charCodeAt(++i));
+    return i - from;
   };
   const until = (s: string): string => {
     const j = src.indexOf(s, i);
@@ -207,7 +211,7 @@ function parse(input: string): XmlDocument {
     i += 1;
     const qname = name();
     const rawAttrs: { qname: string; value: string }[] = [];
-    const seenNames = new Set<string>();
+    const seenNames = new Set<string>(); // a Set: checking each attribute against the others was quadratic
     let selfClosing = false;
     for (;;) {
       const hadSpace = space() > 0;
@@ -249,27 +253,25 @@ function parse(input: string): XmlDocument {
       if (++namespaces > MAX_XML_NAMESPACES) throw new XmlError("too many namespace declarations");
       (decls ??= new Map()).set(prefix, a.value);
     }
-    // An element that declares nothing shares its parent's scope.
+    // An element that declares nothing shares its parent's scope (copying it into every element
+    // made memory grow with elements × declarations).
     const scope: Scope = decls ? { decls, parent: parentScope } : parentScope;
-    const resolve = (prefix: string, isAttr: boolean): string => {
-      if (prefix === "") return isAttr ? "" : (lookup(scope, "") ?? "");
-      const uri = lookup(scope, prefix);
-      if (uri === undefined) throw new XmlError("undeclared prefix");
-      return uri;
-    };
     const [ePrefix, eLocal] = splitQName(qname);
     const attrs: XmlAttr[] = [];
-    const seenExpanded = new Set<string>();
+    const seenExpanded = rawAttrs.length > 1 ? new Set<string>() : undefined;
     for (const a of rawAttrs) {
       if (a.qname === "xmlns" || a.qname.startsWith("xmlns:")) continue;
       const [p, l] = splitQName(a.qname);
-      const ns = resolve(p, true);
-      const expanded = `${ns}\u0000${l}`;
-      if (seenExpanded.has(expanded)) throw new XmlError("duplicate attribute");
-      seenExpanded.add(expanded);
+      const ns = p === "" ? "" : resolve(scope, p);
+      if (seenExpanded) {
+        const expanded = `${ns}\u0000${l}`;
+        if (seenExpanded.has(expanded)) throw new XmlError("duplicate attribute");
+        seenExpanded.add(expanded);
+      }
       attrs.push({ qname: a.qname, ns, local: l, value: a.value });
     }
-    const el = { type: "element" as const, qname, ns: resolve(ePrefix, false), local: eLocal, attrs, children: [] as XmlNode[] };
+    const ns = ePrefix === "" ? (lookup(scope, "") ?? "") : resolve(scope, ePrefix);
+    const el = { type: "element" as const, qname, ns, local: eLocal, attrs, children: [] as XmlNode[] };
     if (top) top.el.children.push(el);
     else root = el;
     if (!selfClosing) stack.push({ el, scope });

@@ -43,16 +43,20 @@ const JPEG_MAX_EXTENDED_CHUNK = 65458;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+/** Bytes of a segment's data a walk hands its visitor: enough to tell XMP and Extended XMP apart. */
+const PEEK = EXT_PREFIX;
+
 /**
  * Walks a JPEG's marker segments from after SOI up to the scan (SOS) or EOI, calling `visit` with
- * each (true stops the walk). `rest` is where SOS/EOI starts (the file's size otherwise).
+ * each and the first PEEK bytes of its data (true stops the walk). `rest` is where SOS/EOI starts
+ * (the file's size otherwise).
  */
-export function* walkJpeg(size: number, visit: (s: Segment) => boolean, maxMarkers: number): ByteReader<{ end: WalkEnd; rest: number }> {
+export function* walkJpeg(size: number, visit: (s: Segment, peek: Uint8Array) => boolean, maxMarkers: number): ByteReader<{ end: WalkEnd; rest: number }> {
   let off = 2;
   const broken = { end: "broken", rest: size } as const;
   for (let n = 1; off < size; n++) {
     if (n > maxMarkers) return { end: "cap", rest: size };
-    const h = yield { offset: off, length: 4 };
+    const h = yield { offset: off, length: 4 + PEEK };
     if (h.length < 2 || h[0] !== 0xff) return broken;
     const marker = h[1] ?? 0;
     if (marker === 0xff) {
@@ -61,7 +65,7 @@ export function* walkJpeg(size: number, visit: (s: Segment) => boolean, maxMarke
     }
     if (marker === 0xda || marker === 0xd9) return { end: "data", rest: off };
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      if (visit({ marker, start: off, end: off + 2, dataStart: off + 2 })) return { end: "stopped", rest: size };
+      if (visit({ marker, start: off, end: off + 2, dataStart: off + 2 }, h.subarray(0, 0))) return { end: "stopped", rest: size };
       off += 2;
       continue;
     }
@@ -69,7 +73,7 @@ export function* walkJpeg(size: number, visit: (s: Segment) => boolean, maxMarke
     const length = u16be(h, 2);
     const end = off + 2 + length;
     if (length < 2 || end > size) return broken;
-    if (visit({ marker, start: off, end, dataStart: off + 4 })) return { end: "stopped", rest: size };
+    if (visit({ marker, start: off, end, dataStart: off + 4 }, h.subarray(4, Math.min(h.length, 2 + length)))) return { end: "stopped", rest: size };
     off = end;
   }
   return broken;
@@ -143,25 +147,27 @@ interface ExtensionPiece {
  * only once the pieces present tile it exactly, and only up to MAX_XMP_BYTES.
  */
 export function* readJpegXmp(size: number): ByteReader<XmpPackets | undefined> {
-  const app1s: Segment[] = [];
-  const walked = yield* walkJpeg(size, (s) => (s.marker === 0xe1 && app1s.push(s), false), MAX_JPEG_MARKERS);
-  if (walked.end === "cap") return undefined;
   let main: Segment | undefined;
   const pieces: ExtensionPiece[] = [];
-  for (const s of app1s) {
-    const head = yield { offset: s.dataStart, length: Math.min(s.end - s.dataStart, EXT_PREFIX) };
-    if (!main && startsWithBytes(head, XMP_HEADER)) main = s;
-    else if (startsWithBytes(head, EXT_HEADER) && head.length === EXT_PREFIX) {
-      pieces.push({
-        dataStart: s.dataStart + EXT_PREFIX,
-        length: s.end - s.dataStart - EXT_PREFIX,
-        guid: ascii(head, EXT_HEADER.length, 32),
-        total: u32be(head, EXT_HEADER.length + 32),
-        offset: u32be(head, EXT_HEADER.length + 36),
-      });
-    }
-  }
-  if (!main) return undefined;
+  const walked = yield* walkJpeg(
+    size,
+    (s, head) => {
+      if (s.marker !== 0xe1) return false;
+      if (!main && startsWithBytes(head, XMP_HEADER)) main = s;
+      else if (startsWithBytes(head, EXT_HEADER) && head.length === EXT_PREFIX) {
+        pieces.push({
+          dataStart: s.dataStart + EXT_PREFIX,
+          length: s.end - s.dataStart - EXT_PREFIX,
+          guid: ascii(head, EXT_HEADER.length, 32),
+          total: u32be(head, EXT_HEADER.length + 32),
+          offset: u32be(head, EXT_HEADER.length + 36),
+        });
+      }
+      return false;
+    },
+    MAX_JPEG_MARKERS,
+  );
+  if (walked.end === "cap" || !main) return undefined;
   const mainText = decoder.decode(yield { offset: main.dataStart + XMP_HEADER.length, length: main.end - main.dataStart - XMP_HEADER.length });
   const doc = parseXml(mainText);
   const guid = doc ? extendedGuid(doc) : undefined;

@@ -40,25 +40,28 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
 }
 
 
+/** Bytes of a chunk's data a walk hands its visitor: enough to tell an uncompressed XMP iTXt. */
+const PEEK = XMP_KEYWORD.length + 2;
+
 /**
- * Walks a PNG's chunks from after the signature, calling `visit` with each (true stops the walk).
- * Stops at IEND, at the first IDAT when `stopAtData`, at a chunk that does not fit the file, and
- * after `maxChunks`.
+ * Walks a PNG's chunks from after the signature, calling `visit` with each and the first PEEK bytes
+ * of its data (true stops the walk). Stops at IEND, at the first IDAT when `stopAtData`, at a chunk
+ * that does not fit the file, and after `maxChunks`.
  */
-export function* walkPng(size: number, visit: (c: Chunk) => boolean, stopAtData: boolean, maxChunks: number): ByteReader<WalkEnd> {
+export function* walkPng(size: number, visit: (c: Chunk, peek: Uint8Array) => boolean, stopAtData: boolean, maxChunks: number): ByteReader<WalkEnd> {
   const signature = yield { offset: 0, length: SIGNATURE.length };
   if (!startsWithBytes(signature, SIGNATURE)) return "broken";
   let off = SIGNATURE.length;
   for (let n = 1; off + 12 <= size; n++) {
     if (n > maxChunks) return "cap";
-    const h = yield { offset: off, length: 8 };
+    const h = yield { offset: off, length: 8 + PEEK };
     if (h.length < 8) return "broken";
     const length = u32be(h, 0);
     const type = ascii(h, 4, 4);
     const end = off + 12 + length;
     if (length > 0x7fffffff || end > size) return "broken";
     if (stopAtData && type === "IDAT") return "data";
-    if (visit({ type, start: off, end, dataStart: off + 8, dataEnd: off + 8 + length })) return "stopped";
+    if (visit({ type, start: off, end, dataStart: off + 8, dataEnd: off + 8 + length }, h.subarray(8, Math.min(h.length, 8 + length)))) return "stopped";
     if (type === "IEND") return "end";
     off = end;
   }
@@ -103,12 +106,12 @@ export function embedPng(b: Uint8Array, packet: string): Uint8Array | undefined 
 
 /** Reads the XMP packet of a PNG: the first uncompressed XMP iTXt before the image data. */
 export function* readPngXmp(size: number): ByteReader<string | undefined> {
+  // Uncompressed XMP iTXt chunks (a compressed one has a non-zero flag after the keyword).
   const texts: Chunk[] = [];
-  const end = yield* walkPng(size, (c) => (c.type === "iTXt" && texts.push(c), false), true, MAX_PNG_CHUNKS);
+  const isXmp = (c: Chunk, peek: Uint8Array) => c.type === "iTXt" && startsWithBytes(peek, XMP_KEYWORD) && peek[XMP_KEYWORD.length] === 0;
+  const end = yield* walkPng(size, (c, peek) => (isXmp(c, peek) && texts.push(c), false), true, MAX_PNG_CHUNKS);
   if (end === "cap") return undefined;
   for (const c of texts) {
-    const head = yield { offset: c.dataStart, length: XMP_KEYWORD.length + 2 };
-    if (!startsWithBytes(head, XMP_KEYWORD) || head[XMP_KEYWORD.length] !== 0) continue; // not XMP, or compressed
     if (c.dataEnd - c.dataStart > MAX_XMP_BYTES + ITXT_OVERHEAD) return undefined;
     const data = yield { offset: c.dataStart, length: c.dataEnd - c.dataStart };
     let p = XMP_KEYWORD.length + 2;
