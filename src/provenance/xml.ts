@@ -59,33 +59,62 @@ interface OpenElement {
   readonly scope: Scope;
 }
 
-const NAME = /[A-Za-z_\u00C0-\uFFFD][A-Za-z0-9_.\-:\u00B7\u00C0-\uFFFD]*/y;
+/** Shared by every element without attributes. */
+const NO_ATTRIBUTES: XmlAttr[] = [];
+
+/** A name's first character: A-Z a-z _ and U+00C0 up (a simplification of XML's NameStartChar, with `:` left to colonOf). */
+function isNameStart(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || (c >= 0xc0 && c <= 0xfffd);
+}
+
+/** A name's other characters: also digits, `.`, `-`, `:` and U+00B7. */
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x3a || c === 0xb7;
+}
 const CHAR_REF = /^#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}))$/;
 
+/** Longest entity body we know: `#x10FFFF` or `#1114111` (named ones are shorter). */
+const MAX_ENTITY_BODY = 8;
+
+function decodeEntity(body: string): string {
+  switch (body) {
+    case "lt":
+      return "<";
+    case "gt":
+      return ">";
+    case "amp":
+      return "&";
+    case "quot":
+      return '"';
+    case "apos":
+      return "'";
+  }
+  const m = CHAR_REF.exec(body);
+  if (!m) throw new XmlError("unknown entity");
+  const code = m[1] !== undefined ? parseInt(m[1], 16) : parseInt(m[2] ?? "", 10);
+  if (code > 0x10ffff) throw new XmlError("character reference out of range");
+  const ch = String.fromCodePoint(code);
+  if (XML_INVALID.test(ch)) throw new XmlError("character reference to a character XML does not allow");
+  return ch;
+}
+
+/** `raw` with its entity and character references replaced (one pass, pieces joined once). */
 function decodeEntities(raw: string): string {
-  if (!raw.includes("&")) return raw;
-  return raw.replace(/&([^;&<]*);|&/g, (_, body: string | undefined) => {
-    if (body === undefined) throw new XmlError("bare &");
-    switch (body) {
-      case "lt":
-        return "<";
-      case "gt":
-        return ">";
-      case "amp":
-        return "&";
-      case "quot":
-        return '"';
-      case "apos":
-        return "'";
-    }
-    const m = CHAR_REF.exec(body);
-    if (!m) throw new XmlError("unknown entity");
-    const code = m[1] !== undefined ? parseInt(m[1], 16) : parseInt(m[2] ?? "", 10);
-    if (code > 0x10ffff) throw new XmlError("character reference out of range");
-    const ch = String.fromCodePoint(code);
-    if (XML_INVALID.test(ch)) throw new XmlError("character reference to a character XML does not allow");
-    return ch;
-  });
+  let amp = raw.indexOf("&");
+  if (amp < 0) return raw;
+  const parts: string[] = [];
+  let from = 0;
+  while (amp >= 0) {
+    const semi = raw.indexOf(";", amp + 1);
+    // A reference is short; a far `;` (or none) means a bare & (and ends the parse: no rescans).
+    if (semi < 0 || semi - amp - 1 > MAX_ENTITY_BODY) throw new XmlError("bare &");
+    if (amp > from) parts.push(raw.slice(from, amp));
+    parts.push(decodeEntity(raw.slice(amp + 1, semi)));
+    from = semi + 1;
+    amp = raw.indexOf("&", from);
+  }
+  if (from < raw.length) parts.push(raw.slice(from));
+  return parts.join("");
 }
 
 /** The namespace bound to `prefix`: at most one Map lookup per enclosing element that declares something. */
@@ -130,11 +159,10 @@ function parse(input: string): XmlDocument {
     i += s.length;
   };
   const name = (): string => {
-    NAME.lastIndex = i;
-    const m = NAME.exec(src);
-    if (!m) throw new XmlError("expected a name");
-    i += m[0].length;
-    return m[0];
+    const from = i;
+    if (!isNameStart(src.charCodeAt(i))) throw new XmlError("expected a name");
+    while (isNameChar(src.charCodeAt(++i)));
+    return src.slice(from, i);
   };
   const space = (): number => {
     const from = i;
@@ -148,13 +176,11 @@ function parse(input: string): XmlDocument {
     i = j + s.length;
     return body;
   };
-  const splitQName = (q: string): [string, string] => {
+  /** Where a qualified name's prefix ends (its colon), -1 when it has none. */
+  const colonOf = (q: string): number => {
     const c = q.indexOf(":");
-    if (c < 0) return ["", q];
-    const prefix = q.slice(0, c);
-    const local = q.slice(c + 1);
-    if (prefix === "" || local === "" || local.includes(":")) throw new XmlError("bad qualified name");
-    return [prefix, local];
+    if (c === 0 || c === q.length - 1 || (c > 0 && q.includes(":", c + 1))) throw new XmlError("bad qualified name");
+    return c;
   };
 
   while (i < n) {
@@ -210,8 +236,10 @@ function parse(input: string): XmlDocument {
     if (stack.length >= MAX_XML_DEPTH) throw new XmlError("nested too deep");
     i += 1;
     const qname = name();
-    const rawAttrs: { qname: string; value: string }[] = [];
-    const seenNames = new Set<string>(); // a Set: checking each attribute against the others was quadratic
+    // Attributes as name, value, name, value…; a Set finds duplicates (checking each attribute
+    // against the others was quadratic). Allocated only for elements that have attributes.
+    let raw: string[] | undefined;
+    let seenNames: Set<string> | undefined;
     let selfClosing = false;
     for (;;) {
       const hadSpace = space() > 0;
@@ -225,7 +253,9 @@ function parse(input: string): XmlDocument {
         break;
       }
       if (!hadSpace) throw new XmlError("expected space, > or />");
-      if (rawAttrs.length >= MAX_XML_ATTRIBUTES) throw new XmlError("too many attributes");
+      raw ??= [];
+      seenNames ??= new Set();
+      if (raw.length >= 2 * MAX_XML_ATTRIBUTES) throw new XmlError("too many attributes");
       const aName = name();
       space();
       expect("=");
@@ -233,45 +263,50 @@ function parse(input: string): XmlDocument {
       const quote = src[i];
       if (quote !== '"' && quote !== "'") throw new XmlError("attribute value without quotes");
       i += 1;
-      const raw = until(quote);
-      if (raw.includes("<")) throw new XmlError("< in an attribute value");
+      const value = until(quote);
+      if (value.includes("<")) throw new XmlError("< in an attribute value");
       if (seenNames.has(aName)) throw new XmlError("duplicate attribute");
       seenNames.add(aName);
-      rawAttrs.push({ qname: aName, value: decodeEntities(raw.replace(/[\t\n]/g, " ")) });
+      raw.push(aName, decodeEntities(value.replace(/[\t\n]/g, " ")));
     }
-    const parentScope = top ? top.scope : rootScope;
-    let decls: Map<string, string> | undefined;
-    for (const a of rawAttrs) {
-      let prefix: string;
-      if (a.qname === "xmlns") prefix = "";
-      else if (a.qname.startsWith("xmlns:")) {
-        prefix = a.qname.slice(6);
-        if (prefix === "xmlns" || (prefix === "xml") !== (a.value === XML_NS) || a.value === "") {
+    let scope: Scope = top ? top.scope : rootScope;
+    let attrs: XmlAttr[] = NO_ATTRIBUTES;
+    if (raw) {
+      let decls: Map<string, string> | undefined;
+      for (let k = 0; k < raw.length; k += 2) {
+        const q = raw[k] as string;
+        const value = raw[k + 1] as string;
+        const isDefault = q === "xmlns";
+        if (!isDefault && !q.startsWith("xmlns:")) continue;
+        const prefix = isDefault ? "" : q.slice(6);
+        if (prefix === "xmlns" || (prefix === "xml") !== (value === XML_NS) || (!isDefault && value === "")) {
           throw new XmlError("bad namespace declaration");
         }
-      } else continue;
-      if (++namespaces > MAX_XML_NAMESPACES) throw new XmlError("too many namespace declarations");
-      (decls ??= new Map()).set(prefix, a.value);
-    }
-    // An element that declares nothing shares its parent's scope (copying it into every element
-    // made memory grow with elements × declarations).
-    const scope: Scope = decls ? { decls, parent: parentScope } : parentScope;
-    const [ePrefix, eLocal] = splitQName(qname);
-    const attrs: XmlAttr[] = [];
-    const seenExpanded = rawAttrs.length > 1 ? new Set<string>() : undefined;
-    for (const a of rawAttrs) {
-      if (a.qname === "xmlns" || a.qname.startsWith("xmlns:")) continue;
-      const [p, l] = splitQName(a.qname);
-      const ns = p === "" ? "" : resolve(scope, p);
-      if (seenExpanded) {
-        const expanded = `${ns}\u0000${l}`;
-        if (seenExpanded.has(expanded)) throw new XmlError("duplicate attribute");
-        seenExpanded.add(expanded);
+        if (++namespaces > MAX_XML_NAMESPACES) throw new XmlError("too many namespace declarations");
+        (decls ??= new Map()).set(prefix, value);
       }
-      attrs.push({ qname: a.qname, ns, local: l, value: a.value });
+      // An element that declares nothing shares its parent's scope (copying the scope into every
+      // element made memory grow with elements × declarations).
+      if (decls) scope = { decls, parent: scope };
+      attrs = [];
+      const seenExpanded = raw.length > 2 ? new Set<string>() : undefined;
+      for (let k = 0; k < raw.length; k += 2) {
+        const q = raw[k] as string;
+        if (q === "xmlns" || q.startsWith("xmlns:")) continue;
+        const c = colonOf(q);
+        const local = c < 0 ? q : q.slice(c + 1);
+        const ns = c < 0 ? "" : resolve(scope, q.slice(0, c));
+        if (seenExpanded) {
+          const expanded = `${ns}\u0000${local}`;
+          if (seenExpanded.has(expanded)) throw new XmlError("duplicate attribute");
+          seenExpanded.add(expanded);
+        }
+        attrs.push({ qname: q, ns, local, value: raw[k + 1] as string });
+      }
     }
-    const ns = ePrefix === "" ? (lookup(scope, "") ?? "") : resolve(scope, ePrefix);
-    const el = { type: "element" as const, qname, ns, local: eLocal, attrs, children: [] as XmlNode[] };
+    const c = colonOf(qname);
+    const ns = c < 0 ? (lookup(scope, "") ?? "") : resolve(scope, qname.slice(0, c));
+    const el = { type: "element" as const, qname, ns, local: c < 0 ? qname : qname.slice(c + 1), attrs, children: [] as XmlNode[] };
     if (top) top.el.children.push(el);
     else root = el;
     if (!selfClosing) stack.push({ el, scope });

@@ -43,12 +43,14 @@ const JPEG_MAX_EXTENDED_CHUNK = 65458;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+const isStandalone = (marker: number) => marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7);
+
 /** Bytes of a segment's data a walk hands its visitor: enough to tell XMP and Extended XMP apart. */
 const PEEK = EXT_PREFIX;
 
 /**
  * Walks a JPEG's marker segments from after SOI up to the scan (SOS) or EOI, calling `visit` with
- * each and the first PEEK bytes of its data (true stops the walk). `rest` is where SOS/EOI starts
+ * each that has a length and the first PEEK bytes of its data (true stops the walk). `rest` is where SOS/EOI starts
  * (the file's size otherwise).
  */
 export function* walkJpeg(size: number, visit: (s: Segment, peek: Uint8Array) => boolean, maxMarkers: number): ByteReader<{ end: WalkEnd; rest: number }> {
@@ -60,13 +62,18 @@ export function* walkJpeg(size: number, visit: (s: Segment, peek: Uint8Array) =>
     if (h.length < 2 || h[0] !== 0xff) return broken;
     const marker = h[1] ?? 0;
     if (marker === 0xff) {
-      off += 1; // a fill byte: the marker starts at the next FF
+      // Fill bytes: the marker starts at the last FF of the run (skipped a read at a time).
+      let run = 1;
+      while (run + 1 < h.length && h[run + 1] === 0xff) run++;
+      off += run;
       continue;
     }
     if (marker === 0xda || marker === 0xd9) return { end: "data", rest: off };
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      if (visit({ marker, start: off, end: off + 2, dataStart: off + 2 }, h.subarray(0, 0))) return { end: "stopped", rest: size };
-      off += 2;
+    if (isStandalone(marker)) {
+      // TEM and RSTn have no length (and no business before the scan); a run of them is one step.
+      let run = 2;
+      while (run + 1 < h.length && h[run] === 0xff && isStandalone(h[run + 1] ?? 0)) run += 2;
+      off += run;
       continue;
     }
     if (h.length < 4) return broken;
@@ -77,13 +84,6 @@ export function* walkJpeg(size: number, visit: (s: Segment, peek: Uint8Array) =>
     off = end;
   }
   return broken;
-}
-
-/** The segments of a JPEG in memory before its scan, and where the scan starts. */
-export function jpegSegments(b: Uint8Array): { segments: Segment[]; rest: number } {
-  const segments: Segment[] = [];
-  const walked = runOnBytes((size) => walkJpeg(size, (s) => (segments.push(s), false), Infinity), b, Infinity);
-  return { segments, rest: walked?.rest ?? b.length };
 }
 
 function isApp1With(b: Uint8Array, s: Segment, header: Uint8Array): boolean {
@@ -107,21 +107,38 @@ export function embedJpeg(b: Uint8Array, main: string, extended?: { readonly tex
       xmpSegments.push(app1(EXT_HEADER, [bytesOf(extended.guid), be32(ext.length), be32(off), piece]));
     }
   }
-  const { segments, rest } = jpegSegments(b);
-  const kept = segments.filter((s) => !isApp1With(b, s, XMP_HEADER) && !isApp1With(b, s, EXT_HEADER));
-  let at = 0;
-  while (at < kept.length) {
-    const s = kept[at];
-    if (!s || !(s.marker === 0xe0 || isApp1With(b, s, EXIF_HEADER))) break;
-    at++;
+  // The new segments go after the leading APP0 (JFIF/JFXX) and Exif segments; the old XMP goes.
+  const old: Segment[] = [];
+  let insertAt: number | undefined;
+  const walked = runOnBytes(
+    (size) =>
+      walkJpeg(
+        size,
+        (s) => {
+          if (isApp1With(b, s, XMP_HEADER) || isApp1With(b, s, EXT_HEADER)) old.push(s);
+          else if (insertAt === undefined && !(s.marker === 0xe0 || isApp1With(b, s, EXIF_HEADER))) insertAt = s.start;
+          return false;
+        },
+        Infinity,
+      ),
+    b,
+    Infinity,
+  );
+  if (walked?.end !== "data") return undefined;
+  const at = insertAt ?? walked.rest;
+  // Everything but the old XMP segments, in order, with the new ones at `at`.
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  let inserted = false;
+  for (const [start, end] of [...old.map((s) => [s.start, s.end] as const), [b.length, b.length] as const]) {
+    if (!inserted && at <= start) {
+      parts.push(b.subarray(from, at), ...xmpSegments);
+      from = at;
+      inserted = true;
+    }
+    parts.push(b.subarray(from, start));
+    from = end;
   }
-  const parts: Uint8Array[] = [b.subarray(0, 2)];
-  kept.forEach((s, i) => {
-    if (i === at) parts.push(...xmpSegments);
-    parts.push(b.subarray(s.start, s.end));
-  });
-  if (at === kept.length) parts.push(...xmpSegments);
-  parts.push(b.subarray(rest));
   return concat(parts);
 }
 
@@ -130,7 +147,10 @@ const C2PA = bytesOf("c2pa");
 
 /** Whether a JPEG in memory has an APP11 JUMBF segment with a `c2pa` box (content credentials). */
 export function jpegHasContentCredentials(b: Uint8Array): boolean {
-  return jpegSegments(b).segments.some((s) => s.marker === 0xeb && indexOfBytes(b, JUMB, s.dataStart, s.end) >= 0 && indexOfBytes(b, C2PA, s.dataStart, s.end) >= 0);
+  let found = false;
+  const isC2pa = (s: Segment) => s.marker === 0xeb && indexOfBytes(b, JUMB, s.dataStart, s.end) >= 0 && indexOfBytes(b, C2PA, s.dataStart, s.end) >= 0;
+  runOnBytes((size) => walkJpeg(size, (s) => (found = isC2pa(s)), Infinity), b, Infinity);
+  return found;
 }
 
 interface ExtensionPiece {

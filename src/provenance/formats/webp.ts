@@ -43,23 +43,9 @@ export function* walkWebp(size: number, visit: (c: Chunk) => boolean, maxChunks:
   return "end";
 }
 
-/** The chunks of a WebP in memory (as far as they fit its RIFF size). */
-export function webpChunks(b: Uint8Array): Chunk[] {
-  const chunks: Chunk[] = [];
-  runOnBytes((size) => walkWebp(size, (c) => (chunks.push(c), false), Infinity), b, Infinity);
-  return chunks;
-}
-
 function riffChunk(type: string, data: Uint8Array): Uint8Array {
   const pad = data.length % 2 === 1 ? [Uint8Array.of(0)] : [];
   return concat([bytesOf(type), le32(data.length), data, ...pad]);
-}
-
-/** A chunk's bytes with its padding byte, even when a final odd chunk omitted it. */
-function wholeChunk(b: Uint8Array, c: Chunk): Uint8Array {
-  const size = c.dataEnd - c.dataStart;
-  if (size % 2 === 0 || c.end > c.dataEnd) return b.subarray(c.start, c.end);
-  return concat([b.subarray(c.start, c.dataEnd), Uint8Array.of(0)]);
 }
 
 function vp8xChunk(flags: number, width: number, height: number): Uint8Array {
@@ -69,68 +55,92 @@ function vp8xChunk(flags: number, width: number, height: number): Uint8Array {
   return riffChunk("VP8X", data);
 }
 
-/** `b` (a complete WebP) with `packet` as its only XMP, or why not. */
+/** The canvas size and flags of a simple (VP8/VP8L) WebP's bitstream header, or why not. */
+function simpleCanvas(b: Uint8Array, first: Chunk): { width: number; height: number; alpha: boolean } | string {
+  const d = first.dataStart;
+  const size = first.dataEnd - first.dataStart;
+  if (first.type === "VP8 ") {
+    // Frame tag (3 bytes, bit 0 = 0 for a key frame), start code 9D 01 2A, 14-bit width and height.
+    if (size < 10 || ((b[d] ?? 1) & 1) !== 0 || b[d + 3] !== 0x9d || b[d + 4] !== 0x01 || b[d + 5] !== 0x2a) {
+      return "The WebP VP8 bitstream header is not valid.";
+    }
+    return { width: ((b[d + 6] ?? 0) | ((b[d + 7] ?? 0) << 8)) & 0x3fff, height: ((b[d + 8] ?? 0) | ((b[d + 9] ?? 0) << 8)) & 0x3fff, alpha: false };
+  }
+  if (first.type === "VP8L") {
+    // Signature 0x2F, then 14 bits width-1, 14 bits height-1, 1 bit alpha_is_used, 3 bits version.
+    if (size < 5 || b[d] !== 0x2f) return "The WebP VP8L bitstream header is not valid.";
+    const bits = u32le(b, d + 1);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, alpha: ((bits >>> 28) & 1) === 1 };
+  }
+  return `The WebP file starts with an unknown chunk ${JSON.stringify(first.type)}.`;
+}
+
+/**
+ * `b` (a complete WebP) with `packet` as its only XMP, or why not. The chunks are copied as runs
+ * between the old XMP chunks (no per-chunk copies).
+ */
 export function embedWebp(b: Uint8Array, packet: string): { ok: true; bytes: Uint8Array } | { ok: false; reason: string } {
   const fail = (reason: string) => ({ ok: false, reason }) as const;
-  const chunks = webpChunks(b);
-  const first = chunks[0];
-  if (!first) return fail("The WebP file has no chunks.");
+  let first: Chunk | undefined;
+  let last: Chunk | undefined;
+  const oldXmp: Chunk[] = [];
+  let flags = VP8X_XMP;
+  runOnBytes(
+    (size) =>
+      walkWebp(
+        size,
+        (c) => {
+          if (!first) first = c;
+          else if (c.type === "XMP ") oldXmp.push(c);
+          else if (c.type === "EXIF") flags |= VP8X_EXIF;
+          else if (c.type === "ICCP") flags |= VP8X_ICC;
+          last = c;
+          return false;
+        },
+        Infinity,
+      ),
+    b,
+    Infinity,
+  );
+  if (!first || !last) return fail("The WebP file has no chunks.");
   const xmp = riffChunk("XMP ", new TextEncoder().encode(packet));
   const parts: Uint8Array[] = [];
-
-  if (first.type === "VP8X") {
+  let from: number;
+  const extended = first.type === "VP8X";
+  if (extended) {
     if (first.dataEnd - first.dataStart < 10) return fail("The WebP VP8X chunk is too short.");
     const header = b.slice(first.start, first.end);
     header[8] = (header[8] ?? 0) | VP8X_XMP;
     parts.push(header);
-    let placed = false;
-    for (const c of chunks.slice(1)) {
-      if (c.type === "XMP ") {
-        if (!placed) parts.push(xmp);
-        placed = true;
-        continue;
-      }
-      parts.push(wholeChunk(b, c));
-    }
-    if (!placed) parts.push(xmp);
+    from = first.end;
   } else {
-    const d = first.dataStart;
-    const size = first.dataEnd - first.dataStart;
-    let width: number;
-    let height: number;
-    let flags = VP8X_XMP;
-    if (first.type === "VP8 ") {
-      // Frame tag (3 bytes, bit 0 = 0 for a key frame), start code 9D 01 2A, 14-bit width and height.
-      if (size < 10 || ((b[d] ?? 1) & 1) !== 0 || b[d + 3] !== 0x9d || b[d + 4] !== 0x01 || b[d + 5] !== 0x2a) {
-        return fail("The WebP VP8 bitstream header is not valid.");
-      }
-      width = ((b[d + 6] ?? 0) | ((b[d + 7] ?? 0) << 8)) & 0x3fff;
-      height = ((b[d + 8] ?? 0) | ((b[d + 9] ?? 0) << 8)) & 0x3fff;
-    } else if (first.type === "VP8L") {
-      // Signature 0x2F, then 14 bits width-1, 14 bits height-1, 1 bit alpha_is_used, 3 bits version.
-      if (size < 5 || b[d] !== 0x2f) return fail("The WebP VP8L bitstream header is not valid.");
-      const bits = u32le(b, d + 1);
-      width = (bits & 0x3fff) + 1;
-      height = ((bits >>> 14) & 0x3fff) + 1;
-      if ((bits >>> 28) & 1) flags |= VP8X_ALPHA;
-    } else {
-      return fail(`The WebP file starts with an unknown chunk ${JSON.stringify(first.type)}.`);
-    }
-    if (width === 0 || height === 0) return fail("The WebP image has no size.");
-    const others = chunks.slice(1).filter((c) => c.type !== "XMP ");
-    if (others.some((c) => c.type === "EXIF")) flags |= VP8X_EXIF;
-    if (others.some((c) => c.type === "ICCP")) flags |= VP8X_ICC;
-    parts.push(vp8xChunk(flags, width, height), wholeChunk(b, first));
-    for (const c of others) parts.push(wholeChunk(b, c));
-    parts.push(xmp);
+    const canvas = simpleCanvas(b, first);
+    if (typeof canvas === "string") return fail(canvas);
+    if (canvas.width === 0 || canvas.height === 0) return fail("The WebP image has no size.");
+    parts.push(vp8xChunk(flags | (canvas.alpha ? VP8X_ALPHA : 0), canvas.width, canvas.height));
+    from = first.start;
   }
+  // An extended file keeps its XMP where the first one was; a simple one gets it at the end.
+  let placed = !extended;
+  for (const c of oldXmp) {
+    parts.push(b.subarray(from, c.start));
+    if (!placed) parts.push(xmp);
+    placed = true;
+    from = c.end;
+  }
+  parts.push(b.subarray(from, last.end));
+  // A final chunk of odd size may have left out its padding byte; it gets one.
+  if (last.type !== "XMP " && (last.dataEnd - last.dataStart) % 2 === 1 && last.end === last.dataEnd) parts.push(Uint8Array.of(0));
+  if (!extended || oldXmp.length === 0) parts.push(xmp);
   const body = concat(parts);
   return { ok: true, bytes: concat([bytesOf("RIFF"), le32(body.length + 4), bytesOf("WEBP"), body]) };
 }
 
 /** Whether a WebP in memory has a `C2PA` chunk (content credentials). */
 export function webpHasContentCredentials(b: Uint8Array): boolean {
-  return webpChunks(b).some((c) => c.type === "C2PA");
+  let found = false;
+  runOnBytes((size) => walkWebp(size, (c) => (found = c.type === "C2PA"), Infinity), b, Infinity);
+  return found;
 }
 
 /** Reads the XMP packet of a WebP: its first `XMP ` chunk. */

@@ -514,6 +514,23 @@ describe("provenance: XMP packets, embedding and reading", function () {
       }
     });
 
+    it("removes XMP segments wherever they are and writes the new ones once, after JFIF and EXIF", () => {
+      const before = fixture("JPEG with JFIF and EXIF");
+      const sos = Buffer.from(before).indexOf(Buffer.from([0xff, 0xda]));
+      const xmpAt = (text: string) => jpegSegment(0xe1, concat(bytes(XMP_HEADER), utf8(text)));
+      const extAt = jpegSegment(0xe1, concat(bytes(EXT_HEADER), bytes("0".repeat(32)), be32(3), be32(0), bytes("abc")));
+      const late = concat(before.subarray(0, sos), xmpAt('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>'), extAt, extAt, before.subarray(sos));
+      const result = embedProvenance(late, edited());
+      assert.ok(result.ok);
+      const kinds = jpegSegments(result.bytes).map(segmentKind);
+      assert.deepEqual(kinds.slice(0, 3), ["JFIF", "Exif", "XMP"]);
+      assert.equal(kinds.filter((k) => k === "XMP" || k === "ExtXMP").length, 1);
+      assert.deepEqual(readProvenance(result.bytes), expected(edited()));
+      const others = (b: Uint8Array) => jpegSegments(b).filter((x) => !["XMP", "ExtXMP"].includes(segmentKind(x))).map((x) => Buffer.from(x.data).toString("hex"));
+      assert.deepEqual(others(result.bytes), others(before));
+      assert.deepEqual(checkImageComplete(result.bytes, "jpeg"), { ok: true });
+    });
+
     it("converts simple WebP to the extended layout with the right canvas and flags", async () => {
       for (const [name, alpha] of [
         ["WebP lossy (VP8)", false],
