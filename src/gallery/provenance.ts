@@ -5,10 +5,8 @@
 import { promptOf, type Provenance } from "../provenance/provenance";
 import type { EntryParams, GalleryEntry } from "../protocol";
 
-export type EntryProvenance = Pick<GalleryEntry, "kind" | "prompt" | "revisedPrompt" | "params" | "sources" | "requestId">;
-
 /** The entry fields recorded in `p`. */
-export function entryFieldsOf(p: Provenance): EntryProvenance {
+export function entryFieldsOf(p: Provenance): Pick<GalleryEntry, "kind" | "prompt" | "revisedPrompt" | "params" | "sources" | "requestId"> {
   const input = p.input;
   const num = input["num_images"];
   const params: EntryParams = {
