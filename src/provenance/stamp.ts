@@ -8,6 +8,7 @@
  */
 import type { ImageFormat } from "../images/sniff";
 import { embedProvenance } from "./embed";
+import { MAX_XMP_BYTES } from "./limits";
 import { buildXmpPacket } from "./packet";
 import type { Provenance } from "./provenance";
 import { sidecarDocument } from "./sidecar";
@@ -42,6 +43,11 @@ export function provenanceFor(base: ProvenanceBase, imageIndex: number): Provena
 export function stamp(image: { bytes: Uint8Array; format: ImageFormat }, p: Provenance): StampedImage {
   const r = embedProvenance(image.bytes, p);
   if (r.ok) return { bytes: r.bytes, format: image.format };
-  if (r.sidecar) return { bytes: image.bytes, format: image.format, sidecar: sidecarDocument(buildXmpPacket(p)), note: r.reason };
+  if (r.sidecar) {
+    const doc = sidecarDocument(buildXmpPacket(p));
+    // A sidecar that the reader would refuse (past MAX_XMP_BYTES) is not worth writing.
+    if (new TextEncoder().encode(doc).length > MAX_XMP_BYTES) return { bytes: image.bytes, format: image.format, note: `${r.reason} The provenance is larger than ${MAX_XMP_BYTES} bytes of XMP, so no sidecar is written either.` };
+    return { bytes: image.bytes, format: image.format, sidecar: doc, note: r.reason };
+  }
   return { bytes: image.bytes, format: image.format, note: r.reason };
 }
