@@ -6,7 +6,8 @@
 import * as vscode from "vscode";
 import { formatFromExtension } from "../images/sniff";
 import { recordedValues } from "../api";
-import { checkSources, provenanceOf, type Provenance } from "../provenance/read";
+import type { Provenance } from "../provenance/provenance";
+import { checkSources, provenanceOf } from "../workspace/provenance";
 import type { Services } from "../services";
 import { resolveChecked } from "../workspace/resolve";
 

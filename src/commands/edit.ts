@@ -26,7 +26,7 @@ import { GrokError } from "../fal/errors";
 import { editStemFromSource } from "../images/naming";
 import { extensionForFormat } from "../images/sniff";
 import type { JobPipeline } from "../jobs/pipeline";
-import { sha256Hex } from "../provenance/read";
+import { sha256Hex } from "../provenance/hash";
 import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
 import { checkedOutputFolder, resolveChecked } from "../workspace/resolve";

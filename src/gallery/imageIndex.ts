@@ -7,15 +7,18 @@
  * the differences.
  */
 import * as vscode from "vscode";
-import { formatFromExtension, sniffImageFormat, type ImageFormat } from "../images/sniff";
+import { formatFromExtension, type ImageFormat } from "../images/sniff";
 import type { Logger } from "../log";
 import { LinkGuard, resolvePath } from "../workspace/resolve";
-import { isImageProvenance, readImageProvenance, readSidecarProvenance, type ImageProvenance } from "./provenance";
+import { isProvenance, type Provenance } from "../provenance/provenance";
+import { imageOfSidecar, isSidecarPath } from "../provenance/sidecar";
+import { readImageFile, readSidecar } from "../workspace/provenance";
 
 const C = "gallery";
 export const IMAGE_GLOB = "**/*.{png,jpg,jpeg,webp,PNG,JPG,JPEG,WEBP}";
 export const EXCLUDE_GLOB = "**/node_modules/**";
-const CACHE_VERSION = 1;
+/** 2: records keep the whole Provenance (1 kept the gallery's own projection of it). */
+const CACHE_VERSION = 2;
 /** Files checked (stat, and read when changed) at once during a scan. */
 const CONCURRENCY = 16;
 /** How often a scan sends what it found so far (a cold build shows images as it goes). */
@@ -28,7 +31,7 @@ interface FileRecord {
   readonly size: number;
   readonly mtime: number;
   readonly format: ImageFormat;
-  readonly prov: ImageProvenance | null;
+  readonly prov: Provenance | null;
   /**
    * Where the provenance came from: the file itself, its `<name>.xmp` sidecar (files with content
    * credentials keep their bytes), or the request the gallery sent ("job": the file carries none).
@@ -42,7 +45,7 @@ export interface IndexedImage {
   readonly size: number;
   readonly mtime: number;
   readonly format: ImageFormat;
-  readonly prov: ImageProvenance;
+  readonly prov: Provenance;
 }
 
 export interface IndexChange {
@@ -62,14 +65,10 @@ type Origin = "file" | "sidecar" | "job";
 
 interface CacheFile {
   version: number;
-  records: [key: string, size: number, mtime: number, format: ImageFormat, prov: ImageProvenance | null, origin: Origin][];
+  records: [key: string, size: number, mtime: number, format: ImageFormat, prov: Provenance | null, origin: Origin][];
 }
 
 const SIDECAR_GLOB = "**/*.{png,jpg,jpeg,webp,PNG,JPG,JPEG,WEBP}.xmp";
-
-function sidecarOf(uri: vscode.Uri): vscode.Uri {
-  return uri.with({ path: `${uri.path}.xmp` });
-}
 
 export function isImagePath(path: string): boolean {
   return /\.(png|jpe?g|webp)$/i.test(path) && !/(^|\/)node_modules\//.test(path);
@@ -145,7 +144,7 @@ export class ImageIndex implements vscode.Disposable {
   }
 
   private toImage(key: string, r: FileRecord): IndexedImage {
-    return { uri: vscode.Uri.parse(key), key, size: r.size, mtime: r.mtime, format: r.format, prov: r.prov as ImageProvenance };
+    return { uri: vscode.Uri.parse(key), key, size: r.size, mtime: r.mtime, format: r.format, prov: r.prov as Provenance };
   }
 
   /** Loads the cache once (a missing or damaged cache means a cold build). */
@@ -175,7 +174,7 @@ export class ImageIndex implements vscode.Disposable {
       const [key, size, mtime, format, prov, origin] = rec;
       if (typeof key !== "string" || typeof size !== "number" || typeof mtime !== "number") continue;
       if (format !== "png" && format !== "jpeg" && format !== "webp") continue;
-      if (prov !== null && !isImageProvenance(prov)) continue;
+      if (prov !== null && !isProvenance(prov)) continue;
       this.records.set(key, { size, mtime, format, prov, origin: origin === "job" || origin === "sidecar" ? origin : "file" });
     }
     this.cacheWasLoaded = true;
@@ -201,7 +200,7 @@ export class ImageIndex implements vscode.Disposable {
     const cold = !this.cacheWasLoaded;
     const [uris, sidecars] = await Promise.all([
       vscode.workspace.findFiles(IMAGE_GLOB, EXCLUDE_GLOB).then((found) => this.withoutLinksOut(found)),
-      vscode.workspace.findFiles(SIDECAR_GLOB, EXCLUDE_GLOB).then((list) => new Set(list.map((u) => u.with({ path: u.path.slice(0, -4) }).toString()))),
+      vscode.workspace.findFiles(SIDECAR_GLOB, EXCLUDE_GLOB).then((list) => new Set(list.map((u) => imageOfSidecar(u).toString()))),
     ]);
     const seen = new Set<string>();
     let read = 0;
@@ -283,18 +282,19 @@ export class ImageIndex implements vscode.Disposable {
     // Unchanged, unless a sidecar appeared for a file without provenance or went from one that used it.
     const sidecarChanged = hasSidecar !== undefined && (prev?.origin === "sidecar" ? !hasSidecar : prev?.prov === null && hasSidecar);
     if (prev && prev.size === stat.size && prev.mtime === stat.mtime && !sidecarChanged) return { read: false };
-    let bytes: Uint8Array;
+    // Only the metadata before the image data is read (and none of a file past the readers' caps).
+    let found: Awaited<ReturnType<typeof readImageFile>>;
     try {
-      bytes = await vscode.workspace.fs.readFile(uri);
+      found = await readImageFile(uri);
     } catch (err) {
       this.log.warn(C, `Could not read ${vscode.workspace.asRelativePath(uri)}: ${String(err)}`);
       return { read: false };
     }
-    const format = sniffImageFormat(bytes) ?? formatFromExtension(uri.path) ?? "png";
-    let prov = readImageProvenance(bytes) ?? null;
+    const format = found.format ?? formatFromExtension(uri.path) ?? "png";
+    let prov = found.provenance ?? null;
     let origin: Origin = "file";
     if (!prov && hasSidecar !== false) {
-      prov = await this.readSidecar(uri);
+      prov = (await readSidecar(uri)) ?? null;
       if (prov) origin = "sidecar";
     }
     const rec: FileRecord = { size: stat.size, mtime: stat.mtime, format, prov, origin };
@@ -304,20 +304,12 @@ export class ImageIndex implements vscode.Disposable {
     return { read: true, remove: prev?.prov != null };
   }
 
-  private async readSidecar(uri: vscode.Uri): Promise<ImageProvenance | null> {
-    try {
-      return readSidecarProvenance(new TextDecoder().decode(await vscode.workspace.fs.readFile(sidecarOf(uri)))) ?? null;
-    } catch {
-      return null;
-    }
-  }
-
   /**
    * Records images the gallery's own request saved. When a file carries its provenance that is
    * used; otherwise (before provenance embedding, or a tool that dropped it) the request's own
    * record is kept for as long as the file stays unchanged.
    */
-  async addSaved(uris: readonly vscode.Uri[], provFor: (index: number) => ImageProvenance): Promise<void> {
+  async addSaved(uris: readonly vscode.Uri[], provFor: (index: number) => Provenance): Promise<void> {
     const upsert: IndexedImage[] = [];
     for (const [i, uri] of uris.entries()) {
       const outcome = await this.check(uri);
@@ -345,9 +337,9 @@ export class ImageIndex implements vscode.Disposable {
 
   private queue(uri: vscode.Uri, kind: "update" | "delete" | "create"): void {
     if (this.disposed || /(^|\/)node_modules(\/|$)/.test(uri.path)) return;
-    if (/\.(png|jpe?g|webp)\.xmp$/i.test(uri.path)) {
+    if (isSidecarPath(uri.path)) {
       // A sidecar came, changed or went: its image is checked again, whatever its size and mtime.
-      const image = uri.with({ path: uri.path.slice(0, -4) });
+      const image = imageOfSidecar(uri);
       this.sidecarTouched.add(image.toString());
       uri = image;
       kind = "update";

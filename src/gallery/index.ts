@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { JobPipeline } from "../jobs/pipeline";
+import type { JobPipeline, SavedItem } from "../jobs/pipeline";
 import { GALLERY_VIEW_TYPE, type BenchResults, type GalleryEntry } from "../protocol";
 import type { Services } from "../services";
 import { ImageIndex } from "./imageIndex";
@@ -14,6 +14,9 @@ export function registerGallery(s: Services, jobs: JobPipeline): vscode.Disposab
   const gallery = new Gallery(s, jobs);
   const out: vscode.Disposable[] = [
     gallery,
+    // Whatever a job saves (palette, Explorer, gallery, scripts) joins the index with the provenance
+    // it really recorded, also where that provenance is not written into the file.
+    jobs.onDidSave((items) => gallery.addSaved(items)),
     vscode.commands.registerCommand("grokImagine.openGallery", () => gallery.open()),
     vscode.window.registerWebviewPanelSerializer(GALLERY_VIEW_TYPE, gallery.serializer),
   ];
@@ -62,6 +65,12 @@ export class Gallery implements vscode.Disposable {
     private readonly s: Services,
     private readonly jobs: JobPipeline,
   ) {}
+
+  /** Images a job saved, once the gallery has an index (before that, its first scan finds them). */
+  addSaved(items: readonly SavedItem[]): void {
+    if (!this.imageIndex || !items.length) return;
+    this.imageIndex.addSaved(items.map((i) => i.uri), (i) => items[i].provenance).catch((err: unknown) => this.s.log.error("gallery", "Could not add saved images to the gallery", err));
+  }
 
   private index(): ImageIndex {
     this.imageIndex ??= new ImageIndex(this.s.context.storageUri, this.s.log);

@@ -26,7 +26,9 @@ import { galleryHtml, makeNonce, webviewAssetRoots } from "./html";
 import type { ImageIndex, IndexChange, IndexedImage } from "./imageIndex";
 import { markdownImageLink, relativePath } from "./markdown";
 import type { MarkdownTracker } from "./markdownTarget";
-import type { ImageProvenance } from "./provenance";
+import { promptOf, type Provenance } from "../provenance/provenance";
+import { sidecarOf } from "../provenance/sidecar";
+import { entryFieldsOf } from "./provenance";
 
 const C = "gallery";
 /** workspaceState: the image folders of the last session (the webview's roots, known at once). */
@@ -183,14 +185,9 @@ export class GalleryPanel implements vscode.Disposable {
       name: img.uri.path.slice(img.uri.path.lastIndexOf("/") + 1),
       path: vscode.workspace.asRelativePath(img.uri, multiRoot),
       format: img.format,
-      kind: p.kind,
-      prompt: p.prompt,
-      revisedPrompt: p.revisedPrompt,
-      params: p.params,
+      ...entryFieldsOf(p),
       created: createdOf(img),
-      sources: p.sources,
       size: img.size,
-      requestId: p.requestId,
     };
   }
 
@@ -387,23 +384,10 @@ export class GalleryPanel implements vscode.Disposable {
       this.reply(requestId, false, built.errors.map((e) => e.message).join(" "));
       return;
     }
-    const { values, endpoint } = built.value;
-    const { prompt, ...params } = values;
-    const createdAt = new Date().toISOString();
+    const { values } = built.value;
+    // What the job saves joins the gallery through the job pipeline's onDidSave, with the
+    // provenance it really recorded (see GalleryIndex.watchJobs).
     const uris = (await this.run<vscode.Uri[]>(`grokImagine.${op}`, images.length ? { ...values, images: images.map((i) => i.uri) } : values)) ?? [];
-    const sources = images.map((i) => vscode.workspace.asRelativePath(i.uri, false));
-    await this.d.index.addSaved(uris, (i): ImageProvenance => ({
-      kind: op,
-      endpoint,
-      prompt: String(prompt),
-      revisedPrompt: "",
-      params: params as Record<string, string | number | boolean>,
-      requestId: "",
-      imageIndex: i,
-      sources,
-      createDate: createdAt,
-      creatorTool: "Grok Imagine for VS Code (gallery)",
-    }));
     this.reply(requestId, true, uris.length ? `Saved ${uris.length} image${uris.length === 1 ? "" : "s"}.` : undefined);
   }
 
@@ -427,7 +411,7 @@ export class GalleryPanel implements vscode.Disposable {
     }
     switch (action) {
       case "copyPrompt":
-        await vscode.env.clipboard.writeText(img.prov.prompt);
+        await vscode.env.clipboard.writeText(promptOf(img.prov));
         this.reply(requestId, true, "Prompt copied.");
         return;
       case "copyMarkdown":
@@ -451,7 +435,7 @@ export class GalleryPanel implements vscode.Disposable {
       rel = vscode.workspace.asRelativePath(img.uri, false);
     }
     const name = img.uri.path.slice(img.uri.path.lastIndexOf("/") + 1);
-    return markdownImageLink(img.prov.revisedPrompt || img.prov.prompt, rel, name);
+    return markdownImageLink(img.prov.revisedPrompt || promptOf(img.prov), rel, name);
   }
 
   private async insertMarkdown(requestId: number, img: IndexedImage): Promise<void> {
@@ -485,7 +469,7 @@ export class GalleryPanel implements vscode.Disposable {
       await vscode.workspace.fs.delete(img.uri, { useTrash: false });
     }
     // Its provenance sidecar (written for files with content credentials) goes with it, the same way.
-    const sidecar = img.uri.with({ path: `${img.uri.path}.xmp` });
+    const sidecar = sidecarOf(img.uri);
     const hasSidecar = await vscode.workspace.fs.stat(sidecar).then(() => true, () => false);
     if (hasSidecar) {
       await vscode.workspace.fs.delete(sidecar, { useTrash: true }).then(undefined, () => vscode.workspace.fs.delete(sidecar, { useTrash: false })).then(undefined, (err: unknown) => this.d.s.log.warn(C, `Could not delete ${name}.xmp: ${String(err)}`));

@@ -5,6 +5,8 @@
  * Pure module: works on `Uint8Array` only, no Node APIs.
  */
 
+import { ascii, startsWithBytes as startsWith, u16be, u32be, u32le } from "./bytes";
+
 export type ImageFormat = "png" | "jpeg" | "webp";
 
 export const IMAGE_FORMATS: readonly ImageFormat[] = ["jpeg", "png", "webp"];
@@ -12,32 +14,6 @@ export const IMAGE_FORMATS: readonly ImageFormat[] = ["jpeg", "png", "webp"];
 export type Completeness = { ok: true } | { ok: false; reason: string };
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
-
-function startsWith(bytes: Uint8Array, prefix: readonly number[], at = 0): boolean {
-  if (bytes.length < at + prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) {
-    if (bytes[at + i] !== prefix[i]) return false;
-  }
-  return true;
-}
-
-function ascii(bytes: Uint8Array, at: number, length: number): string {
-  let s = "";
-  for (let i = at; i < at + length && i < bytes.length; i++) s += String.fromCharCode(bytes[i] ?? 0);
-  return s;
-}
-
-function u32be(b: Uint8Array, at: number): number {
-  return (((b[at] ?? 0) << 24) >>> 0) + ((b[at + 1] ?? 0) << 16) + ((b[at + 2] ?? 0) << 8) + (b[at + 3] ?? 0);
-}
-
-function u32le(b: Uint8Array, at: number): number {
-  return ((b[at] ?? 0) | ((b[at + 1] ?? 0) << 8) | ((b[at + 2] ?? 0) << 16)) + (b[at + 3] ?? 0) * 0x1000000;
-}
-
-function u16be(b: Uint8Array, at: number): number {
-  return ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
-}
 
 function isRiffWebp(bytes: Uint8Array): boolean {
   return ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP";

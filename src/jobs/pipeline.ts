@@ -11,7 +11,7 @@
 import * as vscode from "vscode";
 import { GrokError, toGrokError } from "../fal/errors";
 import { FalService, type QueueProgress } from "../fal/service";
-import type { Provenance } from "../images/xmp";
+import type { Provenance } from "../provenance/provenance";
 import type { ImageFormat } from "../images/sniff";
 import { describeValues, type FalOutput } from "../api";
 import { provenanceFor, stamp, type ProvenanceBase } from "../provenance/stamp";

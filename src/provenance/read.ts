@@ -1,57 +1,66 @@
 /**
- * Reading an image's provenance in the workspace: from the file itself, or from its `<name>.xmp`
- * sidecar when the file carries content credentials. Also the source checks of Generate Again.
+ * Reading the provenance an image records: from its bytes in memory, from a file read in ranges
+ * (only the metadata before the image data), or from a sidecar's text. Never throws for what a file
+ * holds; a file past any cap (limits.ts) has no provenance.
+ *
+ * Pure module.
  */
-import * as vscode from "vscode";
-import { parseXmpPacket, readProvenance, type Provenance } from "../images/xmp";
 
-export type { Provenance };
+import { type ImageFormat, sniffImageFormat } from "../images/sniff";
+import { readXmpPackets, type XmpPackets } from "./embed";
+import type { Provenance } from "./provenance";
+import { provenanceFromRdf } from "./rdf";
+import { type ByteReader, type ByteSource, runOnBytes, runOnSource } from "./source";
+import { parseXml, type XmlDocument } from "./xml";
 
-export async function provenanceOf(uri: vscode.Uri): Promise<Provenance | undefined> {
-  const bytes = await vscode.workspace.fs.readFile(uri);
-  const inside = readProvenance(bytes);
-  if (inside) return inside;
+/** The provenance in XMP packets (a JPEG's main and extended packets are read together). */
+export function provenanceFromPackets(packets: XmpPackets): Provenance | undefined {
   try {
-    const sidecar = await vscode.workspace.fs.readFile(uri.with({ path: `${uri.path}.xmp` }));
-    return parseXmpPacket(new TextDecoder().decode(sidecar));
+    const docs: XmlDocument[] = [];
+    for (const text of [packets.main, packets.extended]) {
+      if (text === undefined) continue;
+      const doc = parseXml(text);
+      if (doc) docs.push(doc);
+      else if (text === packets.main) return undefined;
+    }
+    return provenanceFromRdf(docs);
   } catch {
     return undefined;
   }
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  const digest = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", copy));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+/**
+ * The provenance recorded in an XMP document (a packet, or any XMP document: a sidecar, one
+ * rewritten by exiftool in attribute or element form, any prefixes, several rdf:Description nodes).
+ * `undefined` when the text is not XML, goes past a cap, or carries no provenance of ours.
+ */
+export function parseXmpPacket(xml: string): Provenance | undefined {
+  return provenanceFromPackets({ main: xml });
+}
+
+/** The provenance recorded in a PNG, JPEG or WebP file in memory, or `undefined`; never throws. */
+export function readProvenance(bytes: Uint8Array): Provenance | undefined {
+  const packets = runOnBytes(readXmpPackets, bytes);
+  return packets ? provenanceFromPackets(packets) : undefined;
+}
+
+export interface ImageMetadata {
+  /** By the file's first bytes; `undefined` for anything but PNG, JPEG and WebP. */
+  readonly format: ImageFormat | undefined;
+  readonly provenance: Provenance | undefined;
+}
+
+function* inspect(size: number): ByteReader<{ format: ImageFormat | undefined; packets: XmpPackets | undefined }> {
+  const head = yield { offset: 0, length: 12 };
+  const format = sniffImageFormat(head);
+  return { format, packets: format ? yield* readXmpPackets(size) : undefined };
 }
 
 /**
- * A source path recorded in provenance (workspace-relative; in a multi-root workspace it starts
- * with its folder's name), resolved against that folder, else the image's own folder root.
+ * The format and provenance of a file read in ranges: only its first bytes and the metadata before
+ * the image data are read. Rejects only with the source's own I/O errors.
  */
-export function resolveSource(image: vscode.Uri, path: string): vscode.Uri {
-  const segments = path.split(/[\\/]+/).filter((p) => p && p !== "." && p !== "..");
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  const named = folders.length > 1 ? folders.find((f) => f.name === segments[0]) : undefined;
-  if (named) return vscode.Uri.joinPath(named.uri, ...segments.slice(1));
-  const root = vscode.workspace.getWorkspaceFolder(image)?.uri ?? folders[0]?.uri;
-  return root ? vscode.Uri.joinPath(root, ...segments) : vscode.Uri.file(path);
-}
-
-export type SourceState = { readonly uri: vscode.Uri; readonly path: string; readonly state: "same" | "missing" | "changed" };
-
-export async function checkSources(image: vscode.Uri, p: Provenance): Promise<SourceState[]> {
-  return Promise.all(
-    (p.sources ?? []).map(async (s) => {
-      const uri = resolveSource(image, s.path);
-      let bytes: Uint8Array;
-      try {
-        bytes = await vscode.workspace.fs.readFile(uri);
-      } catch {
-        return { uri, path: s.path, state: "missing" as const };
-      }
-      return { uri, path: s.path, state: (await sha256Hex(bytes)) === s.sha256.toLowerCase() ? ("same" as const) : ("changed" as const) };
-    }),
-  );
+export async function readImageMetadata(source: ByteSource): Promise<ImageMetadata> {
+  const found = await runOnSource(inspect, source);
+  return { format: found?.format, provenance: found?.packets ? provenanceFromPackets(found.packets) : undefined };
 }

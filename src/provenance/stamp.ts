@@ -1,11 +1,17 @@
 /**
- * Stamping provenance onto images before their one atomic save (pure: no vscode). Each image gets
- * an XMP packet inside the file; one that carries content credentials (C2PA) keeps its bytes and gets
- * the same packet as a sidecar document instead; one that cannot take metadata is saved as it came,
- * with the reason for the log.
+ * Stamping provenance onto images before their one atomic save. Each image gets an XMP packet inside
+ * the file; one that carries content credentials (C2PA) keeps its bytes and gets the same packet as
+ * a sidecar document instead; one that cannot take metadata is saved as it came, with the reason
+ * for the log.
+ *
+ * Pure module.
  */
 import type { ImageFormat } from "../images/sniff";
-import { buildXmpPacket, embedXmp, sidecarDocument, type Provenance } from "../images/xmp";
+import { embedProvenance } from "./embed";
+import { MAX_XMP_BYTES } from "./limits";
+import { buildXmpPacket } from "./packet";
+import type { Provenance } from "./provenance";
+import { sidecarDocument } from "./sidecar";
 
 export interface StampedImage {
   readonly bytes: Uint8Array;
@@ -16,23 +22,15 @@ export interface StampedImage {
   readonly note?: string;
 }
 
-export interface ProvenanceBase {
-  readonly kind: "generate" | "edit";
-  readonly endpoint: string;
-  readonly input: object;
-  readonly revisedPrompt: string;
-  readonly requestId: string;
-  readonly sources?: readonly { readonly path: string; readonly sha256: string }[];
-  readonly creatorTool: string;
-  readonly createDate: string;
-}
+/** What one request made, shared by its images: a Provenance but for each image's index. */
+export type ProvenanceBase = Omit<Provenance, "imageIndex" | "input"> & { readonly input: object };
 
+/** The provenance of the request's image number `imageIndex`. */
 export function provenanceFor(base: ProvenanceBase, imageIndex: number): Provenance {
-  const input: Record<string, unknown> = { ...(base.input as Record<string, unknown>) };
   return {
     kind: base.kind,
     endpoint: base.endpoint,
-    input,
+    input: { ...(base.input as Record<string, unknown>) },
     revisedPrompt: base.revisedPrompt,
     requestId: base.requestId,
     imageIndex,
@@ -43,9 +41,13 @@ export function provenanceFor(base: ProvenanceBase, imageIndex: number): Provena
 }
 
 export function stamp(image: { bytes: Uint8Array; format: ImageFormat }, p: Provenance): StampedImage {
-  const packet = buildXmpPacket(p);
-  const r = embedXmp(image.bytes, packet);
+  const r = embedProvenance(image.bytes, p);
   if (r.ok) return { bytes: r.bytes, format: image.format };
-  if (r.sidecar) return { bytes: image.bytes, format: image.format, sidecar: sidecarDocument(packet), note: r.reason };
+  if (r.sidecar) {
+    const doc = sidecarDocument(buildXmpPacket(p));
+    // A sidecar that the reader would refuse (past MAX_XMP_BYTES) is not worth writing.
+    if (new TextEncoder().encode(doc).length > MAX_XMP_BYTES) return { bytes: image.bytes, format: image.format, note: `${r.reason} The provenance is larger than ${MAX_XMP_BYTES} bytes of XMP, so no sidecar is written either.` };
+    return { bytes: image.bytes, format: image.format, sidecar: doc, note: r.reason };
+  }
   return { bytes: image.bytes, format: image.format, note: r.reason };
 }

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
-import { readProvenance } from "../../src/images/xmp";
+import { readProvenance } from "../../src/provenance/read";
 import { scriptedPerson, TEST_KEY, withFakeFal } from "../host/util";
 
 /** A workspace of two folders: images go to the right one, and edit sources are found again. */

@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
-import { readProvenance } from "../../src/images/xmp";
+import { readProvenance } from "../../src/provenance/read";
 import { figure } from "../runner/figure";
 import type { FakeFal } from "../fake-fal/server";
 import { namesIn, scriptedPerson, TEST_KEY, workspaceRoot, withFakeFal, type Testing } from "./util";

@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import { type FakeFal, type FakeJob } from "../fake-fal/server";
 import { sniffImageFormat } from "../../src/images/sniff";
 import { MAX_SOURCE_BYTES } from "../../src/edit/sources";
-import { provenanceOf } from "../../src/provenance/read";
+import { provenanceOf } from "../../src/workspace/provenance";
 import type { Ui } from "../../src/ui";
 import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
 

@@ -4,8 +4,10 @@ import * as vscode from "vscode";
 import { startFakeFal, type FakeFal } from "../fake-fal/server";
 import type { GalleryTesting } from "../../src/gallery/index";
 import { GALLERY_VIEW_TYPE, type HostMessage } from "../../src/protocol";
-import { readImageProvenance } from "../../src/gallery/provenance";
-import { buildXmpPacket, readProvenance, sidecarDocument } from "../../src/images/xmp";
+import { entryFieldsOf } from "../../src/gallery/provenance";
+import { buildXmpPacket } from "../../src/provenance/packet";
+import { readProvenance } from "../../src/provenance/read";
+import { sidecarDocument } from "../../src/provenance/sidecar";
 import { HOSTILE_PROMPTS, imageWithProvenance, plainImage, provenanceOf, type FixtureSpec } from "./galleryFixtures";
 import { activateExtension, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, type Testing } from "./util";
 
@@ -171,7 +173,7 @@ describe("Gallery", function () {
       const made = ws("generated-images/a-lighthouse-in-fog.png").toString();
       const img = g.index().get(made);
       assert.ok(img, "the saved image is listed");
-      assert.equal(img.prov.prompt, "a lighthouse in fog");
+      assert.equal(img.prov.input["prompt"], "a lighthouse in fog");
       assert.ok(posted(g).some((m) => m.type === "entries" && m.upsert.some((e) => e.id === made)), "the webview was told");
     });
 
@@ -184,7 +186,8 @@ describe("Gallery", function () {
       assert.equal(entry?.params["tier"], "quality", "the webview was told the tier");
       const file = readProvenance(await vscode.workspace.fs.readFile(vscode.Uri.parse(made)));
       assert.equal(file?.endpoint, "xai/grok-imagine-image/quality/text-to-image", "the file records it by its endpoint");
-      assert.equal(readImageProvenance(await vscode.workspace.fs.readFile(vscode.Uri.parse(made)))?.params["tier"], "quality", "and the gallery reads it back from the file");
+      assert.ok(file, "the file carries its provenance");
+      assert.equal(entryFieldsOf(file).params["tier"], "quality", "and the gallery reads it back from the file");
     });
 
     it("generate: a value the API does not take is refused before anything is sent, with the reason", async () => {
@@ -403,11 +406,11 @@ describe("Gallery", function () {
       assert.equal(index.get(image.toString()), undefined, "no provenance yet");
       fs.writeFileSync(`${image.fsPath}.xmp`, sidecarDocument(buildXmpPacket(provenanceOf({ prompt: "with content credentials", format: "jpeg" }))));
       await until(() => index.get(image.toString()), "the sidecar to bring the image in");
-      assert.equal(index.get(image.toString())?.prov.prompt, "with content credentials");
+      assert.equal(index.get(image.toString())?.prov.input["prompt"], "with content credentials");
       await index.forget();
       await vscode.workspace.fs.delete(index.cacheUri ?? ws("nothing"), { useTrash: false }).then(undefined, () => undefined);
       await index.scan();
-      assert.equal(index.get(image.toString())?.prov.prompt, "with content credentials", "a cold scan reads sidecars too");
+      assert.equal(index.get(image.toString())?.prov.input["prompt"], "with content credentials", "a cold scan reads sidecars too");
       fs.rmSync(`${image.fsPath}.xmp`);
       await until(() => !index.get(image.toString()), "the image to leave with its sidecar");
     });

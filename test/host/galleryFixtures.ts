@@ -1,10 +1,11 @@
 /**
  * Images for the gallery's tests: real, decodable files carrying provenance written by the
- * provenance module (buildXmpPacket + embedXmp), as the extension's own saves carry it.
+ * provenance module (embedProvenance), as the extension's own saves carry it.
  * Pure (no vscode): the extension-host tests, the end-to-end tests and the benchmark share it.
  */
 import { generateImage } from "../fake-fal/images";
-import { buildXmpPacket, embedXmp, type Provenance } from "../../src/images/xmp";
+import { embedProvenance } from "../../src/provenance/embed";
+import type { Provenance } from "../../src/provenance/provenance";
 
 export type Format = "png" | "jpeg" | "webp";
 
@@ -45,7 +46,7 @@ export function provenanceOf(spec: FixtureSpec): Provenance {
 
 /** Embeds `spec`'s provenance into `base` (an image without it); throws when it cannot. */
 export function withProvenance(base: Uint8Array, spec: FixtureSpec): Uint8Array {
-  const r = embedXmp(base, buildXmpPacket(provenanceOf(spec)));
+  const r = embedProvenance(base, provenanceOf(spec));
   if (!r.ok) throw new Error(`could not embed provenance: ${r.reason}`);
   return r.bytes;
 }

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type { FakeFal } from "../fake-fal/server";
 import type { SavedItem } from "../../src/jobs/pipeline";
-import { provenanceOf } from "../../src/provenance/read";
+import { provenanceOf } from "../../src/workspace/provenance";
 import { figure } from "../runner/figure";
 import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
 

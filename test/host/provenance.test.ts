@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import sharp from "sharp";
 import { type FakeFal } from "../fake-fal/server";
-import { parseXmpPacket, readProvenance, readXmp } from "../../src/images/xmp";
+import { readXmp } from "../../src/provenance/embed";
+import { parseXmpPacket, readProvenance } from "../../src/provenance/read";
 import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, workspaceRoot, withFakeFal, type Testing } from "./util";
 
 const OUT = "generated-images";

@@ -6,21 +6,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import sharp from "sharp";
-import { checkImageComplete, type ImageFormat, sniffImageFormat } from "../../src/images/sniff";
-import {
-  buildXmpPacket,
-  crc32,
-  DIGITAL_SOURCE_TYPE,
-  embedXmp,
-  hasContentCredentials,
-  md5Hex,
-  parseXml,
-  parseXmpPacket,
-  type Provenance,
-  readProvenance,
-  readXmp,
-  sidecarDocument,
-} from "../../src/images/xmp";
+import { checkImageComplete, type ImageFormat, sniffImageFormat } from "../../../src/images/sniff";
+import { embedProvenance, hasContentCredentials, readXmp } from "../../../src/provenance/embed";
+import { DIGITAL_SOURCE_TYPE } from "../../../src/provenance/fields";
+import { crc32 } from "../../../src/provenance/formats/png";
+import { md5Hex } from "../../../src/provenance/hash";
+import { MAX_XMP_BYTES } from "../../../src/provenance/limits";
+import { buildXmpPacket } from "../../../src/provenance/packet";
+import type { Provenance } from "../../../src/provenance/provenance";
+import { parseXmpPacket, readProvenance } from "../../../src/provenance/read";
+import { sidecarDocument } from "../../../src/provenance/sidecar";
+import { parseXml } from "../../../src/provenance/xml";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -276,7 +272,7 @@ interface Fixture {
   bytes: Uint8Array;
 }
 
-describe("images/xmp", function () {
+describe("provenance: XMP packets, embedding and reading", function () {
   this.timeout(20_000); // sharp's first load; the whole suite runs in a few seconds
 
   const fixtures: Fixture[] = [];
@@ -445,9 +441,10 @@ describe("images/xmp", function () {
         assert.equal(parseXmpPacket(s), undefined, JSON.stringify(s));
       }
       assert.equal(parseXmpPacket('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" dc:format="image/png"/></rdf:RDF></x:xmpmeta>'), undefined);
-      // Absurd nesting inside a property: no stack overflow escapes.
+      // Absurd nesting inside a property: no stack overflow escapes. (The parser now refuses it at its
+      // depth cap, MAX_XML_DEPTH, where it used to build the whole tree.)
       const deep = buildXmpPacket(generated()).replace("<grokimagine:Endpoint>", `<grokimagine:Endpoint>${"<b>".repeat(30_000)}${"</b>".repeat(30_000)}`);
-      assert.ok(parseXml(deep));
+      assert.equal(parseXml(deep), undefined);
       assert.equal(parseXmpPacket(deep), undefined);
     });
 
@@ -464,7 +461,7 @@ describe("images/xmp", function () {
     it("round-trips every layout without touching the pixels", async () => {
       for (const f of fixtures) {
         const p = f.name.includes("JPEG") ? edited() : generated();
-        const result = embedXmp(f.bytes, buildXmpPacket(p));
+        const result = embedProvenance(f.bytes, p);
         assert.ok(result.ok, `${f.name}: ${result.ok ? "" : result.reason}`);
         const after = result.bytes;
         assert.deepEqual(readProvenance(after), expected(p), f.name);
@@ -483,7 +480,7 @@ describe("images/xmp", function () {
 
     it("writes PNG XMP as an uncompressed iTXt before the first IDAT, with valid CRCs, keeping other text", () => {
       const before = fixture("PNG with tEXt and iTXt");
-      const result = embedXmp(before, buildXmpPacket(generated()));
+      const result = embedProvenance(before, generated());
       assert.ok(result.ok);
       const chunks = pngChunks(result.bytes);
       const types = chunks.map((c) => c.type);
@@ -507,7 +504,7 @@ describe("images/xmp", function () {
         ["JPEG with foreign XMP", ["XMP"]],
       ] as const) {
         const before = fixture(name);
-        const result = embedXmp(before, buildXmpPacket(edited()));
+        const result = embedProvenance(before, edited());
         assert.ok(result.ok, name);
         const kinds = jpegSegments(result.bytes).map(segmentKind);
         assert.deepEqual(kinds.slice(0, order.length), [...order], name);
@@ -515,6 +512,23 @@ describe("images/xmp", function () {
         const others = (b: Uint8Array) => jpegSegments(b).filter((s) => !["XMP", "ExtXMP"].includes(segmentKind(s))).map((s) => Buffer.from(s.data).toString("hex"));
         assert.deepEqual(others(result.bytes), others(before), name);
       }
+    });
+
+    it("removes XMP segments wherever they are and writes the new ones once, after JFIF and EXIF", () => {
+      const before = fixture("JPEG with JFIF and EXIF");
+      const sos = Buffer.from(before).indexOf(Buffer.from([0xff, 0xda]));
+      const xmpAt = (text: string) => jpegSegment(0xe1, concat(bytes(XMP_HEADER), utf8(text)));
+      const extAt = jpegSegment(0xe1, concat(bytes(EXT_HEADER), bytes("0".repeat(32)), be32(3), be32(0), bytes("abc")));
+      const late = concat(before.subarray(0, sos), xmpAt('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>'), extAt, extAt, before.subarray(sos));
+      const result = embedProvenance(late, edited());
+      assert.ok(result.ok);
+      const kinds = jpegSegments(result.bytes).map(segmentKind);
+      assert.deepEqual(kinds.slice(0, 3), ["JFIF", "Exif", "XMP"]);
+      assert.equal(kinds.filter((k) => k === "XMP" || k === "ExtXMP").length, 1);
+      assert.deepEqual(readProvenance(result.bytes), expected(edited()));
+      const others = (b: Uint8Array) => jpegSegments(b).filter((x) => !["XMP", "ExtXMP"].includes(segmentKind(x))).map((x) => Buffer.from(x.data).toString("hex"));
+      assert.deepEqual(others(result.bytes), others(before));
+      assert.deepEqual(checkImageComplete(result.bytes, "jpeg"), { ok: true });
     });
 
     it("converts simple WebP to the extended layout with the right canvas and flags", async () => {
@@ -525,7 +539,7 @@ describe("images/xmp", function () {
         ["WebP lossless odd size (VP8L)", false],
       ] as const) {
         const before = fixture(name);
-        const result = embedXmp(before, buildXmpPacket(generated()));
+        const result = embedProvenance(before, generated());
         assert.ok(result.ok, name);
         const after = Buffer.from(result.bytes);
         assert.equal(after.readUInt32LE(4), after.length - 8, `${name}: RIFF size`);
@@ -544,7 +558,7 @@ describe("images/xmp", function () {
     it("sets the XMP flag of extended WebP and keeps its chunks", () => {
       for (const name of ["WebP lossy with alpha (VP8X+ALPH)", "WebP with EXIF (VP8X)", "WebP with foreign XMP (VP8X)"]) {
         const before = fixture(name);
-        const result = embedXmp(before, buildXmpPacket(generated()));
+        const result = embedProvenance(before, generated());
         assert.ok(result.ok, name);
         const after = Buffer.from(result.bytes);
         assert.equal(after.readUInt32LE(4), after.length - 8, `${name}: RIFF size`);
@@ -561,9 +575,9 @@ describe("images/xmp", function () {
 
     it("replaces rather than duplicates when embedding again", () => {
       for (const f of fixtures) {
-        const first = embedXmp(f.bytes, buildXmpPacket(generated({ requestId: "first" })));
+        const first = embedProvenance(f.bytes, generated({ requestId: "first" }));
         assert.ok(first.ok);
-        const second = embedXmp(first.bytes, buildXmpPacket(edited({ requestId: "second" })));
+        const second = embedProvenance(first.bytes, edited({ requestId: "second" }));
         assert.ok(second.ok);
         assert.deepEqual(readProvenance(second.bytes), expected(edited({ requestId: "second" })), f.name);
         const container = f.format === "png" ? "XML:com.adobe.xmp" : f.format === "jpeg" ? XMP_HEADER : "XMP ";
@@ -574,7 +588,7 @@ describe("images/xmp", function () {
         assert.equal(count(second.bytes, "<grokimagine:Endpoint>"), 1, f.name);
         assert.equal(count(second.bytes, "first"), 0, f.name);
         // Embedding the same packet again is idempotent.
-        const third = embedXmp(second.bytes, buildXmpPacket(edited({ requestId: "second" })));
+        const third = embedProvenance(second.bytes, edited({ requestId: "second" }));
         assert.ok(third.ok);
         assert.ok(Buffer.from(third.bytes).equals(Buffer.from(second.bytes)), `${f.name}: idempotent`);
       }
@@ -586,7 +600,7 @@ describe("images/xmp", function () {
         const p = edited({ input: { prompt: s, num_images: 1, output_format: "png" }, revisedPrompt: s, requestId: s.slice(0, 40) });
         const packet = buildXmpPacket(p);
         for (const t of targets) {
-          const result = embedXmp(fixture(t), packet);
+          const result = embedProvenance(fixture(t), p);
           assert.ok(result.ok, `${name} in ${t}: ${result.ok ? "" : result.reason}`);
           assert.deepEqual(readProvenance(result.bytes), expected(p), `${name} in ${t}`);
           const xmp = readXmp(result.bytes);
@@ -594,7 +608,7 @@ describe("images/xmp", function () {
         }
       }
       // Pixels are still intact after the largest one.
-      const big = embedXmp(fixture("JPEG with JFIF and EXIF"), buildXmpPacket(edited({ input: { prompt: EMOJI_PROMPT } })));
+      const big = embedProvenance(fixture("JPEG with JFIF and EXIF"), edited({ input: { prompt: EMOJI_PROMPT } }));
       assert.ok(big.ok);
       assert.ok((await pixels(big.bytes)).equals(await pixels(fixture("JPEG with JFIF and EXIF"))));
       assert.deepEqual(checkImageComplete(big.bytes, "jpeg"), { ok: true });
@@ -604,7 +618,7 @@ describe("images/xmp", function () {
       const p = edited({ input: { prompt: EMOJI_PROMPT }, revisedPrompt: EMOJI_PROMPT + EMOJI_PROMPT });
       const packet = buildXmpPacket(p);
       assert.ok(utf8(packet).length > 150_000);
-      const result = embedXmp(fixture("JPEG with EXIF"), packet);
+      const result = embedProvenance(fixture("JPEG with EXIF"), p);
       assert.ok(result.ok);
       const segments = jpegSegments(result.bytes);
       const kinds = segments.map(segmentKind);
@@ -631,7 +645,7 @@ describe("images/xmp", function () {
       assert.ok(parseXml(whole.toString("utf8")), "extended packet is XML");
       assert.deepEqual(readProvenance(result.bytes), expected(p));
       // Re-embedding a small packet removes the extension.
-      const small = embedXmp(result.bytes, buildXmpPacket(generated()));
+      const small = embedProvenance(result.bytes, generated());
       assert.ok(small.ok);
       assert.deepEqual(jpegSegments(small.bytes).map(segmentKind).filter((k) => k.includes("XMP")), ["XMP"]);
       assert.deepEqual(readProvenance(small.bytes), expected(generated()));
@@ -658,7 +672,7 @@ describe("images/xmp", function () {
         junk.push([`${f.name} cut before the end`, f.bytes.subarray(0, f.bytes.length - 1)]);
       }
       for (const [name, b] of junk) {
-        const result = embedXmp(b, packet);
+        const result = embedProvenance(b, generated());
         assert.equal(result.ok, false, name);
         if (!result.ok) {
           assert.equal(result.sidecar, false, name);
@@ -669,7 +683,7 @@ describe("images/xmp", function () {
       }
       // Reading never throws on any truncation of an embedded file.
       for (const f of fixtures) {
-        const result = embedXmp(f.bytes, buildXmpPacket(edited({ input: { prompt: EMOJI_PROMPT } })));
+        const result = embedProvenance(f.bytes, edited({ input: { prompt: EMOJI_PROMPT } }));
         assert.ok(result.ok);
         const step = Math.max(1, Math.floor(result.bytes.length / 67));
         for (let cut = 0; cut < result.bytes.length; cut += step) {
@@ -677,9 +691,13 @@ describe("images/xmp", function () {
           if (got !== undefined) assert.deepEqual(got, expected(edited({ input: { prompt: EMOJI_PROMPT } })));
         }
       }
-      const notXml = embedXmp(fixture("PNG"), "<x:xmpmeta>unclosed");
-      assert.equal(notXml.ok, false);
-      if (!notXml.ok) assert.equal(notXml.sidecar, false);
+      // Provenance too large to be read back (MAX_XMP_BYTES) is not embedded, in any format.
+      const huge = generated({ input: { prompt: "x".repeat(MAX_XMP_BYTES) } });
+      for (const name of ["PNG", "JPEG with EXIF", "WebP lossy (VP8)"]) {
+        const tooLarge = embedProvenance(fixture(name), huge);
+        assert.equal(tooLarge.ok, false, name);
+        if (!tooLarge.ok) assert.equal(tooLarge.sidecar, false, name);
+      }
     });
   });
 
@@ -708,7 +726,7 @@ describe("images/xmp", function () {
         assert.ok((await pixels(f.bytes)).length > 0, `${f.name} still decodes`);
         assert.equal(hasContentCredentials(f.bytes), true, f.name);
         const copy = f.bytes.slice();
-        const result = embedXmp(f.bytes, buildXmpPacket(generated()));
+        const result = embedProvenance(f.bytes, generated());
         assert.equal(result.ok, false, f.name);
         if (!result.ok) {
           assert.equal(result.sidecar, true, f.name);
@@ -727,7 +745,7 @@ describe("images/xmp", function () {
       assert.equal(hasContentCredentials(app12), false);
       const pngText = insertAfterIhdr(fixture("PNG"), pngChunk("tEXt", bytes("caBX\0c2pa jumb")));
       assert.equal(hasContentCredentials(pngText), false);
-      assert.equal(embedXmp(pngText, buildXmpPacket(generated())).ok, true);
+      assert.equal(embedProvenance(pngText, generated()).ok, true);
     });
 
     it("makes a sidecar document that parses back", async () => {
@@ -753,7 +771,7 @@ describe("images/xmp", function () {
         files.push([file, p]);
       };
       const embed = (fixtureName: string, p: Provenance): Uint8Array => {
-        const r = embedXmp(fixture(fixtureName), buildXmpPacket(p));
+        const r = embedProvenance(fixture(fixtureName), p);
         assert.ok(r.ok, fixtureName);
         return r.bytes;
       };
@@ -797,7 +815,7 @@ describe("images/xmp", function () {
         ["WebP lossless (VP8L)", hostile, "webp"],
         ["JPEG with EXIF", big, "jpg"],
       ] as const) {
-        const r = embedXmp(fixture(fixtureName), buildXmpPacket(p));
+        const r = embedProvenance(fixture(fixtureName), p);
         assert.ok(r.ok);
         const file = path.join(tmp, `rewrite-${cases.length}.${ext}`);
         fs.writeFileSync(file, r.bytes);

@@ -8,7 +8,7 @@ import {
   type ImageFormat,
   mimeForFormat,
   sniffImageFormat,
-} from "../../src/images/sniff";
+} from "../../../src/images/sniff";
 
 interface Sample {
   name: string;
