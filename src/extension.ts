@@ -51,14 +51,15 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   context.subscriptions.push(log, keys);
   if (standIn) {
     const item = standInStatusItem();
-    const refresh = () =>
+    const refresh = (): void => {
       keys.get().then((k) => {
         usingStandIn = k?.source === "standIn";
         if (usingStandIn) item.show();
         else item.hide();
       }, (err: unknown) => log.error("extension", "Could not read the API key", err));
-    void refresh();
-    context.subscriptions.push(item, keys.onDidChange(() => void refresh()));
+    };
+    refresh();
+    context.subscriptions.push(item, keys.onDidChange(refresh));
     log.info("extension", `Development mode with npm start's local stand-in for fal at ${standIn.proxyUrl}: used while no key is set.`);
   }
   const s: Services = { context, log, ui, keys, saver: new ImageSaver(context.workspaceState) };
@@ -81,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   context.subscriptions.push(...registerGallery(s, jobs));
 
   // Temporary files a crash left mid-save (this extension's, recorded): removed.
-  void s.saver.removeLeftovers().then(
+  s.saver.removeLeftovers().then(
     (n) => n && log.info("save", `Removed ${n} temporary file${n === 1 ? "" : "s"} an interrupted save left.`),
     (err) => log.error("save", "Could not remove the temporary files an interrupted save left", err),
   );

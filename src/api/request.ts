@@ -227,8 +227,13 @@ export function completeRequest(req: ApiRequest, lists: Readonly<Record<string, 
   return errors.length ? { ok: false, errors } : { ok: true, value: split(req.operation, ordered) };
 }
 
-/** Validates a complete request body for an endpoint: every body field present and valid, nothing else. */
-export function validateBody(endpointId: string, body: unknown): Result<Values> {
+/**
+ * Validates a request body for an endpoint: every body field valid and nothing else. `complete`
+ * (the default) also wants every field present; a body recorded by an earlier version of the
+ * extension (before the API gained a field) is checked with `complete: false`, which still wants
+ * the prompt and the images.
+ */
+export function validateBody(endpointId: string, body: unknown, complete = true): Result<Values> {
   const endpoint = endpointById(endpointId);
   if (!endpoint) return { ok: false, errors: [{ field: "endpoint", message: `${endpointId} is not an endpoint of this API.` }] };
   const op = endpoint.operation;
@@ -239,7 +244,8 @@ export function validateBody(endpointId: string, body: unknown): Result<Values> 
   const out: Record<string, Value> = {};
   for (const f of fields) {
     const v = own(body, f.key);
-    if (v === undefined && f.type !== "prompt") {
+    if (v === undefined && f.type !== "prompt" && (complete || f.type !== "urls")) {
+      if (!complete) continue;
       errors.push({ field: f.key, message: `${f.key} is missing: a complete ${op} request needs every field (${keys.join(", ")}).` });
       continue;
     }
