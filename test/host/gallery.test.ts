@@ -171,8 +171,8 @@ describe("Gallery", function () {
       assert.deepEqual(g.trace()?.commands.at(-1)?.id, "grokImagine.generate");
       assert.deepEqual(repliesTo(g, requestId).map((r) => r.ok), [true]);
       const made = ws("generated-images/a-lighthouse-in-fog.png").toString();
-      const img = g.index().get(made);
-      assert.ok(img, "the saved image is listed");
+      // It joins the gallery from the job pipeline's onDidSave, as the job's own record says.
+      const img = await until(() => g.index().get(made), "the saved image to be listed");
       assert.equal(img.prov.input["prompt"], "a lighthouse in fog");
       assert.ok(posted(g).some((m) => m.type === "entries" && m.upsert.some((e) => e.id === made)), "the webview was told");
     });
@@ -182,7 +182,7 @@ describe("Gallery", function () {
       await g.receive({ type: "generate", requestId, input: { ...FORM, prompt: "a lighthouse of quality", tier: "quality" } });
       assert.deepEqual(fake.submits.map((x) => [x.endpointId, x.body]), [["xai/grok-imagine-image/quality/text-to-image", { ...FORM_BODY, prompt: "a lighthouse of quality" }]]);
       const made = ws("generated-images/a-lighthouse-of-quality.png").toString();
-      const entry = posted(g).flatMap((m) => (m.type === "entries" ? m.upsert : [])).filter((e) => e.id === made).at(-1);
+      const entry = await until(() => posted(g).flatMap((m) => (m.type === "entries" ? m.upsert : [])).filter((e) => e.id === made).at(-1), "the webview to be told of the image");
       assert.equal(entry?.params["tier"], "quality", "the webview was told the tier");
       const file = readProvenance(await vscode.workspace.fs.readFile(vscode.Uri.parse(made)));
       assert.equal(file?.endpoint, "xai/grok-imagine-image/quality/text-to-image", "the file records it by its endpoint");

@@ -1,8 +1,8 @@
 /**
- * The README's test command ends here: runs every level (unit, extension host, end to end, key-leak
- * scan), prints each level's summary, then one line that sums them all, `N passed, N failed`, and
+ * The README's test command ends here: runs every level (unit, interop with exiftool, extension host,
+ * end to end, key-leak scan), prints each level's summary, then one line that sums them all, `N passed, N failed`, and
  * exits non-zero when anything failed or nothing ran.
- *   node out/test/runner/runAll.js [--level unit|host|e2e|leak ...]
+ *   node out/test/runner/runAll.js [--level unit|interop|host|e2e|leak ...]
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,8 +13,8 @@ import { installReaper } from "./reaper";
 import { ensureInstalled, ROOT } from "./vscodeServer";
 
 const OUT_TEST = path.join(ROOT, "out", "test");
-type Level = "unit" | "host" | "e2e" | "leak";
-const ALL: Level[] = ["unit", "host", "e2e", "leak"];
+type Level = "unit" | "interop" | "host" | "e2e" | "leak";
+const ALL: Level[] = ["unit", "interop", "host", "e2e", "leak"];
 
 function chosenLevels(argv: string[]): Level[] {
   const picked: Level[] = [];
@@ -38,8 +38,9 @@ async function main(): Promise<number> {
   installReaper("npm-test");
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const started = Date.now();
-  // Every level but unit needs what test/server/install.sh brings (exiftool, the VS Code server and
-  // Chromium): install it first, once, on a fresh machine. The unit level is plain Node.
+  // Every level but unit needs what test/server/install.sh brings (exiftool for interop, the VS Code
+  // server and Chromium for the others): install it first, once, on a fresh machine. The unit level
+  // is plain Node and needs nothing but npm ci.
   if (levels.some((l) => l !== "unit")) await ensureInstalled();
   const summaries: Summary[] = [];
   const leakRoots: string[] = [RESULTS_DIR];
@@ -48,6 +49,10 @@ async function main(): Promise<number> {
   if (levels.includes("unit")) {
     banner("unit (mocha, plain Node)");
     summaries.push(await runMocha("unit", listFiles(path.join(OUT_TEST, "unit"), ".test.js"), {}, 5 * 60_000));
+  }
+  if (levels.includes("interop")) {
+    banner("interoperability (mocha, plain Node, with exiftool)");
+    summaries.push(await runMocha("interop", listFiles(path.join(OUT_TEST, "interop"), ".test.js"), {}, 5 * 60_000));
   }
   if (levels.includes("host")) {
     banner("extension host (mocha inside the VS Code server)");
