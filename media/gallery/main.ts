@@ -236,7 +236,7 @@ function valueLabel(f: FormField | undefined, v: Scalar): string {
 function paramsText(e: GalleryEntry): string {
   return knownFields
     .filter((f) => f.card && e.params[f.key] !== undefined)
-    .map((f) => valueLabel(f, e.params[f.key] as Scalar))
+    .map((f) => valueLabel(f, e.params[f.key]))
     .join(" · ") || e.format;
 }
 

@@ -223,7 +223,7 @@ export function completeRequest(req: ApiRequest, lists: Readonly<Record<string, 
     else errors.push({ field: f.key, message: r.message });
   }
   const ordered: Record<string, Value> = {};
-  for (const f of fieldsOf(req.operation)) if (values[f.key] !== undefined) ordered[f.key] = values[f.key] as Value;
+  for (const f of fieldsOf(req.operation)) if (values[f.key] !== undefined) ordered[f.key] = values[f.key];
   return errors.length ? { ok: false, errors } : { ok: true, value: split(req.operation, ordered) };
 }
 

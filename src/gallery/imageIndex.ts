@@ -78,7 +78,7 @@ async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
-      const item = items[next++] as T;
+      const item = items[next++];
       await fn(item);
     }
   };

@@ -159,7 +159,7 @@ export class Gallery implements vscode.Disposable {
         const real = panel.entries();
         if (!real.length) throw new Error("the benchmark needs at least one indexed image");
         const entries: GalleryEntry[] = Array.from({ length: count }, (_, i) => {
-          const e = real[i % real.length] as GalleryEntry;
+          const e = real[i % real.length];
           return { ...e, id: `${e.id}#bench-${i}`, prompt: `${e.prompt} #${i}`, created: e.created - i * 1000 };
         });
         return panel.bench(entries);

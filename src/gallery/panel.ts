@@ -273,7 +273,7 @@ export class GalleryPanel implements vscode.Disposable {
   }
 
   private refuse(raw: unknown, reason: string): void {
-    const type = typeof raw === "object" && raw !== null && "type" in raw ? String((raw as { type: unknown }).type).slice(0, 40) : typeof raw;
+    const type = typeof raw === "object" && raw !== null && "type" in raw ? String((raw).type).slice(0, 40) : typeof raw;
     this.d.s.log.warn(C, `Refused a message from the gallery webview (${JSON.stringify(type)}): ${reason}.`);
     this.d.trace?.refused.push({ reason, message: raw });
     const requestId = typeof raw === "object" && raw !== null ? (raw as { requestId?: unknown }).requestId : undefined;

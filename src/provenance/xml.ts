@@ -274,8 +274,8 @@ function parse(input: string): XmlDocument {
     if (raw) {
       let decls: Map<string, string> | undefined;
       for (let k = 0; k < raw.length; k += 2) {
-        const q = raw[k] as string;
-        const value = raw[k + 1] as string;
+        const q = raw[k];
+        const value = raw[k + 1];
         const isDefault = q === "xmlns";
         if (!isDefault && !q.startsWith("xmlns:")) continue;
         const prefix = isDefault ? "" : q.slice(6);
@@ -291,7 +291,7 @@ function parse(input: string): XmlDocument {
       attrs = [];
       const seenExpanded = raw.length > 2 ? new Set<string>() : undefined;
       for (let k = 0; k < raw.length; k += 2) {
-        const q = raw[k] as string;
+        const q = raw[k];
         if (q === "xmlns" || q.startsWith("xmlns:")) continue;
         const c = colonOf(q);
         const local = c < 0 ? q : q.slice(c + 1);
@@ -301,7 +301,7 @@ function parse(input: string): XmlDocument {
           if (seenExpanded.has(expanded)) throw new XmlError("duplicate attribute");
           seenExpanded.add(expanded);
         }
-        attrs.push({ qname: q, ns, local, value: raw[k + 1] as string });
+        attrs.push({ qname: q, ns, local, value: raw[k + 1] });
       }
     }
     const c = colonOf(qname);
@@ -334,7 +334,7 @@ export function textOf(el: XmlElement): string {
 export function findFirst(root: XmlElement, pred: (e: XmlElement) => boolean): XmlElement | undefined {
   const queue: XmlElement[] = [root];
   for (let k = 0; k < queue.length; k++) {
-    const e = queue[k] as XmlElement;
+    const e = queue[k];
     if (pred(e)) return e;
     for (const c of e.children) if (c.type === "element") queue.push(c);
   }

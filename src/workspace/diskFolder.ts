@@ -18,7 +18,7 @@ export type DiskFs = Pick<typeof fsp, "open" | "link" | "unlink" | "lstat" | "re
 const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "EXDEV", "ENOSYS", "EMLINK"]);
 
 function codeOf(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === "object" && err !== null && "code" in err ? String((err).code) : undefined;
 }
 
 function identity(st: { dev: bigint; ino: bigint }): string {

@@ -134,8 +134,8 @@ function below(root: RootParts, segments: readonly string[]): string[] | undefin
   const rootSegments = root.path.split("/").filter((s) => s !== "");
   if (segments.length < rootSegments.length) return undefined;
   for (let i = 0; i < rootSegments.length; i++) {
-    const a = rootSegments[i] as string;
-    const b = segments[i] as string;
+    const a = rootSegments[i];
+    const b = segments[i];
     const drive = i === 0 && root.scheme.toLowerCase() === "file" && DRIVE.test(a);
     if (!same(a, b, drive || root.ignoreCase === true)) return undefined;
   }

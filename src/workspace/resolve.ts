@@ -36,7 +36,7 @@ export function shown(input: unknown): string {
 
 function answer(r: PathResult, input: unknown, what: string, folders: readonly vscode.WorkspaceFolder[]): Resolved {
   if (!r.ok) return { ok: false, message: `${what} ${shown(input)} ${refusalText(r.reason)}.` };
-  const folder = folders[r.root] as vscode.WorkspaceFolder;
+  const folder = folders[r.root];
   return { ok: true, uri: r.segments.length ? vscode.Uri.joinPath(folder.uri, ...r.segments) : folder.uri, folder };
 }
 

@@ -105,7 +105,7 @@ export class SaveCore {
         }
       };
       const numberedBatch = numbered || images.length > 1;
-      const pickOne = (image: ImageBytes) => pickUniqueNames(stem, image.ext, 1, takenFor(image), { numbered: numberedBatch })[0] as string;
+      const pickOne = (image: ImageBytes) => pickUniqueNames(stem, image.ext, 1, takenFor(image), { numbered: numberedBatch })[0];
       // One format: the batch's names are picked together, so they are consecutive (cat-3, cat-4).
       // Picked and reserved with no await in between: no other job of this host can pick them.
       const first = images[0];
@@ -123,7 +123,7 @@ export class SaveCore {
 
       const results = await Promise.allSettled(
         images.map(async (image, i) => {
-          let name = planned[i] as string;
+          let name = planned[i];
           for (let attempt = 1; ; attempt++) {
             try {
               written.push(await writeNew(folder, name, image.bytes, temps));

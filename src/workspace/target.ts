@@ -29,11 +29,11 @@ export async function chooseOutputFolder(ui: Ui, interactive: boolean, requested
     if (!r.ok) throw new Error(r.message);
     return r.uri;
   }
-  if (folders.length === 1) return checkedOutputFolder(folders[0] as vscode.WorkspaceFolder, log);
+  if (folders.length === 1) return checkedOutputFolder(folders[0], log);
   if (folders.length > 1) {
     if (!interactive) {
       const active = vscode.window.activeTextEditor?.document.uri;
-      const f = (active && vscode.workspace.getWorkspaceFolder(active)) || (folders[0] as vscode.WorkspaceFolder);
+      const f = (active && vscode.workspace.getWorkspaceFolder(active)) || (folders[0]);
       return checkedOutputFolder(f, log);
     }
     const picked = await ui.showQuickPick(

@@ -295,7 +295,7 @@ export function validateInput(kind: EndpointKind, body: unknown): ValidationOutc
   if (errors.length > 0) {
     return { ok: false, errors };
   }
-  const text = (k: string, d: string): string => (typeof values[k] === "string" ? (values[k] as string) : d);
+  const text = (k: string, d: string): string => (typeof values[k] === "string" ? (values[k]) : d);
   const format = text("output_format", "jpeg");
   return {
     ok: true,

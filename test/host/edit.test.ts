@@ -124,7 +124,7 @@ describe("Edit Image", function () {
     it("one image: asks what to change, naming it, uploads its exact bytes, saves beside it", async () => {
       const uris = await fromExplorer("images/photo.png");
       assert.deepEqual(rel(uris), ["images/photo-edit-1.jpg"]);
-      assert.equal(sniffImageFormat(await vscode.workspace.fs.readFile(uris[0] as vscode.Uri)), "jpeg");
+      assert.equal(sniffImageFormat(await vscode.workspace.fs.readFile(uris[0])), "jpeg");
       assert.equal(asked.length, 1);
       assert.match(asked[0]?.title ?? "", /Edit photo\.png$/);
       assert.equal(asked[0]?.placeholder, "Describe the change (Enter to continue · 1 × edit, auto, 1k, jpeg, standard, beside photo.png)");
@@ -172,7 +172,7 @@ describe("Edit Image", function () {
 
     it("the results record their sources (path and SHA-256) in their provenance", async () => {
       const [u] = await fromExplorer("images/logo.webp", ["images/logo.webp", "images/photo.png"]);
-      const p = await provenanceOf(u as vscode.Uri);
+      const p = await provenanceOf(u);
       assert.deepEqual(p?.sources, [
         { path: "images/logo.webp", sha256: createHash("sha256").update(await bytesOf("images/logo.webp")).digest("hex") },
         { path: "images/photo.png", sha256: createHash("sha256").update(await bytesOf("images/photo.png")).digest("hex") },
@@ -215,8 +215,8 @@ describe("Edit Image", function () {
 
     it("with sync_mode the results come inline and are saved all the same", async () => {
       const [u] = await editWith({ prompt: "x", images: ["images/logo.webp"], sync_mode: true, output_format: "webp" });
-      assert.equal(vscode.workspace.asRelativePath(u as vscode.Uri), "images/logo-edit-1.webp");
-      assert.equal(sniffImageFormat(await vscode.workspace.fs.readFile(u as vscode.Uri)), "webp");
+      assert.equal(vscode.workspace.asRelativePath(u), "images/logo-edit-1.webp");
+      assert.equal(sniffImageFormat(await vscode.workspace.fs.readFile(u)), "webp");
     });
   });
 
@@ -351,7 +351,7 @@ describe("Edit Image", function () {
 
     it("editing an edit continues its numbers instead of stacking -edit", async () => {
       const [first] = await editWith({ prompt: "x", images: ["images/photo.png"] });
-      const again = await editWith({ prompt: "y", images: [vscode.workspace.asRelativePath(first as vscode.Uri)] });
+      const again = await editWith({ prompt: "y", images: [vscode.workspace.asRelativePath(first)] });
       assert.deepEqual(rel(again), ["images/photo-edit-2.jpg"]);
     });
 
@@ -383,7 +383,7 @@ describe("Edit Image", function () {
     it("opens the source and the first result side by side", async () => {
       await setUserSetting("showComparison", true);
       const [u] = await fromExplorer("images/photo.png");
-      assert.equal(vscode.workspace.asRelativePath(u as vscode.Uri), "images/photo-edit-1.jpg");
+      assert.equal(vscode.workspace.asRelativePath(u), "images/photo-edit-1.jpg");
       await until(() => openTabs().includes("diff:images/photo.png|images/photo-edit-1.jpg"), "a diff tab of the source and the result");
       const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((x) => x.input instanceof vscode.TabInputTextDiff);
       assert.equal(tab?.label, "photo.png ↔ photo-edit-1.jpg");

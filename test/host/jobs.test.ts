@@ -149,7 +149,7 @@ describe("Jobs: records and polling", function () {
     const job = await fake.waitForJob();
     const good = await until(() => t.pendingJobs()[0], "the job to be recorded");
     const state = t.workspaceState();
-    await state.update("grokImagine.pendingJobs", ["not a record", { ...(good as object), id: "evil", requestId: "../../admin" }, { ...(good as object), id: "evil2", stem: "../../escape" }, good, { id: 7 }]);
+    await state.update("grokImagine.pendingJobs", ["not a record", { ...(good), id: "evil", requestId: "../../admin" }, { ...(good), id: "evil2", stem: "../../escape" }, good, { id: 7 }]);
     await t.simulateRestart();
     assert.deepEqual(await first, []);
     fake.release(job.requestId);

@@ -24,7 +24,7 @@ interface ReporterOptions {
 
 function optionsOf(raw: Mocha.MochaOptions | undefined): ReporterOptions {
   const ro = raw?.reporterOptions as Record<string, unknown> | undefined;
-  const str = (k: string) => (typeof ro?.[k] === "string" ? (ro[k] as string) : undefined);
+  const str = (k: string) => (typeof ro?.[k] === "string" ? (ro[k]) : undefined);
   return {
     summaryFile: str("summaryFile") ?? process.env.GROK_TEST_SUMMARY,
     logFile: str("logFile") ?? process.env.GROK_TEST_LOG,

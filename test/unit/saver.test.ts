@@ -28,7 +28,7 @@ function hookedFs(hooks: { beforeLink?: (target: string) => Promise<void> | void
       if (hooks.link) return hooks.link(String(from), String(to));
       return fsp.link(from, to);
     },
-  } as DiskFs;
+  };
 }
 
 describe("workspace/saver: saves that cannot collide", () => {

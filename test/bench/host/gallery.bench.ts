@@ -52,7 +52,7 @@ describe("Gallery benchmarks", function () {
     for (let i = 0; i < COUNT; i++) {
       const format: Format = i % 20 === 0 ? "png" : i % 10 === 1 ? "webp" : "jpeg";
       const list = bases[format];
-      const base = list[i % list.length] as Uint8Array;
+      const base = list[i % list.length];
       const prompt = `${WORDS[i % WORDS.length]} number ${i} in the style of ${WORDS[(i * 7) % WORDS.length]}`;
       const data = withProvenance(base, { prompt, format, seed: i, createDate: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString() });
       bytes += data.length;

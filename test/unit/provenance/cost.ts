@@ -115,6 +115,6 @@ export function assertWithinBudget(what: string, inputBytes: number, cost: Cost)
 export function spread(values: readonly number[], digits = 2): string {
   if (values.length === 0) return "-";
   const s = [...values].sort((a, b) => a - b);
-  const median = s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-  return `${(s[0] as number).toFixed(digits)}/${median.toFixed(digits)}/${(s[s.length - 1] as number).toFixed(digits)}`;
+  const median = s.length % 2 ? (s[(s.length - 1) / 2]) : ((s[s.length / 2 - 1]) + (s[s.length / 2])) / 2;
+  return `${(s[0]).toFixed(digits)}/${median.toFixed(digits)}/${(s[s.length - 1]).toFixed(digits)}`;
 }

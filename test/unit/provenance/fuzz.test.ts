@@ -219,7 +219,7 @@ const SHAPES: readonly ((i: number) => string)[] = [
   (i) => ` b${i % 50}="x"`, // duplicate attributes
 ];
 const scaledXmp = fc.record({ shape: fc.nat({ max: SHAPES.length - 1 }), count: fc.integer({ min: 1, max: 40_000 }) }).map(({ shape, count }) => {
-  const unit = SHAPES[shape] as (i: number) => string;
+  const unit = SHAPES[shape];
   const many = Array.from({ length: count }, (_, i) => unit(i)).join("");
   const head = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="${RDF}"><rdf:Description rdf:about="" xmlns:grokimagine="${GROK}" grokimagine:Endpoint="e"`;
   const tail = "</rdf:Description></rdf:RDF></x:xmpmeta>";
@@ -436,7 +436,7 @@ describe("provenance: fuzzing every reader", function () {
   }
 
   it("mutated PNG, JPEG and WebP files", async () => {
-    const mutated = fc.tuple(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 6 })).map(([pick, edits]) => mutate(seeds[pick % seeds.length] as Seed, edits));
+    const mutated = fc.tuple(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 6 })).map(([pick, edits]) => mutate(seeds[pick % seeds.length], edits));
     await check(mutated, throughBytes);
   });
 

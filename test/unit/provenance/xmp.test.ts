@@ -44,7 +44,7 @@ describe("provenance: XMP packets, embedding and reading", function () {
     assert.deepEqual(firstChunk("WebP lossy with alpha (VP8X+ALPH)"), ["VP8X", "ALPH", "VP8 "]);
     assert.deepEqual(firstChunk("WebP with EXIF (VP8X)"), ["VP8X", "VP8 ", "EXIF"]);
     assert.deepEqual(firstChunk("WebP with foreign XMP (VP8X)"), ["VP8X", "VP8 ", "XMP "]);
-    const alphaBit = (n: string) => ((Buffer.from(fixture(n)).readUInt32LE(21) >>> 28) & 1) as number;
+    const alphaBit = (n: string) => ((Buffer.from(fixture(n)).readUInt32LE(21) >>> 28) & 1);
     assert.equal(alphaBit("WebP lossless (VP8L)"), 0);
     assert.equal(alphaBit("WebP lossless with alpha (VP8L)"), 1);
     const kinds = (n: string) => jpegSegments(fixture(n)).map(segmentKind).filter((k) => k.startsWith("APP") || k === "JFIF" || k === "Exif" || k === "XMP");
