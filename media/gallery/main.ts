@@ -809,7 +809,7 @@ window.addEventListener("message", (ev: MessageEvent<unknown>) => {
   if (typeof m !== "object" || m === null || typeof m.type !== "string") return;
   switch (m.type) {
     case "init":
-      void onInit(m);
+      onInit(m).catch((err: unknown) => console.error("Grok Imagine gallery: could not start", err));
       return;
     case "entries":
       onEntries(m);
@@ -839,7 +839,7 @@ window.addEventListener("message", (ev: MessageEvent<unknown>) => {
       }
       return;
     case "bench":
-      void onBench(m.requestId, m.entries);
+      onBench(m.requestId, m.entries).catch((err: unknown) => console.error("Grok Imagine gallery: benchmark failed", err));
       return;
   }
 });

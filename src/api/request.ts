@@ -277,11 +277,11 @@ export function describeValues(op: Operation, values: Readonly<Record<string, un
   for (const f of fieldsOf(op)) {
     const v = values[f.key];
     if (v === undefined || f.type === "prompt") continue;
-    if (f.type === "integer" && count === "") count = `${String(v)} × `;
+    if (f.type === "integer" && count === "") count = `${showValue(v as Value)} × `;
     else if (f.type === "boolean") {
       if (v === true) parts.push(f.key);
     } else if (f.type === "urls") parts.push(`from ${showValue(v as Value)}`);
-    else parts.push(String(v));
+    else parts.push(showValue(v as Value));
   }
   return `${count}${op === "edit" ? "edit, " : ""}${parts.join(", ")}`;
 }

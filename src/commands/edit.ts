@@ -130,7 +130,7 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
   const p = params;
   // With several workspace folders the path starts with its folder's name, so it can be found again.
   const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
-  const sourceRefs = await Promise.all(sources.map(async (x) => ({ path: vscode.workspace.asRelativePath(x.uri, multiRoot), sha256: await sha256Hex(x.bytes) })));
+  const sourceRefs = sources.map((x) => ({ path: vscode.workspace.asRelativePath(x.uri, multiRoot), sha256: sha256Hex(x.bytes) }));
   s.log.info(C, `Editing ${listNames(sources.map((x) => x.label))} (${describeValues("edit", p.values)}), results in ${vscode.workspace.asRelativePath(folder)}.`);
   // The field that carries the uploaded images (the definition's list of URLs).
   const urlsField = fieldsOf("edit").find((f) => f.type === "urls")?.key ?? "image_urls";
@@ -150,7 +150,11 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
     folder,
     stem: editStemFromSource(baseName(first)),
     numbered: true,
-    showFirst: settings.showComparison ? (result) => void showComparison(s, first, result) : undefined,
+    showFirst: settings.showComparison
+      ? (result) => {
+          showComparison(s, first, result).catch((err: unknown) => s.log.error(C, "Could not show the comparison", err));
+        }
+      : undefined,
     sources: sourceRefs,
   });
   return saved.map((item) => item.uri);

@@ -42,7 +42,7 @@ export function uploadAll(images: readonly SourceImage[], upload: UploadFn, sign
       },
       (err: unknown) => {
         signal.removeEventListener("abort", onAbort);
-        reject(signal.aborted ? cancelled() : err);
+        reject(signal.aborted ? cancelled() : err instanceof Error ? err : new Error(String(err)));
       },
     );
   });

@@ -117,7 +117,7 @@ export class ImageIndex implements vscode.Disposable {
       watcher.onDidCreate((u) => this.queue(u, "create")),
       watcher.onDidChange((u) => isImagePath(u.path) && this.queue(u, "update")),
       watcher.onDidDelete((u) => this.queue(u, "delete")),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.scan()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.scan().catch((err: unknown) => this.log.error(C, "Scanning the new workspace folders failed", err))),
       this.changed,
       this.stateChanged,
     );
@@ -438,11 +438,16 @@ export class ImageIndex implements vscode.Disposable {
     if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      void this.save();
+      this.saveLogged();
     }, delayMs);
   }
 
   /** Writes the cache now (temporary file, then rename). */
+  /** {@link save} in the background, its failure logged. */
+  private saveLogged(): void {
+    this.save().catch((err: unknown) => this.log.warn(C, `The gallery's index cache could not be written: ${String(err)}`));
+  }
+
   async save(): Promise<void> {
     const uri = this.cacheUri;
     if (!uri || !this.storage) return;
@@ -484,7 +489,7 @@ export class ImageIndex implements vscode.Disposable {
     if (this.eventTimer !== undefined) clearTimeout(this.eventTimer);
     if (this.saveTimer !== undefined) {
       clearTimeout(this.saveTimer);
-      void this.save();
+      this.saveLogged();
     }
     for (const d of this.disposables) d.dispose();
   }

@@ -53,7 +53,6 @@ export class Gallery implements vscode.Disposable {
   private imageIndex?: ImageIndex;
   private markdown?: MarkdownTracker;
   private current?: GalleryPanel;
-  private opening?: Promise<void>;
   private checked = false;
   private panelTrace?: PanelTrace;
   private readonly painted = new vscode.EventEmitter<void>();
@@ -84,26 +83,25 @@ export class Gallery implements vscode.Disposable {
       this.current.reveal();
       return Promise.resolve();
     }
-    this.opening ??= (async () => {
-      const { options } = panelOptions({ s: this.s, index: this.index() }, true);
-      const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, "Grok Imagine Gallery", vscode.ViewColumn.Active, options);
-      await this.attach(panel, t0, undefined);
-    })().finally(() => (this.opening = undefined));
-    return this.opening;
+    const { options } = panelOptions({ s: this.s, index: this.index() }, true);
+    const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, "Grok Imagine Gallery", vscode.ViewColumn.Active, options);
+    this.attach(panel, t0, undefined);
+    return Promise.resolve();
   }
 
   /** The serializer's path after a window reload: the same panel, with the state the webview saved. */
-  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+  restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const t0 = Date.now();
     if (this.current) this.current.dispose(); // one gallery per window
-    await this.attach(panel, t0, state);
+    this.attach(panel, t0, state);
+    return Promise.resolve();
   }
 
-  private async attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): Promise<void> {
+  private attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): void {
     const index = this.index();
     this.markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
     // The cache is read while the page loads; the panel waits for it only when the page says ready.
-    void index.load();
+    index.load().catch((err: unknown) => this.s.log.error("gallery", "Could not read the gallery's index cache", err));
     this.panelTrace = this.s.context.extensionMode === vscode.ExtensionMode.Test ? { posted: [], refused: [], commands: [] } : undefined;
     const p = new GalleryPanel(panel, {
       s: this.s,
@@ -167,7 +165,7 @@ export class Gallery implements vscode.Disposable {
       markdownLink: (id, md) => {
         const panel = this.current;
         const img = panel?.resolveImage(id);
-        if (!panel || !img || typeof img === "string") throw new Error(`not an image: ${String(img)}`);
+        if (!panel || !img || typeof img === "string") throw new Error(`not an image: ${typeof img === "string" ? img : "no panel"}`);
         return panel.markdownLink(img, md);
       },
       close: () => this.current?.dispose(),

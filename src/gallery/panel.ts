@@ -26,7 +26,7 @@ import { galleryHtml, makeNonce, webviewAssetRoots } from "./html";
 import type { ImageIndex, IndexChange, IndexedImage } from "./imageIndex";
 import { markdownImageLink, relativePath } from "./markdown";
 import type { MarkdownTracker } from "./markdownTarget";
-import { promptOf, type Provenance } from "../provenance/provenance";
+import { promptOf } from "../provenance/provenance";
 import { sidecarOf } from "../provenance/sidecar";
 import { entryFieldsOf } from "./provenance";
 
@@ -107,7 +107,7 @@ export class GalleryPanel implements vscode.Disposable {
     // The same options the panel was created with (VS Code skips an update that changes nothing).
     this.setOptions(true);
     this.disposables.push(
-      webview.onDidReceiveMessage((m: unknown) => void this.handle(m)),
+      webview.onDidReceiveMessage((m: unknown) => this.handle(m).catch((err: unknown) => this.d.s.log.error(C, "A message from the gallery failed", err))),
       panel.onDidDispose(() => this.dispose()),
       panel.onDidChangeViewState(() => this.watchJobs()),
       d.index.onDidChange((c) => this.entriesChanged(c)),

@@ -42,7 +42,7 @@ export function encodeBase64(bytes: Uint8Array): string {
     out[o++] = ENCODE[v >>> 18] ?? 0;
     out[o++] = ENCODE[(v >>> 12) & 63] ?? 0;
     out[o++] = rest === 2 ? (ENCODE[(v >>> 6) & 63] ?? 0) : 0x3d;
-    out[o++] = 0x3d;
+    out[o] = 0x3d;
   }
   // Every byte is ASCII, so UTF-8 decoding is exact (and fast, in one call).
   return asciiDecoder.decode(out);

@@ -113,7 +113,7 @@ export async function readCapped(res: Response, max: number, what: string, signa
     await res.body?.cancel().catch(() => undefined);
     throw tooLarge(`${what}: Content-Length ${length} > ${max}`, max);
   }
-  const body = res.body;
+  const body: ReadableStream<Uint8Array> | null = res.body;
   if (!body) return new Uint8Array(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];

@@ -48,7 +48,7 @@ export const httpGet: FetchFn = (input, init) =>
         }
       } catch (err) {
         res.destroy();
-        return reject(err);
+        return reject(err instanceof Error ? err : new Error(String(err)));
       }
       let body: ReadableStream<Uint8Array> | null = null;
       if (NULL_BODY.has(status)) {

@@ -468,7 +468,7 @@ export class JobPipeline implements vscode.Disposable {
       revisedPrompt: revised,
       requestId: rec.requestId,
       sources: rec.sources,
-      creatorTool: `Grok Imagine for VS Code ${String((this.s.context.extension.packageJSON as { version?: unknown }).version ?? "")}`.trim(),
+      creatorTool: creatorTool(this.s.context.extension.packageJSON),
       createDate: new Date().toISOString(),
     };
     return Array.from({ length: count }, (_, i) => provenanceFor(base, i));
@@ -521,4 +521,10 @@ export class JobPipeline implements vscode.Disposable {
     this.notify.later("The failure's follow-up failed", followUp);
     return [];
   }
+}
+
+/** "Grok Imagine for VS Code <version>", from the extension's package.json. */
+function creatorTool(packageJson: unknown): string {
+  const version = typeof packageJson === "object" && packageJson !== null ? (packageJson as { version?: unknown }).version : undefined;
+  return `Grok Imagine for VS Code ${typeof version === "string" ? version : ""}`.trim();
 }

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   console.log(`FAKE_FAL_URL=${fake.url}`);
   console.log(`control: ${fake.origin}/__fake/state`);
   const stop = (): void => {
-    void fake.close().then(() => process.exit(0));
+    fake.close().then(() => process.exit(0), () => process.exit(1));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

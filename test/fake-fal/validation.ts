@@ -109,7 +109,7 @@ function integer(
     return fallback;
   }
   const value = body[field];
-  let n: number | null = null;
+  let n: number | null;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) {
       errors.push({ loc: ["body", field], msg: "Input should be a finite number", type: "finite_number", input: value });

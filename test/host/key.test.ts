@@ -77,10 +77,10 @@ describe("Foundation: the key and the proxy", function () {
     assert.equal(await vscode.commands.executeCommand("grokImagine.setApiKey", "has a space"), false);
     assert.match(person.seen.error.at(-1) ?? "", /no spaces/);
     assert.equal(await vscode.commands.executeCommand("grokImagine.setApiKey"), false, "Escape in the box stores nothing");
-    const validate = person.seen.inputs[0]?.validateInput;
-    assert.ok(validate);
-    assert.ok(await validate(""), "an empty key is explained");
-    assert.equal(await validate(TEST_KEY), undefined);
+    const box = person.seen.inputs[0];
+    assert.ok(box && typeof box.validateInput === "function", "the box checks what is typed");
+    assert.ok(await box.validateInput(""), "an empty key is explained");
+    assert.equal(await box.validateInput(TEST_KEY), undefined);
     assert.ok((await t.resolveKey()) === undefined, "no key is set (not printed)");
   });
 

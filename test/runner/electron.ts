@@ -35,4 +35,11 @@ async function main(): Promise<number> {
   return s.failed > 0 || s.passed === 0 ? 1 : 0;
 }
 
-main().then((code) => process.exit(code));
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    console.log("0 passed, 1 failed");
+    process.exit(1);
+  },
+);

@@ -93,14 +93,16 @@ export function installReaper(label: string, onSignal?: (signal: NodeJS.Signals)
         signalAll(processesMarked(mark), "SIGKILL");
         process.exit(128 + (codes[sig] ?? 15));
       }, 8000);
-      void Promise.resolve()
+      Promise.resolve()
         .then(() => onSignal?.(sig))
         .catch(() => undefined)
         .then(() => reaper.endAll())
+        .catch(() => undefined)
         .finally(() => {
           clearTimeout(hardStop);
           process.exit(128 + (codes[sig] ?? 15));
-        });
+        })
+        .catch(() => undefined);
     });
   }
   // A normal end, an uncaught error or process.exit(): nothing may outlive the runner.

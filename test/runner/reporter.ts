@@ -91,4 +91,4 @@ export class LineReporter {
 
 // mocha --reporter <path> loads the module's export itself.
 module.exports = LineReporter;
-module.exports.LineReporter = LineReporter;
+(module.exports as { LineReporter: unknown }).LineReporter = LineReporter;

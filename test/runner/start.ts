@@ -66,7 +66,7 @@ function prepareServerDirs(): ServerDirs {
     serverDataDir: path.join(base, "server-data"),
     extensionsDir: path.join(base, "extensions"),
   };
-  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
+  for (const d of [dirs.userDataDir, dirs.serverDataDir, dirs.extensionsDir]) fs.mkdirSync(d, { recursive: true });
   const settings = path.join(dirs.userDataDir, "User", "settings.json");
   if (!fs.existsSync(settings)) {
     // First run only: a person's later changes to their settings stay theirs.

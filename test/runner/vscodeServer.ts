@@ -69,7 +69,7 @@ export function prepareDirs(base: string, userSettings: Record<string, unknown>)
     serverDataDir: path.join(base, "server-data"),
     extensionsDir: path.join(base, "extensions"),
   };
-  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
+  for (const d of [dirs.userDataDir, dirs.serverDataDir, dirs.extensionsDir]) fs.mkdirSync(d, { recursive: true });
   const settings = {
     "security.workspace.trust.enabled": false,
     "workbench.startupEditor": "none",

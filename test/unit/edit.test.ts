@@ -9,7 +9,7 @@ const PNG_SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** A minimal whole PNG: signature, IHDR, one IDAT, IEND (CRCs are not checked by the walker, IEND's is). */
 function tinyPng(): Uint8Array {
   const chunk = (type: string, data: number[], crc = [0, 0, 0, 0]) => [0, 0, 0, data.length, ...[...type].map((c) => c.charCodeAt(0)), ...data, ...crc];
-  return new Uint8Array([...PNG_SIG, ...chunk("IHDR", Array(13).fill(1)), ...chunk("IDAT", [1, 2, 3]), ...chunk("IEND", [], [0xae, 0x42, 0x60, 0x82])]);
+  return new Uint8Array([...PNG_SIG, ...chunk("IHDR", new Array<number>(13).fill(1)), ...chunk("IDAT", [1, 2, 3]), ...chunk("IEND", [], [0xae, 0x42, 0x60, 0x82])]);
 }
 
 class FakeUri {

@@ -190,7 +190,7 @@ describe("api/request: building a generate request", () => {
   });
 
   it("ignores inherited properties and treats undefined fields as absent", () => {
-    const args: Record<string, unknown> = Object.create({ aspect_ratio: "5:4", prompt: "inherited" });
+    const args = Object.create({ aspect_ratio: "5:4", prompt: "inherited" }) as Record<string, unknown>;
     args["prompt"] = "own";
     args["num_images"] = undefined;
     const value = vals(G(args));

@@ -78,11 +78,11 @@ export async function costOf(fn: () => unknown): Promise<Cost> {
   return { ms, wallMs, bytes: Math.max(0, retained + buffersAfter), transient };
 }
 
-let kept: unknown;
+const sink: unknown[] = [];
 /** Holds the result until after the second GC (so what it retains is counted). */
 function keep(v: unknown): void {
-  kept = v;
-  kept = undefined;
+  sink.push(v);
+  sink.pop();
 }
 
 function overBudget(c: Cost, inputBytes: number): boolean {

@@ -305,7 +305,10 @@ function mutate(seed: Seed, edits: readonly Mutation[]): Uint8Array {
         if (b.length) b[i] = m.value;
         break;
       case "u32":
-        if (i + 4 <= b.length) (m.le ? b.writeUInt32LE(m.value >>> 0, i) : b.writeUInt32BE(m.value >>> 0, i));
+        if (i + 4 <= b.length) {
+          if (m.le) b.writeUInt32LE(m.value >>> 0, i);
+          else b.writeUInt32BE(m.value >>> 0, i);
+        }
         break;
       case "u16":
         if (i + 2 <= b.length) b.writeUInt16BE(m.value, i);

@@ -321,7 +321,6 @@ describe("provenance: XMP packets, embedding and reading", function () {
       const targets = ["PNG", "JPEG with JFIF and EXIF", "WebP lossy (VP8)", "WebP lossy with alpha (VP8X+ALPH)"];
       for (const [name, s] of HOSTILE) {
         const p = edited({ input: { prompt: s, num_images: 1, output_format: "png" }, revisedPrompt: s, requestId: s.slice(0, 40) });
-        const packet = buildXmpPacket(p);
         for (const t of targets) {
           const result = embedProvenance(fixture(t), p);
           assert.ok(result.ok, `${name} in ${t}: ${result.ok ? "" : result.reason}`);
@@ -375,7 +374,6 @@ describe("provenance: XMP packets, embedding and reading", function () {
     });
 
     it("fails cleanly for malformed input and never throws", () => {
-      const packet = buildXmpPacket(generated());
       const junk: [string, Uint8Array][] = [
         ["empty", new Uint8Array()],
         ["text", utf8("hello, world")],
