@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
-import { splitEditArgs } from "../../src/edit/args";
-import { checkSource, countProblem, formatSize, listNames, MAX_SOURCE_BYTES, sizeProblem, uniqueBy } from "../../src/edit/sources";
-import { uploadAll, type SourceImage, type UploadFn } from "../../src/edit/upload";
-import { GrokError } from "../../src/fal/errors";
+import { splitEditArgs } from "../../../src/edit/args";
+import { checkSource, countProblem, formatSize, listNames, MAX_SOURCE_BYTES, sizeProblem, uniqueBy } from "../../../src/edit/sources";
+import { uploadAll, type SourceImage, type UploadFn } from "../../../src/edit/upload";
+import { GrokError } from "../../../src/fal/errors";
 
 const PNG_SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 

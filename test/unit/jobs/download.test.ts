@@ -13,9 +13,9 @@ import {
   readCapped,
   resultByteCap,
   verifyImage,
-} from "../../src/jobs/download";
-import { GrokError } from "../../src/fal/errors";
-import type { FetchFn } from "../../src/fal/retry";
+} from "../../../src/jobs/download";
+import { GrokError } from "../../../src/fal/errors";
+import type { FetchFn } from "../../../src/fal/retry";
 
 async function image(format: "png" | "jpeg" | "webp"): Promise<Uint8Array> {
   const img = sharp({ create: { width: 24, height: 16, channels: 3, background: { r: 200, g: 40, b: 90 } } });

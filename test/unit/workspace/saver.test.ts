@@ -3,9 +3,9 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DiskFolder, type DiskFs } from "../../src/workspace/diskFolder";
-import { SaveCore, type ImageBytes } from "../../src/workspace/saver";
-import { JOURNAL_KEY, TempJournal } from "../../src/workspace/tempJournal";
+import { DiskFolder, type DiskFs } from "../../../src/workspace/diskFolder";
+import { SaveCore, type ImageBytes } from "../../../src/workspace/saver";
+import { JOURNAL_KEY, TempJournal } from "../../../src/workspace/tempJournal";
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "grok-saver-"));

@@ -9,7 +9,7 @@ import {
   stemFromPrompt,
   takenIn,
   tempNameFor,
-} from "../../src/images/naming";
+} from "../../../src/images/naming";
 
 const codePoints = (s: string): number => [...s].length;
 const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length;

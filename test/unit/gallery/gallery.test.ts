@@ -1,9 +1,9 @@
 /** The gallery's pure parts: the message protocol's checks, Markdown links, search, grid arithmetic. */
 import assert from "node:assert/strict";
-import { defaultViewState, parseViewState, parseWebviewMessage, type FormDefaults, type GalleryEntry } from "../../src/protocol";
-import { markdownAlt, markdownDestination, markdownImageLink, relativePath } from "../../src/gallery/markdown";
-import { compareEntries, fold, haystack, makeFilter, matches } from "../../media/gallery/filter";
-import { cardPosition, gridMetrics, moveIndex, scrollToShow, totalHeight, visibleRange } from "../../media/gallery/layout";
+import { defaultViewState, parseViewState, parseWebviewMessage, type FormDefaults, type GalleryEntry } from "../../../src/protocol";
+import { markdownAlt, markdownDestination, markdownImageLink, relativePath } from "../../../src/gallery/markdown";
+import { compareEntries, fold, haystack, makeFilter, matches } from "../../../media/gallery/filter";
+import { cardPosition, gridMetrics, moveIndex, scrollToShow, totalHeight, visibleRange } from "../../../media/gallery/layout";
 
 const DEFAULTS: FormDefaults = {
   generate: { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" },

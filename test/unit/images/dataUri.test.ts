@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeBase64, decodeDataUri, encodeBase64, encodeDataUri } from "../../src/images/dataUri";
+import { decodeBase64, decodeDataUri, encodeBase64, encodeDataUri } from "../../../src/images/dataUri";
 
 /** Deterministic pseudo-random bytes (mulberry32), so failures are reproducible. */
 function randomBytes(length: number, seed: number): Uint8Array {

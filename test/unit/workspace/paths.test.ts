@@ -10,7 +10,7 @@ import {
   type PathResult,
   type Refusal,
   type RootParts,
-} from "../../src/workspace/paths";
+} from "../../../src/workspace/paths";
 
 const WS: RootParts = { scheme: "file", authority: "", path: "/home/me/ws", name: "ws" };
 const TWO: RootParts[] = [WS, { scheme: "file", authority: "", path: "/home/me/other", name: "other" }];
