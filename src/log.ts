@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { formatError } from "./format";
 import { redactSecrets } from "./redact";
 
 /**
@@ -52,19 +53,5 @@ export class Logger implements vscode.Disposable {
 
   dispose(): void {
     this.channel.dispose();
-  }
-}
-
-/** One line (plus the cause chain) describing any thrown value. */
-export function formatError(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = err.cause === undefined ? "" : ` (cause: ${formatError(err.cause)})`;
-    return `${err.name}: ${err.message}${cause}`;
-  }
-  if (typeof err === "string") return err;
-  try {
-    return JSON.stringify(err);
-  } catch {
-    return String(err);
   }
 }

@@ -2,9 +2,8 @@ import * as vscode from "vscode";
 import type { Logger } from "./log";
 import type { StandIn } from "./standin";
 import type { UiHolder } from "./ui";
+import { FAL_KEYS_URL, keyProblem } from "./keyRules";
 
-/** Where fal issues API keys; offered when no key is set. */
-export const FAL_KEYS_URL = "https://fal.ai/dashboard/keys";
 const SECRET_ID = "grokImagine.falApiKey";
 const COMPONENT = "key";
 
@@ -12,18 +11,6 @@ export type KeySource = "secretStorage" | "environment" | "standIn";
 export interface ResolvedKey {
   readonly key: string;
   readonly source: KeySource;
-}
-
-/** Why a typed key cannot be a fal key, or undefined when it can. */
-export function keyProblem(value: string): string | undefined {
-  const key = value.trim();
-  if (!key) return "Paste the key from fal.ai (Dashboard → Keys).";
-  if (/\s/.test(key)) return "A fal key has no spaces in it.";
-  // It travels in an HTTP header: anything but printable ASCII would make the request fail with the
-  // key quoted in the error.
-  if (!/^[\x21-\x7e]+$/.test(key)) return "A fal key is made of letters, digits and punctuation only.";
-  if (key.length < 8) return "That is too short to be a fal key.";
-  return undefined;
 }
 
 /**

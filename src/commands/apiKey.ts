@@ -1,5 +1,5 @@
 import type { Services } from "../services";
-import { formatError } from "../log";
+import { formatError } from "../format";
 
 /**
  * Grok Imagine: Set API Key. With a string argument (`executeCommand('grokImagine.setApiKey', KEY)`)

@@ -5,31 +5,11 @@
  * forms' fields and the filters too (they come from api/ in the `init` message).
  */
 import * as vscode from "vscode";
-
-/** 128 random bits from the platform's crypto, base64: a new one for every load. */
-export function makeNonce(): string {
-  const bytes = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(bytes);
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
+import { contentSecurityPolicy } from "./csp";
 
 /** Folders of the extension the webview loads from (its only extension resource roots). */
 export function webviewAssetRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(extensionUri, "media", "gallery"), vscode.Uri.joinPath(extensionUri, "dist", "webview")];
-}
-
-export function contentSecurityPolicy(cspSource: string, nonce: string): string {
-  return [
-    "default-src 'none'",
-    `img-src ${cspSource}`,
-    `style-src ${cspSource}`,
-    `font-src ${cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join("; ");
 }
 
 export function galleryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, nonce: string): string {

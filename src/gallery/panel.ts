@@ -22,7 +22,8 @@ import {
 import type { Services } from "../services";
 import { readSettings } from "../settings";
 import { LinkGuard, linkMessage, outputFolderFor, resolvePath } from "../workspace/resolve";
-import { galleryHtml, makeNonce, webviewAssetRoots } from "./html";
+import { makeNonce } from "./csp";
+import { galleryHtml, webviewAssetRoots } from "./html";
 import type { ImageIndex, IndexChange, IndexedImage } from "./imageIndex";
 import { markdownImageLink, relativePath } from "./markdown";
 import type { MarkdownTracker } from "./markdownTarget";

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { activateExtension, EXTENSION_ID, scriptedPerson } from "./util";
+import { activateExtension, EXTENSION_ID, scriptedPerson, until } from "./util";
 
 interface Manifest {
   contributes: { commands: { command: string; title: string; category: string }[] };
@@ -36,8 +36,13 @@ describe("Foundation", () => {
     }
   });
 
-  it("Show Log runs", async () => {
+  it("Show Log shows the Grok Imagine log, with what the extension wrote in it", async () => {
     await vscode.commands.executeCommand("grokImagine.showLog");
+    const log = await until(
+      () => vscode.window.visibleTextEditors.map((e) => e.document).find((d) => d.uri.scheme === "output" && decodeURIComponent(d.uri.toString()).includes("Grok Imagine")),
+      "the Grok Imagine log to be shown",
+    );
+    assert.match(log.getText(), /Activated \(VS Code/);
   });
 
   it("Set API Key with a string argument stores it; Clear API Key removes it", async () => {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { startFakeFal, type FakeFal } from "../fake-fal/server";
-import { FAL_KEYS_URL } from "../../src/secrets";
+import { FAL_KEYS_URL } from "../../src/keyRules";
 import { scriptedPerson, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
 
 

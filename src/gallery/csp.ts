@@ -1,0 +1,26 @@
+/**
+ * The gallery page's Content-Security-Policy and its per-load nonce (pure: no vscode). Nothing but our
+ * own script (by nonce) and our own stylesheets, fonts and images (by the webview's source) loads.
+ */
+
+/** 128 random bits from the platform's crypto, base64: a new one for every load. */
+export function makeNonce(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+/** The policy for a page whose resources come from `cspSource` and whose one script carries `nonce`. */
+export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `img-src ${cspSource}`,
+    `style-src ${cspSource}`,
+    `font-src ${cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; ");
+}
