@@ -91,22 +91,25 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
 
   log.info("extension", `Activated (VS Code ${vscode.version}, ${vscode.env.remoteName ?? "local"}).`);
 
-  if (context.extensionMode !== vscode.ExtensionMode.Test) return {};
-  return {
-    testing: {
-      setUi: (partial) => ui.replace(partial),
-      resetUi: () => ui.reset(),
-      resolveKey: () => keys.get(),
-      jobs: () => jobs.list(),
-      cancelJob: (id) => jobs.cancel(id),
-      pendingJobs: () => jobs.pending(),
-      discardPending: () => jobs.discardAll(),
-      workspaceState: () => context.workspaceState,
-      simulateRestart: () => jobs.restart(),
-      pipeline: () => jobs,
-      logLines: () => [...log.recent],
-    },
-  };
+  // Only in the development build the tests run, and only in a test session (see testHooks.d.ts).
+  if (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS && context.extensionMode === vscode.ExtensionMode.Test) {
+    return {
+      testing: {
+        setUi: (partial) => ui.replace(partial),
+        resetUi: () => ui.reset(),
+        resolveKey: () => keys.get(),
+        jobs: () => jobs.list(),
+        cancelJob: (id) => jobs.cancel(id),
+        pendingJobs: () => jobs.pending(),
+        discardPending: () => jobs.discardAll(),
+        workspaceState: () => context.workspaceState,
+        simulateRestart: () => jobs.restart(),
+        pipeline: () => jobs,
+        logLines: () => [...log.recent],
+      },
+    };
+  }
+  return {};
 }
 
 export function deactivate(): void {

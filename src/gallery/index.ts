@@ -6,6 +6,7 @@ import { ImageIndex } from "./imageIndex";
 import { MarkdownTracker } from "./markdownTarget";
 import { GalleryPanel, panelOptions, type PanelTrace } from "./panel";
 
+
 /**
  * The gallery: the Open Gallery command, the panel's serializer (the panel comes back after a
  * reload), and the index of images, made on first use and kept current from then on.
@@ -20,9 +21,9 @@ export function registerGallery(s: Services, jobs: JobPipeline): vscode.Disposab
     vscode.commands.registerCommand("grokImagine.openGallery", () => gallery.open()),
     vscode.window.registerWebviewPanelSerializer(GALLERY_VIEW_TYPE, gallery.serializer),
   ];
-  if (s.context.extensionMode === vscode.ExtensionMode.Test) {
+  if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && s.context.extensionMode === vscode.ExtensionMode.Test) {
     // Not contributed in package.json: only the extension-host tests call it.
-    out.push(vscode.commands.registerCommand("grokImagine.testing.gallery", () => gallery.testing()));
+    out.push(vscode.commands.registerCommand("grokImagine.testing.gallery", () => galleryTesting(gallery)));
   }
   return out;
 }
@@ -50,12 +51,17 @@ export interface GalleryTesting {
 }
 
 export class Gallery implements vscode.Disposable {
-  private imageIndex?: ImageIndex;
+  /** @internal read by the development build\'s test hooks (galleryTesting) */
+  imageIndex?: ImageIndex;
   private markdown?: MarkdownTracker;
-  private current?: GalleryPanel;
-  private checked = false;
-  private panelTrace?: PanelTrace;
-  private readonly painted = new vscode.EventEmitter<void>();
+  /** @internal read by the development build\'s test hooks (galleryTesting) */
+  current?: GalleryPanel;
+  /** @internal read by the development build\'s test hooks (galleryTesting) */
+  checked = false;
+  /** @internal read by the development build\'s test hooks (galleryTesting) */
+  panelTrace?: PanelTrace;
+  /** @internal read by the development build\'s test hooks (galleryTesting) */
+  readonly painted = new vscode.EventEmitter<void>();
   readonly serializer: vscode.WebviewPanelSerializer = {
     deserializeWebviewPanel: (panel, state: unknown) => this.restore(panel, state),
   };
@@ -71,7 +77,8 @@ export class Gallery implements vscode.Disposable {
     this.imageIndex.addSaved(items.map((i) => i.uri), (i) => items[i].provenance).catch((err: unknown) => this.s.log.error("gallery", "Could not add saved images to the gallery", err));
   }
 
-  private index(): ImageIndex {
+  /** @internal */
+  index(): ImageIndex {
     this.imageIndex ??= new ImageIndex(this.s.context.storageUri, this.s.log);
     return this.imageIndex;
   }
@@ -102,7 +109,7 @@ export class Gallery implements vscode.Disposable {
     this.markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
     // The cache is read while the page loads; the panel waits for it only when the page says ready.
     index.load().catch((err: unknown) => this.s.log.error("gallery", "Could not read the gallery's index cache", err));
-    this.panelTrace = this.s.context.extensionMode === vscode.ExtensionMode.Test ? { posted: [], refused: [], commands: [] } : undefined;
+    this.panelTrace = (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.s.context.extensionMode === vscode.ExtensionMode.Test ? { posted: [], refused: [], commands: [] } : undefined;
     const p = new GalleryPanel(panel, {
       s: this.s,
       index,
@@ -110,7 +117,7 @@ export class Gallery implements vscode.Disposable {
       markdown: this.markdown,
       openedAt,
       savedState,
-      ...(this.panelTrace ? { trace: this.panelTrace } : {}),
+      ...((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.panelTrace ? { trace: this.panelTrace } : {}),
     });
     this.current = p;
     // Once per session the index is checked against the files (teammates' commits, changes made
@@ -133,64 +140,66 @@ export class Gallery implements vscode.Disposable {
     });
   }
 
-  testing(): GalleryTesting {
-    return {
-      open: () => this.open(),
-      panel: () => this.current?.panel,
-      trace: () => this.panelTrace,
-      receive: async (m) => {
-        if (!this.current) throw new Error("the gallery is not open");
-        await this.current.handle(m);
-      },
-      firstPaint: () => this.whenTraced((t) => t.firstPaint),
-      thumbnails: () => this.whenTraced((t) => t.thumbnails?.ms),
-      simulateReload: async () => {
-        this.current?.dispose();
-        await this.imageIndex?.forget();
-        this.checked = false;
-      },
-      index: () => this.index(),
-      serializer: this.serializer,
-      bench: async (count) => {
-        const panel = this.current;
-        if (!panel) throw new Error("the gallery is not open");
-        const real = panel.entries();
-        if (!real.length) throw new Error("the benchmark needs at least one indexed image");
-        const entries: GalleryEntry[] = Array.from({ length: count }, (_, i) => {
-          const e = real[i % real.length];
-          return { ...e, id: `${e.id}#bench-${i}`, prompt: `${e.prompt} #${i}`, created: e.created - i * 1000 };
-        });
-        return panel.bench(entries);
-      },
-      markdownLink: (id, md) => {
-        const panel = this.current;
-        const img = panel?.resolveImage(id);
-        if (!panel || !img || typeof img === "string") throw new Error(`not an image: ${typeof img === "string" ? img : "no panel"}`);
-        return panel.markdownLink(img, md);
-      },
-      close: () => this.current?.dispose(),
-    };
-  }
-
-  /** Resolves once the current panel's trace has what `pick` looks for. */
-  private whenTraced<T>(pick: (t: PanelTrace) => T | undefined): Promise<T> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const v = this.panelTrace ? pick(this.panelTrace) : undefined;
-        if (v !== undefined) {
-          sub.dispose();
-          resolve(v);
-        }
-      };
-      const sub = this.painted.event(check);
-      check();
-    });
-  }
-
   dispose(): void {
     this.current?.dispose();
     this.imageIndex?.dispose();
     this.markdown?.dispose();
     this.painted.dispose();
   }
+}
+
+/** What the extension-host tests reach of the gallery (development build only). */
+function galleryTesting(g: Gallery): GalleryTesting {
+  return {
+    open: () => g.open(),
+    panel: () => g.current?.panel,
+    trace: () => g.panelTrace,
+    receive: async (m) => {
+      if (!g.current) throw new Error("the gallery is not open");
+      await g.current.handle(m);
+    },
+    firstPaint: () => whenTraced(g, (t) => t.firstPaint),
+    thumbnails: () => whenTraced(g, (t) => t.thumbnails?.ms),
+    simulateReload: async () => {
+      g.current?.dispose();
+      await g.imageIndex?.forget();
+      g.checked = false;
+    },
+    index: () => g.index(),
+    serializer: g.serializer,
+    bench: async (count) => {
+      const panel = g.current;
+      if (!panel) throw new Error("the gallery is not open");
+      const real = panel.entries();
+      if (!real.length) throw new Error("the benchmark needs at least one indexed image");
+      const entries: GalleryEntry[] = Array.from({ length: count }, (_, i) => {
+        const e = real[i % real.length];
+        return { ...e, id: `${e.id}#bench-${i}`, prompt: `${e.prompt} #${i}`, created: e.created - i * 1000 };
+      });
+      if (!panel.bench) throw new Error("this build has no benchmark hooks");
+      return panel.bench(entries);
+    },
+    markdownLink: (id, md) => {
+      const panel = g.current;
+      const img = panel?.resolveImage(id);
+      if (!panel || !img || typeof img === "string") throw new Error(`not an image: ${typeof img === "string" ? img : "no panel"}`);
+      return panel.markdownLink(img, md);
+    },
+    close: () => g.current?.dispose(),
+  };
+}
+
+/** Resolves once the current panel's trace has what `pick` looks for. */
+function whenTraced<T>(g: Gallery, pick: (t: PanelTrace) => T | undefined): Promise<T> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const v = g.panelTrace ? pick(g.panelTrace) : undefined;
+      if (v !== undefined) {
+        sub.dispose();
+        resolve(v);
+      }
+    };
+    const sub = g.painted.event(check);
+    check();
+  });
 }

@@ -31,6 +31,7 @@ import { promptOf } from "../provenance/provenance";
 import { sidecarOf } from "../provenance/sidecar";
 import { entryFieldsOf } from "./provenance";
 
+
 const C = "gallery";
 /** workspaceState: the image folders of the last session (the webview's roots, known at once). */
 const ROOTS_KEY = "grokImagine.gallery.roots";
@@ -91,13 +92,14 @@ export class GalleryPanel implements vscode.Disposable {
   private widenLater = false;
   private jobsOf?: JobPipeline;
   private jobsSub?: vscode.Disposable;
-  private readonly benches = new Map<number, (r: BenchResults) => void>();
   private readonly outbox: HostMessage[] = [];
+  /** Benchmark hook (development build only): shows synthetic entries in the webview and measures its grid. */
+  declare bench?: (entries: readonly GalleryEntry[]) => Promise<BenchResults>;
+  private declare benchResults?: Map<number, (r: BenchResults) => void>;
   /** When the page first said ready, ms after opening. */
   private readyAt?: number;
   private initAt?: number;
   private htmlAt?: number;
-  private benchSeq = 1;
   private disposed = false;
 
   constructor(
@@ -120,6 +122,17 @@ export class GalleryPanel implements vscode.Disposable {
       this.disposedEmitter,
       this.measured,
     );
+    if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS)) {
+      const waiting = new Map<number, (r: BenchResults) => void>();
+      let seq = 1;
+      this.benchResults = waiting;
+      this.bench = (entries) =>
+        new Promise((resolve) => {
+          const requestId = seq++;
+          waiting.set(requestId, resolve);
+          this.post({ type: "bench", requestId, entries });
+        });
+    }
     webview.html = galleryHtml(webview, d.s.context.extensionUri, makeNonce());
     this.htmlAt = Date.now() - d.openedAt;
     this.watchJobs();
@@ -170,10 +183,10 @@ export class GalleryPanel implements vscode.Disposable {
   private post(message: HostMessage): void {
     if (this.disposed) return;
     if (!this.ready && message.type !== "init") {
-      if (message.type === "reply" || message.type === "bench") this.outbox.push(message);
+      if (message.type === "reply" || ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && message.type === "bench")) this.outbox.push(message);
       return;
     }
-    this.d.trace?.posted.push(message);
+    if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS)) this.d.trace?.posted.push(message);
     void this.panel.webview.postMessage(message).then(undefined, () => undefined);
   }
 
@@ -276,7 +289,7 @@ export class GalleryPanel implements vscode.Disposable {
   private refuse(raw: unknown, reason: string): void {
     const type = typeof raw === "object" && raw !== null && "type" in raw ? String((raw).type).slice(0, 40) : typeof raw;
     this.d.s.log.warn(C, `Refused a message from the gallery webview (${JSON.stringify(type)}): ${reason}.`);
-    this.d.trace?.refused.push({ reason, message: raw });
+    if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS)) this.d.trace?.refused.push({ reason, message: raw });
     const requestId = typeof raw === "object" && raw !== null ? (raw as { requestId?: unknown }).requestId : undefined;
     if (typeof requestId === "number" && Number.isSafeInteger(requestId) && requestId >= 0) this.reply(requestId, false, "The gallery refused that request.");
   }
@@ -286,6 +299,11 @@ export class GalleryPanel implements vscode.Disposable {
   }
 
   private async dispatch(m: WebviewMessage): Promise<void> {
+    if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && m.type === "benchResult") {
+      this.benchResults?.get(m.requestId)?.(m.results);
+      this.benchResults?.delete(m.requestId);
+      return;
+    }
     switch (m.type) {
       case "ready":
         this.readyAt ??= Date.now() - this.d.openedAt;
@@ -301,13 +319,13 @@ export class GalleryPanel implements vscode.Disposable {
           this.painted = true;
           // From the command to the page's own timestamp of its painted frame (one machine, one clock).
           const figures = { ms: Math.max(0, Math.round(m.at - this.d.openedAt)), entries: m.entries, cards: m.cards };
-          if (this.d.trace) this.d.trace.firstPaint = figures;
+          if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.firstPaint = figures;
           this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM; host: page set at ${this.htmlAt ?? "?"} ms, ready at ${this.readyAt ?? "?"} ms, init sent at ${this.initAt ?? "?"} ms; page: script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after it started loading).`);
           this.measured.fire("paint");
         }
         return;
       case "thumbnails":
-        if (this.d.trace) this.d.trace.thumbnails = { ms: m.ms, count: m.count };
+        if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.thumbnails = { ms: m.ms, count: m.count };
         this.measured.fire("thumbnails");
         this.d.s.log.info(C, `The ${m.count} thumbnails on screen were decoded ${m.ms} ms after the first paint.`);
         return;
@@ -324,10 +342,6 @@ export class GalleryPanel implements vscode.Disposable {
         this.reply(m.requestId, true);
         return;
       }
-      case "benchResult":
-        this.benches.get(m.requestId)?.(m.results);
-        this.benches.delete(m.requestId);
-        return;
     }
   }
 
@@ -356,7 +370,7 @@ export class GalleryPanel implements vscode.Disposable {
 
   private async run<T>(id: string, ...args: unknown[]): Promise<T | undefined> {
     if (!ALLOWED_COMMANDS.has(id)) throw new Error(`The gallery does not run ${id}.`);
-    this.d.trace?.commands.push({ id, args });
+    if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS)) this.d.trace?.commands.push({ id, args });
     return vscode.commands.executeCommand<T>(id, ...args);
   }
 
@@ -482,15 +496,6 @@ export class GalleryPanel implements vscode.Disposable {
 
   // -------------------------------------------------------------------------------------------
   // Figures
-
-  /** Asks the webview to show `entries` synthetic images and measure its grid (a benchmark). */
-  bench(entries: readonly GalleryEntry[]): Promise<BenchResults> {
-    const requestId = this.benchSeq++;
-    return new Promise((resolve) => {
-      this.benches.set(requestId, resolve);
-      this.post({ type: "bench", requestId, entries });
-    });
-  }
 
   /** Entries as the webview gets them (for the benchmark). */
   entries(): GalleryEntry[] {

@@ -21,7 +21,6 @@ describe("Gallery protocol: messages from the webview are checked before anythin
       { type: "edit", requestId: 2, ids: ["file:///w/a.png", "file:///w/b.png"], input: { ...DEFAULTS.edit, prompt: "make it blue" } },
       { type: "action", requestId: 3, action: "reveal", id: "file:///w/a.png" },
       { type: "cancelJob", requestId: 4, jobId: "abc-1" },
-      { type: "benchResult", requestId: 5, results: { entries: 1, applyMs: 1, cards: 1, scrollMaxMs: 1, scrollP90Ms: 1, scrollMeanMs: 1, filterMaxMs: 1 } },
     ];
     for (const m of good) {
       const r = parseWebviewMessage(m);

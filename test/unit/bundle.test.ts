@@ -1,0 +1,58 @@
+/**
+ * What ships: the production build (`node esbuild.js --production`, as `npm run package` makes it)
+ * carries no test or benchmark code (src/testHooks.d.ts), and dist/extension.js stays within its
+ * size budget. Builds into a temporary folder, so dist/ (which the host tests load) is untouched.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+// The same number esbuild.js enforces for `npm run package`.
+const { EXTENSION_BUDGET_BYTES: BUDGET_BYTES } = require(path.join(ROOT, "esbuild.js")) as { EXTENSION_BUDGET_BYTES: number };
+
+/** Strings that only the test and benchmark hooks contain. */
+const EXTENSION_MARKERS = ["grokImagine.testing.gallery", "simulateRestart", "logLines", "benchResult", "#bench-", "this build has no benchmark hooks", "firstPaint"];
+const WEBVIEW_MARKERS = ["benchResult", "scrollP90Ms", "filterMaxMs"];
+
+describe("the production build", function () {
+  this.timeout(120_000);
+  let out = "";
+  let extension = "";
+  let webview = "";
+  let dev = "";
+
+  before(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), "grok-imagine-bundle-"));
+    // esbuild.js exits non-zero over the budget after writing the files: the budget has its own test.
+    for (const [dir, flags] of [["prod", ["--production"]], ["dev", []]] as const) {
+      const r = spawnSync(process.execPath, [path.join(ROOT, "esbuild.js"), ...flags, "--out", path.join(out, dir)], { cwd: ROOT, encoding: "utf8" });
+      assert.ok(fs.existsSync(path.join(out, dir, "extension.js")), `esbuild.js ${flags.join(" ")} built nothing: ${r.stderr}`);
+    }
+    extension = fs.readFileSync(path.join(out, "prod", "extension.js"), "utf8");
+    webview = fs.readFileSync(path.join(out, "prod", "webview", "gallery.js"), "utf8");
+    dev = fs.readFileSync(path.join(out, "dev", "extension.js"), "utf8") + fs.readFileSync(path.join(out, "dev", "webview", "gallery.js"), "utf8");
+  });
+
+  after(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  it("the development build has the hooks (so the check below looks for something real)", () => {
+    for (const m of [...EXTENSION_MARKERS, ...WEBVIEW_MARKERS]) assert.ok(dev.includes(m), `the development build lacks ${m}`);
+  });
+
+  it("dist/extension.js carries no test or benchmark hook", () => {
+    for (const m of EXTENSION_MARKERS) assert.ok(!extension.includes(m), `the production extension.js contains ${JSON.stringify(m)}`);
+  });
+
+  it(`dist/extension.js is within its ${BUDGET_BYTES / 1024} KB budget (minified)`, () => {
+    const size = Buffer.byteLength(extension);
+    console.log(`      dist/extension.js: ${(size / 1024).toFixed(1)} KB of ${BUDGET_BYTES / 1024} KB`);
+    assert.ok(size <= BUDGET_BYTES, `${(size / 1024).toFixed(1)} KB is over the ${BUDGET_BYTES / 1024} KB budget (node esbuild.js --production --analyze shows what makes it up)`);
+  });
+
+  it("the gallery's webview script carries no benchmark code", () => {
+    for (const m of WEBVIEW_MARKERS) assert.ok(!webview.includes(m), `the production gallery.js contains ${JSON.stringify(m)}`);
+  });
+});
