@@ -32,16 +32,22 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs = 30_000): n
   return Math.min(maxMs, baseMs * 2 ** attempt);
 }
 
+/** Why a wait was stopped: the signal's reason, as fetch rejects with it (an AbortError by default). */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new DOMException("This operation was aborted", "AbortError");
+}
+
 export const sleep: SleepFn = (ms, signal) =>
   new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error("aborted"));
+    if (signal?.aborted) return reject(abortReason(signal));
     const t = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(signal?.reason ?? new Error("aborted"));
+      if (signal) reject(abortReason(signal));
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
