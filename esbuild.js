@@ -3,7 +3,6 @@
 const esbuild = require("esbuild");
 const fs = require("node:fs");
 const path = require("node:path");
-const { falEntrySource } = require("./build/falEntry");
 
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
@@ -26,36 +25,6 @@ const problemMatcher = {
       }
       console.log("[watch] build finished");
     });
-  },
-};
-
-/**
- * The extension never uses fal's realtime (WebSocket) client, but @fal-ai/client builds one on load,
- * which pulls in a MessagePack codec and a state-machine library (about a third of the bundle). This
- * swaps that one module for a stand-in that says so if anything ever calls it.
- */
-const withoutFalRealtime = {
-  name: "without-fal-realtime",
-  setup(build) {
-    build.onResolve({ filter: /^\.\/realtime$/ }, (args) =>
-      args.importer.includes(path.join("@fal-ai", "client")) ? { path: "fal-realtime-stub", namespace: "stub" } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
-      contents:
-        "exports.createRealtimeClient = () => ({ connect() { throw new Error('fal realtime is not part of this extension'); } });",
-      loader: "js",
-    }));
-  },
-};
-
-/** `import … from "@fal-ai/client"` in src/ resolves to the few modules listed in build/falEntry.js. */
-const falEntry = {
-  name: "fal-entry",
-  setup(build) {
-    build.onResolve({ filter: /^@fal-ai\/client$/ }, (args) =>
-      args.importer.startsWith(path.join(__dirname, "src")) ? { path: "fal-entry", namespace: "fal-entry" } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: "fal-entry" }, () => ({ contents: falEntrySource(), loader: "js", resolveDir: __dirname }));
   },
 };
 
@@ -82,7 +51,6 @@ const targets = [
     target: "node20", // VS Code 1.90 (engines.vscode) runs Node 20
     external: ["vscode"],
     metafile: analyze,
-    plugins: [...common.plugins, withoutFalRealtime, falEntry],
   },
   {
     // The gallery webview's script (media/gallery/main.ts imports only src/protocol.ts from src/).

@@ -1,9 +1,8 @@
 /**
  * Every failure the person can meet, as one error type with a kind and a message that says what to
- * do. fal's own errors (the client's ApiError), transport failures and our download checks all end
- * up here; nothing else in the extension inspects fal's error shapes.
+ * do. fal's own errors (FalApiError, shaped like its reference client's ApiError), transport failures
+ * and our download checks all end up here; nothing else in the extension inspects fal's error shapes.
  */
-import { ApiError } from "@fal-ai/client";
 
 export type FailureKind =
   | "auth" // the key was refused: set another
@@ -18,6 +17,25 @@ export type FailureKind =
   | "settings" // a setting is wrong (grokImagine.proxyUrl): fix it; nothing was sent
   | "cancelled"
   | "failed"; // anything else
+
+/** An HTTP error answer from fal, shaped like the reference client's ApiError / ValidationError. */
+export class FalApiError extends Error {
+  readonly status: number;
+  readonly body: unknown;
+  /** fal's `x-fal-request-id`, or "". */
+  readonly requestId: string;
+  /** `x-fal-request-timeout-type` ("user" when a start timeout the caller set ran out). */
+  readonly timeoutType: string | undefined;
+  constructor(a: { message: string; status: number; body?: unknown; requestId?: string; timeoutType?: string }) {
+    super(a.message);
+    // The reference client throws ValidationError for a 422 and ApiError otherwise.
+    this.name = a.status === 422 ? "ValidationError" : "ApiError";
+    this.status = a.status;
+    this.body = a.body;
+    this.requestId = a.requestId ?? "";
+    this.timeoutType = a.timeoutType;
+  }
+}
 
 export class GrokError extends Error {
   constructor(
@@ -61,7 +79,7 @@ function bodyText(body: unknown): string {
   try {
     return JSON.stringify(body).slice(0, 2000);
   } catch {
-    return String(body);
+    return "(a body that is not JSON)";
   }
 }
 
@@ -86,7 +104,7 @@ function isNetwork(err: unknown): boolean {
 export function toGrokError(err: unknown): GrokError {
   if (err instanceof GrokError) return err;
   if (isAbort(err)) return new GrokError("cancelled", "Cancelled.");
-  if (err instanceof ApiError) {
+  if (err instanceof FalApiError) {
     const status = err.status;
     const body: unknown = err.body;
     const detail = `HTTP ${status} ${err.message}${err.requestId ? ` (request ${err.requestId})` : ""} ${bodyText(body)}`.trim();

@@ -1,7 +1,7 @@
 /**
- * A fetch wrapper for the fal client (pure: no vscode, no fal client). The client already retries
- * 429/502/503/504 and transport failures with exponential backoff, but it ignores `Retry-After` and
- * never retries a 500. This wrapper adds both: it waits out a server's Retry-After before handing a
+ * A fetch wrapper under our fal client (pure: no vscode). The client (http.ts, with the rules of
+ * fal's reference client) already retries 429/502/503/504 and transport failures with exponential
+ * backoff, but it ignores `Retry-After` and retries a 500 only for a status. This wrapper adds both: it waits out a server's Retry-After before handing a
  * 429/503 back to the client's own retry, and retries a 500 of an idempotent request (status,
  * result, cancel; not the submit POST) a few times itself.
  */
@@ -32,16 +32,22 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs = 30_000): n
   return Math.min(maxMs, baseMs * 2 ** attempt);
 }
 
+/** Why a wait was stopped: the signal's reason, as fetch rejects with it (an AbortError by default). */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new DOMException("This operation was aborted", "AbortError");
+}
+
 export const sleep: SleepFn = (ms, signal) =>
   new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error("aborted"));
+    if (signal?.aborted) return reject(abortReason(signal));
     const t = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(signal?.reason ?? new Error("aborted"));
+      if (signal) reject(abortReason(signal));
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });

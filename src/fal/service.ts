@@ -1,13 +1,16 @@
 /**
- * The only code that talks to fal through @fal-ai/client: submit, wait (status stream, with polling
- * as the fallback), result, cancel and storage upload, for one key and proxy. Errors leave here as
- * GrokError (see errors.ts).
+ * The only code that talks to fal: submit, wait (status stream, with polling as the fallback),
+ * result, cancel and storage upload, for one key and proxy, through our own small client of fal's
+ * protocol (queue.ts, storage.ts, http.ts; test/unit/fal/conformance.test.ts holds it to fal's
+ * reference client). Errors leave here as GrokError (see errors.ts).
  */
-import { ApiError, createFalClient, type FalClient, type QueueStatus } from "@fal-ai/client";
 import { parseFalOutput, type FalOutput } from "../api";
 import { addressProblem, checkProxyUrl, type UrlPolicy } from "./addresses";
-import { GrokError, toGrokError } from "./errors";
+import { FalApiError, GrokError, toGrokError } from "./errors";
+import type { FalHttpOptions } from "./http";
+import { FalQueue, type QueueStatus } from "./queue";
 import { retryingFetch, sleep as realSleep, type FetchFn, type SleepFn } from "./retry";
+import { upload } from "./storage";
 
 export interface FalConnection {
   readonly key: string;
@@ -46,7 +49,8 @@ export const POLL_MAX_MS = 5000;
 export const MAX_RESULT_BYTES = 1024 * 1024;
 
 export class FalService {
-  private readonly client: FalClient;
+  private readonly http: FalHttpOptions;
+  private readonly queue: FalQueue;
   private readonly baseFetch: FetchFn;
   private readonly proxyUrl: string | undefined;
   private readonly sleep: SleepFn;
@@ -65,16 +69,12 @@ export class FalService {
     const base = conn.fetch ?? ((input, init) => fetch(input, init));
     this.baseFetch = guardDirect(base, this.proxyUrl, this.policy);
     this.sleep = conn.sleep ?? realSleep;
-    this.client = this.makeClient(this.baseFetch);
+    this.http = this.httpWith(this.baseFetch);
+    this.queue = new FalQueue(this.http);
   }
 
-  private makeClient(f: FetchFn): FalClient {
-    return createFalClient({
-      credentials: this.conn.key,
-      proxyUrl: this.proxyUrl ? { url: this.proxyUrl, when: "always" } : undefined,
-      fetch: retryingFetch(f),
-      suppressLocalCredentialsWarning: true,
-    });
+  private httpWith(f: FetchFn, maxAnswerBytes?: number): FalHttpOptions {
+    return { key: this.conn.key, proxyUrl: this.proxyUrl, fetch: retryingFetch(f), maxAnswerBytes };
   }
 
   /**
@@ -84,8 +84,7 @@ export class FalService {
    */
   async submit(endpoint: string, input: object): Promise<string> {
     try {
-      const res = await this.client.queue.submit(endpoint, { input: input as Record<string, unknown> });
-      return res.request_id;
+      return await this.queue.submit(endpoint, input);
     } catch (err) {
       throw toGrokError(err);
     }
@@ -99,18 +98,10 @@ export class FalService {
     const report = (s: QueueStatus) => onProgress(toProgress(s));
     if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
     try {
-      const stream = await this.client.queue.streamStatus(endpoint, { requestId, logs: true });
-      const onAbort = () => stream.abort();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      try {
-        stream.on("data", report);
-        const done = await stream.done();
-        if (done && done.status === "COMPLETED") {
-          report(done);
-          return;
-        }
-      } finally {
-        signal?.removeEventListener("abort", onAbort);
+      const done = await this.queue.streamStatus(endpoint, requestId, true, report, signal);
+      if (done && done.status === "COMPLETED") {
+        report(done);
+        return;
       }
     } catch (err) {
       if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
@@ -126,7 +117,7 @@ export class FalService {
     for (let wait = POLL_FIRST_MS; ; wait = Math.min(POLL_MAX_MS, Math.round(wait * POLL_GROWTH))) {
       let status: QueueStatus;
       try {
-        status = await this.client.queue.status(endpoint, { requestId, logs: true, abortSignal: signal });
+        status = await this.queue.status(endpoint, requestId, true, signal);
       } catch (err) {
         throw toGrokError(err);
       }
@@ -141,15 +132,13 @@ export class FalService {
   }
 
   /**
-   * The request's output. fal's client reads the answer whole, so it is read through a counter that
-   * stops it past `maxBytes` (default {@link MAX_RESULT_BYTES}; a sync_mode answer carries its images
+   * The request's output, read through a counter that stops it past `maxBytes` (default {@link MAX_RESULT_BYTES}; a sync_mode answer carries its images
    * inline and needs more: the caller says how much).
    */
   async result(endpoint: string, requestId: string, signal?: AbortSignal, maxBytes = MAX_RESULT_BYTES): Promise<FalOutput> {
     let data: unknown;
     try {
-      const client = this.makeClient(limitBodies(this.baseFetch, maxBytes));
-      data = (await client.queue.result(endpoint, { requestId, abortSignal: signal })).data;
+      data = await new FalQueue(this.httpWith(limitBodies(this.baseFetch, maxBytes), maxBytes)).result(endpoint, requestId, signal);
     } catch (err) {
       throw toGrokError(err);
     }
@@ -164,10 +153,10 @@ export class FalService {
   /** Asks fal to cancel the request. A request that already finished is paid for: the caller keeps it. */
   async cancel(endpoint: string, requestId: string): Promise<CancelOutcome> {
     try {
-      await this.client.queue.cancel(endpoint, { requestId });
+      await this.queue.cancel(endpoint, requestId);
       return "cancelled";
     } catch (err) {
-      if (err instanceof ApiError && err.status === 400) {
+      if (err instanceof FalApiError && err.status === 400) {
         const body: unknown = err.body;
         if (body && typeof body === "object" && (body as { status?: unknown }).status === "ALREADY_COMPLETED") return "alreadyCompleted";
       }
@@ -177,18 +166,14 @@ export class FalService {
 
   /**
    * Uploads bytes to fal's storage; resolves to the URL fal serves them from. `signal` stops the
-   * upload in flight (both the initiate call and the PUT go through the fetch given to the client).
+   * upload in flight (both the initiate call and the PUT carry it).
    */
   async upload(bytes: Uint8Array, mime: string, fileName: string, signal?: AbortSignal): Promise<string> {
     if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
-    const client = signal ? this.makeClient(withSignal(this.baseFetch, signal)) : this.client;
     try {
-      const copy = new Uint8Array(bytes.byteLength);
-      copy.set(bytes);
-      const file = new File([copy], fileName, { type: mime });
       // A person's source images should not stay at a public URL for ever: a week covers the queue,
       // a reload and Retry Saving.
-      return await client.storage.upload(file, { lifecycle: { expiresIn: UPLOAD_EXPIRY } });
+      return await upload(this.http, bytes, mime, fileName, UPLOAD_EXPIRY, signal);
     } catch (err) {
       if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
       throw toGrokError(err);
@@ -244,11 +229,6 @@ function limitBodies(f: FetchFn, max: number): FetchFn {
     );
     return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
-}
-
-/** A fetch that also stops when `signal` aborts. */
-function withSignal(f: FetchFn, signal: AbortSignal): FetchFn {
-  return (input, init) => f(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
 }
 
 function toProgress(s: QueueStatus): QueueProgress {

@@ -1,12 +1,10 @@
 import * as assert from "node:assert/strict";
-import { ApiError, ValidationError } from "@fal-ai/client";
-import { toGrokError, GrokError } from "../../src/fal/errors";
+import { FalApiError, toGrokError, GrokError } from "../../src/fal/errors";
 import { redactSecrets } from "../../src/redact";
 import { backoffDelay, parseRetryAfter, retryingFetch, type FetchFn } from "../../src/fal/retry";
 
 describe("fal error mapping", () => {
-  const api = (status: number, body?: unknown) =>
-    new (status === 422 ? ValidationError : ApiError)({ message: `HTTP ${status}`, status, body, requestId: "req-1" });
+  const api = (status: number, body?: unknown) => new FalApiError({ message: `HTTP ${status}`, status, body, requestId: "req-1" });
 
   it("401 and 403: the key was refused, with what to do", () => {
     for (const status of [401, 403]) {
@@ -75,10 +73,10 @@ describe("retry policy", () => {
 
   const responses = (statuses: number[], headers: Record<string, string> = {}) => {
     const calls: number[] = [];
-    const f: FetchFn = async () => {
+    const f: FetchFn = () => {
       const status = statuses[Math.min(calls.length, statuses.length - 1)];
       calls.push(status);
-      return new Response(status === 200 ? "{}" : "err", { status, headers });
+      return Promise.resolve(new Response(status === 200 ? "{}" : "err", { status, headers }));
     };
     return { f, calls };
   };
@@ -86,7 +84,7 @@ describe("retry policy", () => {
   it("retries a 500 itself, then gives up with the last answer", async () => {
     const waits: number[] = [];
     const { f, calls } = responses([500, 500, 500, 500]);
-    const r = await retryingFetch(f, { serverErrorRetries: 2, baseDelayMs: 10, maxRetryAfterMs: 1000 }, async (ms) => void waits.push(ms))("http://x");
+    const r = await retryingFetch(f, { serverErrorRetries: 2, baseDelayMs: 10, maxRetryAfterMs: 1000 }, (ms) => Promise.resolve(void waits.push(ms)))("http://x");
     assert.equal(r.status, 500);
     assert.equal(calls.length, 3);
     assert.deepEqual(waits, [10, 20]);
@@ -94,7 +92,7 @@ describe("retry policy", () => {
 
   it("a 500 then 200 succeeds", async () => {
     const { f, calls } = responses([500, 200]);
-    const r = await retryingFetch(f, { serverErrorRetries: 2, baseDelayMs: 1, maxRetryAfterMs: 1000 }, async () => undefined)("http://x");
+    const r = await retryingFetch(f, { serverErrorRetries: 2, baseDelayMs: 1, maxRetryAfterMs: 1000 }, () => Promise.resolve())("http://x");
     assert.equal(r.status, 200);
     assert.equal(calls.length, 2);
   });
@@ -102,7 +100,7 @@ describe("retry policy", () => {
   it("waits out Retry-After on a 429 before handing it to the client's own retry", async () => {
     const waits: number[] = [];
     const { f, calls } = responses([429], { "retry-after": "2" });
-    const r = await retryingFetch(f, { serverErrorRetries: 2, baseDelayMs: 1, maxRetryAfterMs: 5000 }, async (ms) => void waits.push(ms))("http://x");
+    const r = await retryingFetch(f, { serverErrorRetries: 2, baseDelayMs: 1, maxRetryAfterMs: 5000 }, (ms) => Promise.resolve(void waits.push(ms)))("http://x");
     assert.equal(r.status, 429);
     assert.equal(calls.length, 1);
     assert.deepEqual(waits, [2000]);
@@ -111,7 +109,7 @@ describe("retry policy", () => {
   it("does not wait for a Retry-After longer than the cap", async () => {
     const waits: number[] = [];
     const { f } = responses([503], { "retry-after": "3600" });
-    await retryingFetch(f, { serverErrorRetries: 2, baseDelayMs: 1, maxRetryAfterMs: 5000 }, async (ms) => void waits.push(ms))("http://x");
+    await retryingFetch(f, { serverErrorRetries: 2, baseDelayMs: 1, maxRetryAfterMs: 5000 }, (ms) => Promise.resolve(void waits.push(ms)))("http://x");
     assert.deepEqual(waits, []);
   });
 });

@@ -31,7 +31,7 @@ describe("FalService against the fake fal", function () {
     const waits: number[] = [];
     let twelfth = () => undefined as void;
     const twelve = new Promise<void>((resolve) => (twelfth = resolve));
-    const fal = service({ sleep: async (ms) => void (waits.push(ms) === 12 && twelfth()) });
+    const fal = service({ sleep: (ms) => Promise.resolve(void (waits.push(ms) === 12 && twelfth())) });
     fake.inject({ on: "stream", kind: "http", status: 500, times: Infinity });
     fake.hold("queue");
     const id = await submit(fal);
@@ -49,7 +49,7 @@ describe("FalService against the fake fal", function () {
 
   it("a status stream refused with 404 is not polled: the request is unknown to fal (or to a mistyped proxy)", async () => {
     const waits: number[] = [];
-    const fal = service({ sleep: async (ms) => void waits.push(ms) });
+    const fal = service({ sleep: (ms) => Promise.resolve(void waits.push(ms)) });
     await assert.rejects(fal.waitUntilDone(ENDPOINT, "00000000-0000-0000-0000-000000000000", () => undefined), (e: unknown) => e instanceof GrokError && e.kind === "notFound");
     assert.deepEqual(waits, []);
   });
