@@ -6,12 +6,13 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 // The same number esbuild.js enforces for `npm run package`.
-const { EXTENSION_BUDGET_BYTES: BUDGET_BYTES } = require(path.join(ROOT, "esbuild.js")) as { EXTENSION_BUDGET_BYTES: number };
+const { EXTENSION_BUDGET_BYTES: BUDGET_BYTES } = createRequire(__filename)(path.join(ROOT, "esbuild.js")) as { EXTENSION_BUDGET_BYTES: number };
 
 /** Strings that only the test and benchmark hooks contain. */
 const EXTENSION_MARKERS = ["grokImagine.testing.gallery", "simulateRestart", "logLines", "benchResult", "#bench-", "this build has no benchmark hooks", "firstPaint"];
