@@ -1,9 +1,10 @@
 /**
- * The README's test command ends here: runs every level (unit, interop with exiftool, extension host,
+ * The README's test command ends here: runs every level (lint, unit, interop with exiftool, extension host,
  * end to end, key-leak scan), prints each level's summary, then one line that sums them all, `N passed, N failed`, and
  * exits non-zero when anything failed or nothing ran.
- *   node out/test/runner/runAll.js [--level unit|interop|host|e2e|leak ...]
+ *   node out/test/runner/runAll.js [--level lint|unit|interop|host|e2e|leak ...]
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Summary } from "./reporter";
@@ -13,8 +14,8 @@ import { installReaper } from "./reaper";
 import { ensureInstalled, ROOT } from "./vscodeServer";
 
 const OUT_TEST = path.join(ROOT, "out", "test");
-type Level = "unit" | "interop" | "host" | "e2e" | "leak";
-const ALL: Level[] = ["unit", "interop", "host", "e2e", "leak"];
+type Level = "lint" | "unit" | "interop" | "host" | "e2e" | "leak";
+const ALL: Level[] = ["lint", "unit", "interop", "host", "e2e", "leak"];
 
 function chosenLevels(argv: string[]): Level[] {
   const picked: Level[] = [];
@@ -26,6 +27,20 @@ function chosenLevels(argv: string[]): Level[] {
     }
   });
   return picked.length ? picked : ALL;
+}
+
+/** ESLint over the whole project: one test that fails with ESLint's report. */
+async function runLint(): Promise<Summary> {
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "eslint", "bin", "eslint.js"), "--max-warnings", "0", "."], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let report = "";
+  child.stdout.on("data", (b: Buffer) => (report += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (report += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  const ok = code === 0;
+  console.log(`  ${ok ? "✓" : "✗"} eslint . (${Date.now() - t0} ms)`);
+  if (!ok) console.log(report);
+  return { level: "lint", passed: ok ? 1 : 0, failed: ok ? 0 : 1, pending: 0, durationMs: Date.now() - t0, failures: ok ? [] : [{ title: "eslint .", error: report.trim() || `eslint exited ${code}` }] };
 }
 
 function banner(text: string): void {
@@ -41,11 +56,15 @@ async function main(): Promise<number> {
   // Every level but unit needs what test/server/install.sh brings (exiftool for interop, the VS Code
   // server and Chromium for the others): install it first, once, on a fresh machine. The unit level
   // is plain Node and needs nothing but npm ci.
-  if (levels.some((l) => l !== "unit")) await ensureInstalled();
+  if (levels.some((l) => l !== "unit" && l !== "lint")) await ensureInstalled();
   const summaries: Summary[] = [];
   const leakRoots: string[] = [RESULTS_DIR];
   const keys: string[] = [];
 
+  if (levels.includes("lint")) {
+    banner("lint (ESLint with typescript-eslint's type-checked rules)");
+    summaries.push(await runLint());
+  }
   if (levels.includes("unit")) {
     banner("unit (mocha, plain Node)");
     summaries.push(await runMocha("unit", listFiles(path.join(OUT_TEST, "unit"), ".test.js"), {}, 5 * 60_000));
