@@ -8,7 +8,7 @@ import { sniffImageFormat } from "../../src/images/sniff";
 import { MAX_SOURCE_BYTES } from "../../src/edit/sources";
 import { provenanceOf } from "../../src/workspace/provenance";
 import type { Ui } from "../../src/ui";
-import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
+import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, whenJob, workspaceRoot, withFakeFal, type Testing } from "./util";
 
 const IMAGES = "images";
 const FIXTURES = ["flower.jpg", "logo.webp", "photo.png"];
@@ -312,7 +312,7 @@ describe("Edit Image", function () {
       // Cancel once the PUT is in flight (the fake holds it 8 s): the code guarantees that an upload
       // in flight is torn down, not that the PUT has started by any given moment after the initiate.
       const put = await until(() => fake.requests.find((r) => r.operation === "upload"), "the upload's PUT to reach the fake");
-      const job = await until(() => t.jobs().find((j) => j.prompt === "cancel while uploading" && j.state === "preparing"), "the job to be uploading");
+      const job = await whenJob(t, (j) => j.prompt === "cancel while uploading" && j.state === "preparing", "the job to be uploading");
       const t0 = Date.now();
       assert.ok(t.cancelJob(job.id));
       assert.deepEqual(await pending, []);
@@ -328,7 +328,7 @@ describe("Edit Image", function () {
       fake.hold("queue");
       const pending = editWith({ prompt: "cancel while queued", images: ["images/photo.png", "images/logo.webp"] });
       const fj = await fake.waitForJob();
-      const job = await until(() => t.jobs().find((j) => j.requestId === fj.requestId && j.state === "queued"), "the job to be queued");
+      const job = await whenJob(t, (j) => j.requestId === fj.requestId && j.state === "queued", "the job to be queued");
       assert.ok(t.cancelJob(job.id));
       assert.deepEqual(await pending, []);
       assert.deepEqual(fake.cancels.map((c) => c.requestId), [fj.requestId]);

@@ -9,7 +9,7 @@ import { buildXmpPacket } from "../../src/provenance/packet";
 import { readProvenance } from "../../src/provenance/read";
 import { sidecarDocument } from "../../src/provenance/sidecar";
 import { HOSTILE_PROMPTS, imageWithProvenance, plainImage, provenanceOf, type FixtureSpec } from "./galleryFixtures";
-import { activateExtension, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, type Testing } from "./util";
+import { activateExtension, scriptedPerson, setUserSetting, TEST_KEY, until, whenJob, workspaceRoot, type Testing } from "./util";
 
 const ART = "gallery-art";
 /** What the generate form sends: the body's fields and the tier (which chooses the endpoint). */
@@ -204,7 +204,7 @@ describe("Gallery", function () {
       const requestId = seq++;
       const pending = g.receive({ type: "generate", requestId, input: { ...FORM, prompt: "cancel me from the gallery" } });
       const job = await fake.waitForJob();
-      const running = await until(() => t.jobs().find((j) => j.requestId === job.requestId && j.state === "queued"), "the job to be queued");
+      const running = await whenJob(t, (j) => j.requestId === job.requestId && j.state === "queued", "the job to be queued");
       await until(() => posted(g).some((m) => m.type === "jobs" && m.jobs.some((j) => j.id === running.id && j.state === "queued" && j.prompt === "cancel me from the gallery")), "the panel to show the queued job");
       await g.receive({ type: "cancelJob", requestId: seq++, jobId: running.id });
       await pending;

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as vscode from "vscode";
 import { startFakeFal, type FakeFal } from "../fake-fal/server";
 import { sniffImageFormat } from "../../src/images/sniff";
-import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
+import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, whenJob, workspaceRoot, withFakeFal, type Testing } from "./util";
 
 const OUT = "generated-images";
 
@@ -122,7 +122,7 @@ describe("Generate Image", function () {
       const pending = generate({ prompt: `cancel me ${phase}` });
       const job = await fake.waitForJob();
       if (phase === "run") await fake.waitForState(job.requestId, "IN_PROGRESS");
-      const running = await until(() => t.jobs().find((j) => j.requestId === job.requestId && j.state === (phase === "queue" ? "queued" : "running")), "the job to show its state");
+      const running = await whenJob(t, (j) => j.requestId === job.requestId && j.state === (phase === "queue" ? "queued" : "running"), "the job to show its state");
       assert.ok(t.cancelJob(running.id));
       assert.deepEqual(await pending, []);
       assert.deepEqual(fake.cancels.map((c) => c.requestId), [job.requestId], "PUT …/requests/{id}/cancel reached fal");
@@ -138,7 +138,7 @@ describe("Generate Image", function () {
       const pending = generate({ prompt: "stubborn run" });
       const job = await stubborn.waitForJob();
       await stubborn.waitForState(job.requestId, "IN_PROGRESS");
-      const running = await until(() => t.jobs().find((j) => j.requestId === job.requestId && j.state === "running"), "the job to run");
+      const running = await whenJob(t, (j) => j.requestId === job.requestId && j.state === "running", "the job to run");
       assert.ok(t.cancelJob(running.id));
       assert.deepEqual(await pending, [], "Cancel returns at once");
       assert.equal(stubborn.cancels[0]?.outcome, "CANCELLATION_REQUESTED");
@@ -164,7 +164,7 @@ describe("Generate Image", function () {
     await fake.waitForState(job.requestId, "IN_PROGRESS");
     fake.release(job.requestId);
     await fake.waitForState(job.requestId, "COMPLETED");
-    const running = await until(() => t.jobs().find((j) => j.requestId === job.requestId), "the job");
+    const running = await whenJob(t, (j) => j.requestId === job.requestId, "the job");
     t.cancelJob(running.id);
     const uris = await pending;
     assert.equal(fake.cancels[0]?.outcome, "ALREADY_COMPLETED");

@@ -2,6 +2,7 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type { GrokImagineApi } from "../../src/extension";
+import type { JobView } from "../../src/jobs/pipeline";
 import type { Ui } from "../../src/ui";
 import { startFakeFal, type FakeFal, type FakeFalOptions } from "../fake-fal/server";
 
@@ -57,7 +58,32 @@ export function scriptedPerson(opts: {
   return { ui, seen };
 }
 
-/** Waits until `check` returns a truthy value (polled), or fails with `what` after `timeoutMs`. */
+/**
+ * Resolves with the first running job that matches, as the job pipeline announces it (its
+ * onDidChange event; also checked at once), or fails with `what` after `timeoutMs`.
+ */
+export function whenJob(t: Testing, match: (job: JobView) => boolean, what: string, timeoutMs = 10_000): Promise<JobView> {
+  return new Promise((resolve, reject) => {
+    const done = (job: JobView | undefined): boolean => {
+      if (!job) return false;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(job);
+      return true;
+    };
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const sub = t.pipeline().onDidChange((jobs) => done(jobs.find(match)));
+    done(t.jobs().find(match));
+  });
+}
+
+/**
+ * Waits until `check` returns a truthy value (polled), or fails with `what` after `timeoutMs`: for
+ * conditions nothing announces (the fake fal's state, files written by other processes).
+ */
 export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
