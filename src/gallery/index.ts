@@ -2,6 +2,7 @@ import * as vscode from "vscode";
 import type { JobPipeline, SavedItem } from "../jobs/pipeline";
 import { GALLERY_VIEW_TYPE, type BenchResults, type GalleryEntry } from "../protocol";
 import type { Services } from "../services";
+import { readGalleryPage } from "./html";
 import { ImageIndex } from "./imageIndex";
 import { MarkdownTracker } from "./markdownTarget";
 import { GalleryPanel, panelOptions, type PanelTrace } from "./panel";
@@ -62,6 +63,8 @@ export class Gallery implements vscode.Disposable {
   panelTrace?: PanelTrace;
   /** @internal read by the development build\'s test hooks (galleryTesting) */
   readonly painted = new vscode.EventEmitter<void>();
+  /** The page's template, read from the extension's files once per window (again after a failed read). */
+  private page?: Promise<string>;
   readonly serializer: vscode.WebviewPanelSerializer = {
     deserializeWebviewPanel: (panel, state: unknown) => this.restore(panel, state),
   };
@@ -92,19 +95,18 @@ export class Gallery implements vscode.Disposable {
     }
     const { options } = panelOptions({ s: this.s, index: this.index() }, true);
     const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, "Grok Imagine Gallery", vscode.ViewColumn.Active, options);
-    this.attach(panel, t0, undefined);
-    return Promise.resolve();
+    return this.attach(panel, t0, undefined);
   }
 
   /** The serializer's path after a window reload: the same panel, with the state the webview saved. */
   restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const t0 = Date.now();
     if (this.current) this.current.dispose(); // one gallery per window
-    this.attach(panel, t0, state);
-    return Promise.resolve();
+    return this.attach(panel, t0, state);
   }
 
-  private attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): void {
+  /** Makes the panel's host side; resolves once its page is set. */
+  private attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): Promise<void> {
     const index = this.index();
     this.markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
     // The cache is read while the page loads; the panel waits for it only when the page says ready.
@@ -115,6 +117,10 @@ export class Gallery implements vscode.Disposable {
       index,
       jobs: this.jobs,
       markdown: this.markdown,
+      page: (this.page ??= readGalleryPage(this.s.context.extensionUri).catch((err: unknown) => {
+        this.page = undefined;
+        throw err;
+      })),
       openedAt,
       savedState,
       ...((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.panelTrace ? { trace: this.panelTrace } : {}),
@@ -138,6 +144,7 @@ export class Gallery implements vscode.Disposable {
       clearTimeout(fallback);
       if (this.current === p) this.current = undefined;
     });
+    return p.loaded;
   }
 
   dispose(): void {

@@ -63,6 +63,8 @@ export interface PanelDeps {
   readonly markdown: MarkdownTracker;
   /** When Open Gallery (or the restore) started: first paint is measured from here. */
   readonly openedAt: number;
+  /** The page's template (read once per window: see Gallery.page). */
+  readonly page: Promise<string>;
   /** State the serializer got back after a reload (untrusted until parsed). */
   readonly savedState?: unknown;
   /** Test mode: record what the panel did. */
@@ -101,6 +103,8 @@ export class GalleryPanel implements vscode.Disposable {
   private initAt?: number;
   private htmlAt?: number;
   private disposed = false;
+  /** Resolves once the page is set (or could not be: that is logged and shown). */
+  readonly loaded: Promise<void>;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -133,8 +137,17 @@ export class GalleryPanel implements vscode.Disposable {
           this.post({ type: "bench", requestId, entries });
         });
     }
-    webview.html = galleryHtml(webview, d.s.context.extensionUri, makeNonce());
-    this.htmlAt = Date.now() - d.openedAt;
+    this.loaded = d.page.then(
+      (template) => {
+        if (this.disposed) return;
+        webview.html = galleryHtml(template, webview, d.s.context.extensionUri, makeNonce());
+        this.htmlAt = Date.now() - d.openedAt;
+      },
+      (err: unknown) => {
+        d.s.log.error(C, "Could not read the gallery's page (media/gallery/index.html)", err);
+        void d.s.ui.current.showErrorMessage("Grok Imagine: the gallery's page is missing from the extension. Reinstall the extension.");
+      },
+    );
     this.watchJobs();
   }
 
