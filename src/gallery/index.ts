@@ -54,7 +54,7 @@ export interface GalleryTesting {
 export class Gallery implements vscode.Disposable {
   /** @internal read by the development build\'s test hooks (galleryTesting) */
   imageIndex?: ImageIndex;
-  private markdown?: MarkdownTracker;
+  #markdown?: MarkdownTracker;
   /** @internal read by the development build\'s test hooks (galleryTesting) */
   current?: GalleryPanel;
   /** @internal read by the development build\'s test hooks (galleryTesting) */
@@ -64,7 +64,7 @@ export class Gallery implements vscode.Disposable {
   /** @internal read by the development build\'s test hooks (galleryTesting) */
   readonly painted = new vscode.EventEmitter<void>();
   /** The page's template, read from the extension's files once per window (again after a failed read). */
-  private page?: Promise<string>;
+  #page?: Promise<string>;
   readonly serializer: vscode.WebviewPanelSerializer = {
     deserializeWebviewPanel: (panel, state: unknown) => this.restore(panel, state),
   };
@@ -95,20 +95,20 @@ export class Gallery implements vscode.Disposable {
     }
     const { options } = panelOptions({ s: this.s, index: this.index() }, true);
     const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, "Grok Imagine Gallery", vscode.ViewColumn.Active, options);
-    return this.attach(panel, t0, undefined);
+    return this.#attach(panel, t0, undefined);
   }
 
   /** The serializer's path after a window reload: the same panel, with the state the webview saved. */
   restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const t0 = Date.now();
     if (this.current) this.current.dispose(); // one gallery per window
-    return this.attach(panel, t0, state);
+    return this.#attach(panel, t0, state);
   }
 
   /** Makes the panel's host side; resolves once its page is set. */
-  private attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): Promise<void> {
+  #attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): Promise<void> {
     const index = this.index();
-    this.markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
+    this.#markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
     // The cache is read while the page loads; the panel waits for it only when the page says ready.
     index.load().catch((err: unknown) => this.s.log.error("gallery", "Could not read the gallery's index cache", err));
     this.panelTrace = (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.s.context.extensionMode === vscode.ExtensionMode.Test ? { posted: [], refused: [], commands: [] } : undefined;
@@ -116,9 +116,9 @@ export class Gallery implements vscode.Disposable {
       s: this.s,
       index,
       jobs: this.jobs,
-      markdown: this.markdown,
-      page: (this.page ??= readGalleryPage(this.s.context.extensionUri).catch((err: unknown) => {
-        this.page = undefined;
+      markdown: this.#markdown,
+      page: (this.#page ??= readGalleryPage(this.s.context.extensionUri).catch((err: unknown) => {
+        this.#page = undefined;
         throw err;
       })),
       openedAt,
@@ -150,7 +150,7 @@ export class Gallery implements vscode.Disposable {
   dispose(): void {
     this.current?.dispose();
     this.imageIndex?.dispose();
-    this.markdown?.dispose();
+    this.#markdown?.dispose();
     this.painted.dispose();
   }
 }

@@ -23,15 +23,15 @@ export class PendingStore {
     private readonly log: Logger,
   ) {}
 
-  private get stashDir(): vscode.Uri {
+  get #stashDir(): vscode.Uri {
     return vscode.Uri.joinPath(this.storageRoot, "unsaved");
   }
 
   /** Every good record. Bad ones found on the way are set aside (logged once, removed from the list). */
   all(): PendingRecord[] {
     const raw = this.state.get<unknown>(PENDING_KEY);
-    const { records, bad } = checkRecords(raw, this.stashDir.toString());
-    if (bad.length) this.setAside(records, bad);
+    const { records, bad } = checkRecords(raw, this.#stashDir.toString());
+    if (bad.length) this.#setAside(records, bad);
     return records;
   }
 
@@ -40,11 +40,11 @@ export class PendingStore {
   }
 
   async put(rec: PendingRecord): Promise<void> {
-    await this.write([...this.all().filter((r) => r.id !== rec.id), rec]);
+    await this.#write([...this.all().filter((r) => r.id !== rec.id), rec]);
   }
 
   async drop(id: string): Promise<void> {
-    await this.write(this.all().filter((r) => r.id !== id));
+    await this.#write(this.all().filter((r) => r.id !== id));
   }
 
   /** Forgets a record and deletes its stash files. */
@@ -56,19 +56,19 @@ export class PendingStore {
 
   async discardAll(): Promise<void> {
     for (const r of this.all()) await this.dropStash(r.stash);
-    await this.write([]);
+    await this.#write([]);
   }
 
-  private setAside(good: readonly PendingRecord[], bad: readonly { raw: unknown; problem: string }[]): void {
+  #setAside(good: readonly PendingRecord[], bad: readonly { raw: unknown; problem: string }[]): void {
     for (const b of bad) this.log.warn(C, `A stored job record was set aside, not resumed: ${b.problem}.`);
     const before = this.state.get<unknown>(SET_ASIDE_KEY);
     const kept = [...(Array.isArray(before) ? (before as unknown[]) : []), ...bad.map((b) => ({ problem: b.problem, record: b.raw }))].slice(-MAX_SET_ASIDE);
     // Memento.update changes the value in memory at once; writing it to disk runs on its own.
     this.state.update(SET_ASIDE_KEY, kept).then(undefined, (err: unknown) => this.log.error(C, "Could not set the bad records aside", err));
-    this.write([...good]).catch((err: unknown) => this.log.error(C, "Could not rewrite the job records", err));
+    this.#write([...good]).catch((err: unknown) => this.log.error(C, "Could not rewrite the job records", err));
   }
 
-  private async write(records: PendingRecord[]): Promise<void> {
+  async #write(records: PendingRecord[]): Promise<void> {
     await this.state.update(PENDING_KEY, records);
     this.refreshContext(records);
   }
@@ -80,7 +80,7 @@ export class PendingStore {
 
   /** Keeps images that could not be written to the workspace; resolves to their stash files. */
   async stash(id: string, images: readonly ImageToSave[]): Promise<string[]> {
-    const dir = this.stashDir;
+    const dir = this.#stashDir;
     await vscode.workspace.fs.createDirectory(dir);
     const out: string[] = [];
     for (const [i, img] of images.entries()) {

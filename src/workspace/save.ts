@@ -77,8 +77,8 @@ export function folderFor(uri: vscode.Uri): Folder {
  * reservations cover every job of this window, whichever job runner started them.
  */
 export class ImageSaver {
-  private readonly core = new SaveCore();
-  private readonly journal: TempJournal;
+  readonly #core = new SaveCore();
+  readonly #journal: TempJournal;
 
   /** `state`: where temporary files are recorded while they exist (the workspace's storage). */
   constructor(
@@ -86,7 +86,7 @@ export class ImageSaver {
     private readonly checkFolder: (folder: vscode.Uri) => Promise<void> = checkWritableFolder,
     private readonly open: (folder: vscode.Uri) => Folder = folderFor,
   ) {
-    this.journal = new TempJournal(state);
+    this.#journal = new TempJournal(state);
   }
 
   /**
@@ -94,7 +94,7 @@ export class ImageSaver {
    * reload) recorded and left: those only. Resolves to how many there were.
    */
   removeLeftovers(): Promise<number> {
-    return this.journal.removeLeftovers(async (folder, temp) => {
+    return this.#journal.removeLeftovers(async (folder, temp) => {
       const uri = vscode.Uri.parse(folder, true);
       await this.checkFolder(uri); // (a folder that now leads out of the workspace is left alone)
       await vscode.workspace.fs.delete(vscode.Uri.joinPath(uri, temp), { useTrash: false });
@@ -108,13 +108,13 @@ export class ImageSaver {
    */
   async save(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined): Promise<vscode.Uri[]> {
     await this.checkFolder(folder);
-    const names = await this.core.save(
+    const names = await this.#core.save(
       this.open(folder),
       stem,
       images.map((i) => ({ bytes: i.bytes, ext: extensionForFormat(i.format), ...(i.sidecar !== undefined ? { sidecar: i.sidecar } : {}) })),
       numbered,
       note,
-      { add: (temp) => this.journal.add(folder.toString(), temp), forget: (temp) => this.journal.forget(folder.toString(), temp) },
+      { add: (temp) => this.#journal.add(folder.toString(), temp), forget: (temp) => this.#journal.forget(folder.toString(), temp) },
     );
     return names.map((n) => vscode.Uri.joinPath(folder, n));
   }
