@@ -32,15 +32,12 @@ export class Logger implements vscode.Disposable {
   warn(component: string, message: string): void {
     this.#write("warn", `[${component}] ${message}`);
   }
-  debug(component: string, message: string): void {
-    this.#write("debug", `[${component}] ${message}`);
-  }
   error(component: string, message: string, err?: unknown): void {
     const detail = err === undefined ? "" : `: ${formatError(err)}`;
     this.#write("error", `[${component}] ${message}${detail}`);
   }
 
-  #write(level: "info" | "warn" | "debug" | "error", line: string): void {
+  #write(level: "info" | "warn" | "error", line: string): void {
     const safe = this.redact(line);
     this.channel[level](safe);
     this.recent.push(`${level}: ${safe}`);

@@ -104,8 +104,6 @@ export class ImageIndex implements vscode.Disposable {
   #saveTimer?: ReturnType<typeof setTimeout>;
   #saving?: Promise<void>;
   #disposed = false;
-  /** The last scan's figures. */
-  lastScan?: ScanFigures;
 
   constructor(
     private readonly storage: vscode.Uri | undefined,
@@ -232,7 +230,6 @@ export class ImageIndex implements vscode.Disposable {
     }
     flush(true);
     const figures: ScanFigures = { cold, ms: Date.now() - t0, files: uris.length, read, images: this.images().length };
-    this.lastScan = figures;
     this.#cacheWasLoaded = true;
     this.log.info(C, `Index ${cold ? "built" : "checked"} in ${figures.ms} ms: ${figures.files} image files, ${read} read, ${figures.images} made by Grok Imagine.`);
     this.#scheduleSave(0);

@@ -177,7 +177,7 @@ function galleryTesting(g: Gallery): GalleryTesting {
     bench: async (count) => {
       const panel = g.current;
       if (!panel) throw new Error("the gallery is not open");
-      const real = panel.entries();
+      const real = panel.entries?.() ?? [];
       if (!real.length) throw new Error("the benchmark needs at least one indexed image");
       const entries: GalleryEntry[] = Array.from({ length: count }, (_, i) => {
         const e = real[i % real.length];

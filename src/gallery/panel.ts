@@ -97,6 +97,8 @@ export class GalleryPanel implements vscode.Disposable {
   readonly #outbox: HostMessage[] = [];
   /** Benchmark hook (development build only): shows synthetic entries in the webview and measures its grid. */
   declare bench?: (entries: readonly GalleryEntry[]) => Promise<BenchResults>;
+  /** Benchmark hook (development build only): the indexed images as the webview gets them. */
+  declare entries?: () => GalleryEntry[];
   private declare benchResults?: Map<number, (r: BenchResults) => void>;
   /** When the page first said ready, ms after opening. */
   #readyAt?: number;
@@ -130,6 +132,7 @@ export class GalleryPanel implements vscode.Disposable {
       const waiting = new Map<number, (r: BenchResults) => void>();
       let seq = 1;
       this.benchResults = waiting;
+      this.entries = () => d.index.images().map((i) => this.#entry(i));
       this.bench = (entries) =>
         new Promise((resolve) => {
           const requestId = seq++;
@@ -505,18 +508,6 @@ export class GalleryPanel implements vscode.Disposable {
     this.d.s.log.info(C, `Deleted ${name}${hasSidecar ? " and its .xmp sidecar" : ""}.`);
     await this.d.index.update([img.uri]);
     this.#reply(requestId, true, `Deleted ${name}.`);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Figures
-
-  /** Entries as the webview gets them (for the benchmark). */
-  entries(): GalleryEntry[] {
-    return this.d.index.images().map((i) => this.#entry(i));
-  }
-
-  get isReady(): boolean {
-    return this.#ready;
   }
 
   dispose(): void {

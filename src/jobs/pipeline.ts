@@ -88,7 +88,19 @@ export class JobPipeline implements vscode.Disposable {
   constructor(private readonly s: Services) {
     this.#store = new PendingStore(s.context.workspaceState, s.context.storageUri ?? s.context.globalStorageUri, s.log);
     this.#notify = new JobNotifier(s);
+    if (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) {
+      const store = this.#store;
+      this.pending = () => store.all();
+      this.discardAll = async () => {
+        for (const r of store.all()) await store.discard(r.id);
+      };
+    }
   }
+
+  /** Test hook (development build only): the records kept in workspace storage (waiting, unsaved, unknown to fal). */
+  declare pending?: () => readonly PendingRecord[];
+  /** Test hook (development build only): forgets every kept result (and its stashed files). */
+  declare discardAll?: () => Promise<void>;
 
   list(): JobView[] {
     return this.#tracker.list();
@@ -97,15 +109,6 @@ export class JobPipeline implements vscode.Disposable {
   /** Stops waiting and cancels the request at fal; a result already made is still saved. */
   cancel(id: string): boolean {
     return this.#tracker.cancel(id);
-  }
-
-  cancelAll(): void {
-    this.#tracker.cancelAll();
-  }
-
-  /** The records kept in workspace storage (waiting, unsaved, unknown to fal). */
-  pending(): readonly PendingRecord[] {
-    return this.#store.all();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -156,11 +159,6 @@ export class JobPipeline implements vscode.Disposable {
 
   discard(id: string): Promise<void> {
     return this.#store.discard(id);
-  }
-
-  /** Forgets every kept result (and its stashed files). */
-  discardAll(): Promise<void> {
-    return this.#store.discardAll();
   }
 
   /**

@@ -54,11 +54,6 @@ export class PendingStore {
     await this.dropStash(rec?.stash);
   }
 
-  async discardAll(): Promise<void> {
-    for (const r of this.all()) await this.dropStash(r.stash);
-    await this.#write([]);
-  }
-
   #setAside(good: readonly PendingRecord[], bad: readonly { raw: unknown; problem: string }[]): void {
     for (const b of bad) this.log.warn(C, `A stored job record was set aside, not resumed: ${b.problem}.`);
     const before = this.state.get<unknown>(SET_ASIDE_KEY);

@@ -70,10 +70,6 @@ export class JobTracker implements vscode.Disposable {
     return true;
   }
 
-  cancelAll(): void {
-    for (const e of this.#active.values()) e.cancel.abort();
-  }
-
   /**
    * Runs `body` as a job: registered and announced, shown in a progress notification whose Cancel
    * aborts `job.signal`, then removed and announced again, however it ends.
