@@ -119,7 +119,34 @@ export class ImageIndex implements vscode.Disposable {
       this.#changed,
       this.#stateChanged,
     );
+    if (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) {
+      this.settled = async () => {
+        while (this.#eventTimer !== undefined || this.#eventsRunning || this.#scanning) {
+          if (this.#eventTimer !== undefined) {
+            clearTimeout(this.#eventTimer);
+            this.#runEvents();
+          }
+          const running = this.#eventsRunning;
+          await this.#scanning;
+          await running;
+          if (this.#eventsRunning === running && this.#eventTimer === undefined) this.#eventsRunning = undefined;
+        }
+      };
+      this.forget = async () => {
+        await this.settled?.();
+        if (this.#saveTimer !== undefined) await this.save();
+        await this.#saving;
+        this.#records.clear();
+        this.#cacheWasLoaded = false;
+        this.#loading = undefined;
+      };
+    }
   }
+
+  /** Test hook (development build only): resolves once the file events seen so far are handled. */
+  declare settled?: () => Promise<void>;
+  /** Test hook (development build only): forgets everything in memory (the cache file stays): the next scan is a cold build. */
+  declare forget?: () => Promise<void>;
 
   get cacheUri(): vscode.Uri | undefined {
     return this.storage ? vscode.Uri.joinPath(this.storage, "gallery", "index.json") : undefined;
@@ -357,20 +384,6 @@ export class ImageIndex implements vscode.Disposable {
       .catch((err) => this.log.error(C, "Updating the index from file events failed", err));
   }
 
-  /** Resolves once the file events seen so far are handled (for tests). */
-  async settled(): Promise<void> {
-    while (this.#eventTimer !== undefined || this.#eventsRunning || this.#scanning) {
-      if (this.#eventTimer !== undefined) {
-        clearTimeout(this.#eventTimer);
-        this.#runEvents();
-      }
-      const running = this.#eventsRunning;
-      await this.#scanning;
-      await running;
-      if (this.#eventsRunning === running && this.#eventTimer === undefined) this.#eventsRunning = undefined;
-    }
-  }
-
   async #handleEvents(batch: { uri: vscode.Uri; kind: "update" | "delete" | "create" }[]): Promise<void> {
     // Keys whose entry may have changed; what is sent is their state once the batch is done.
     const touched = new Set<string>();
@@ -469,16 +482,6 @@ export class ImageIndex implements vscode.Disposable {
       }
     })();
     await this.#saving;
-  }
-
-  /** Forgets everything in memory (the cache file stays): the next scan is a cold build. */
-  async forget(): Promise<void> {
-    await this.settled();
-    if (this.#saveTimer !== undefined) await this.save();
-    await this.#saving;
-    this.#records.clear();
-    this.#cacheWasLoaded = false;
-    this.#loading = undefined;
   }
 
   dispose(): void {

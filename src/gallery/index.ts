@@ -29,6 +29,9 @@ export function registerGallery(s: Services, jobs: JobPipeline): vscode.Disposab
   return out;
 }
 
+/** The gallery's index, with the test hooks of the development build. */
+export type TestedIndex = ImageIndex & Required<Pick<ImageIndex, "settled" | "forget">>;
+
 /** What the extension-host tests can reach of the gallery. */
 export interface GalleryTesting {
   open(): Promise<void>;
@@ -43,7 +46,8 @@ export interface GalleryTesting {
   thumbnails(): Promise<number>;
   /** What a window reload does: the panel goes, the index's memory goes (its cache stays). */
   simulateReload(): Promise<void>;
-  index(): ImageIndex;
+  /** The index, with its test hooks. */
+  index(): TestedIndex;
   readonly serializer: vscode.WebviewPanelSerializer;
   /** Shows `count` synthetic entries (copies of the indexed ones) in the webview and measures. */
   bench(count: number): Promise<BenchResults>;
@@ -169,10 +173,15 @@ function galleryTesting(g: Gallery): GalleryTesting {
     thumbnails: () => whenTraced(g, (t) => t.thumbnails?.ms),
     simulateReload: async () => {
       g.current?.dispose();
-      await g.imageIndex?.forget();
+      await g.imageIndex?.forget?.();
       g.checked = false;
     },
-    index: () => g.index(),
+    index: () => {
+      const index = g.index();
+      const { settled, forget } = index;
+      if (!settled || !forget) throw new Error("this build has no test hooks");
+      return Object.assign(index, { settled, forget });
+    },
     serializer: g.serializer,
     bench: async (count) => {
       const panel = g.current;
