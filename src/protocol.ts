@@ -16,7 +16,7 @@
  * one it indexed inside the workspace, the job is running) before doing anything.
  */
 
-import { filterFields, formFields, isOption, MAX_EDIT_IMAGES, MAX_PARAM_TEXT, MAX_PROMPT_LENGTH, OPERATIONS, type FormField, type Operation, type Scalar } from "./api";
+import { filterFields, formFields, isOption, isRecord, own, MAX_EDIT_IMAGES, MAX_PARAM_TEXT, MAX_PROMPT_LENGTH, OPERATIONS, type FormField, type Operation, type Scalar } from "./api";
 
 import { IMAGE_FORMATS, type ImageFormat } from "./images/sniff";
 
@@ -195,14 +195,6 @@ export type WebviewMessageType = WebviewMessage["type"];
 // Validation of what the webview sends (untrusted input)
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function own(o: Record<string, unknown>, k: string): unknown {
-  return Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
-}
 
 function fail<T>(reason: string): Parsed<T> {
   return { ok: false, reason };

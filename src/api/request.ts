@@ -122,12 +122,13 @@ export function apiDefault(f: Field): Scalar | undefined {
   return f.type === "integer" || f.type === "choice" || f.type === "boolean" ? f.default : undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A plain object (not null, not an array): what untrusted JSON must be before its fields are read. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** An own property; `undefined` for absent or inherited ones. */
-function own(obj: Readonly<Record<string, unknown>>, key: string): unknown {
+export function own(obj: Readonly<Record<string, unknown>>, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }
 

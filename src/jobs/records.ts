@@ -5,7 +5,7 @@
  * workspace, delete files that are not ours, or send a crafted request id to fal. Each record is
  * checked field by field; a bad one is reported with the reason and set aside.
  */
-import { endpointById, parseFalOutput, validateBody, type FalOutput, type Values } from "../api";
+import { endpointById, isRecord, parseFalOutput, validateBody, type FalOutput, type Values } from "../api";
 import { IMAGE_FORMATS, type ImageFormat } from "../images/sniff";
 
 export type JobKind = "generate" | "edit";
@@ -60,10 +60,6 @@ const MAX_TEXT = 20_000;
 export const MAX_RECORDS = 200;
 
 export type Checked = { readonly ok: true; readonly record: PendingRecord } | { readonly ok: false; readonly problem: string };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 const isText = (v: unknown, max = MAX_TEXT): v is string => typeof v === "string" && v.length <= max;
 
