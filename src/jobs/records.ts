@@ -73,11 +73,6 @@ export function isRequestId(v: unknown): v is string {
   return typeof v === "string" && /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(v);
 }
 
-/** An endpoint id such as `xai/grok-imagine-image/edit`: lower-case path segments, no `.` or `..`. */
-function isEndpoint(v: unknown): v is string {
-  return typeof v === "string" && v.length <= 200 && /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)+$/.test(v);
-}
-
 /** A URI string with a scheme, no `.`/`..` path segments, no query or fragment. */
 function isFolderUri(v: unknown): v is string {
   if (typeof v !== "string" || v.length > 4000 || !/^[a-z][a-z0-9+.-]*:/i.test(v) || /[?#]/.test(v)) return false;
@@ -108,7 +103,8 @@ export function checkRecord(raw: unknown, stashDir: string): Checked {
   const r = raw;
   if (!isText(r.id, 100) || !r.id) return bad("no id");
   if (r.kind !== "generate" && r.kind !== "edit") return bad("kind is neither generate nor edit");
-  if (!isEndpoint(r.endpoint)) return bad("endpoint is not an endpoint id");
+  // One of the definition's endpoint ids, exactly (checkInput): nothing else reaches a fal URL.
+  if (typeof r.endpoint !== "string") return bad("endpoint is not an endpoint id");
   const input = checkInput(r.input, r.endpoint, r.kind);
   if (!input.ok) return bad(input.problem);
   if (!isText(r.prompt)) return bad("prompt is not text");
