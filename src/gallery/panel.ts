@@ -30,6 +30,7 @@ import type { MarkdownTracker } from "./markdownTarget";
 import { promptOf } from "../provenance/provenance";
 import { sidecarOf } from "../provenance/sidecar";
 import { entryFieldsOf } from "./provenance";
+import { errorText } from "../format";
 
 
 const C = "gallery";
@@ -298,7 +299,7 @@ export class GalleryPanel implements vscode.Disposable {
       await this.#dispatch(m);
     } catch (err) {
       this.d.s.log.error(C, `The gallery's ${m.type} failed`, err);
-      if ("requestId" in m) this.#reply(m.requestId, false, err instanceof Error ? err.message : String(err));
+      if ("requestId" in m) this.#reply(m.requestId, false, errorText(err));
     }
   }
 
@@ -432,7 +433,7 @@ export class GalleryPanel implements vscode.Disposable {
         else await this.#run(command, img.uri);
       } catch (err) {
         const missing = !(await vscode.commands.getCommands(true)).includes(command);
-        const msg = missing ? `${actionTitle(action)} is not available in this version.` : `${actionTitle(action)} failed: ${err instanceof Error ? err.message : String(err)}`;
+        const msg = missing ? `${actionTitle(action)} is not available in this version.` : `${actionTitle(action)} failed: ${errorText(err)}`;
         this.d.s.log.warn(C, msg);
         this.#reply(requestId, false, msg);
         return;

@@ -23,6 +23,7 @@ import { JobNotifier, type FailChoice } from "./notifier";
 import type { JobKind, PendingRecord, RequestBody, SourceRef } from "./records";
 import { PendingStore } from "./store";
 import { JobTracker, type JobView, type TrackedJob } from "./tracker";
+import { errorText } from "../format";
 
 export type { JobKind, RequestBody, SourceRef } from "./records";
 export type { JobState, JobView } from "./tracker";
@@ -440,7 +441,7 @@ export class JobPipeline implements vscode.Disposable {
       uris = await this.s.saver.save(folder, rec.stem, stamped.map((x) => x.image), rec.numbered, (m) => this.s.log.warn(C, m));
       job.mark("saved");
     } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
+      const detail = errorText(err);
       rec.state = "unsaved";
       rec.problem = `The images could not be written to ${vscode.workspace.asRelativePath(folder)}: ${detail}`;
       rec.stash = await this.#store.stash(rec.id, images);

@@ -14,6 +14,7 @@
  *   only while it is still the file this batch wrote.
  */
 import { fileNameKey, pickUniqueNames, tempNameFor } from "../images/naming";
+import { errorText } from "../format";
 
 /** The name was taken (by anyone) when the file was to be given it. */
 export class NameTakenError extends Error {
@@ -161,7 +162,7 @@ export class SaveCore {
     try {
       written.push(await writeNew(folder, name, new TextEncoder().encode(doc), temps));
     } catch (err) {
-      note(err instanceof NameTakenError ? `${name} already exists; the provenance sidecar of ${imageName} was not written.` : `The provenance sidecar of ${imageName} could not be written: ${err instanceof Error ? err.message : String(err)}`);
+      note(err instanceof NameTakenError ? `${name} already exists; the provenance sidecar of ${imageName} was not written.` : `The provenance sidecar of ${imageName} could not be written: ${errorText(err)}`);
     }
   }
 }
