@@ -205,7 +205,7 @@ function checkKeys(o: Record<string, unknown>, keys: readonly string[]): string 
   for (const k of Object.keys(o)) {
     if (k !== "type" && !keys.includes(k)) return `unexpected field ${JSON.stringify(k.slice(0, 40))}`;
   }
-  for (const k of keys) if (!Object.prototype.hasOwnProperty.call(o, k)) return `missing field ${JSON.stringify(k)}`;
+  for (const k of keys) if (!Object.hasOwn(o, k)) return `missing field ${JSON.stringify(k)}`;
   return undefined;
 }
 
