@@ -101,13 +101,9 @@ export class ApiKeyStore implements vscode.Disposable {
       enter,
       getKey,
     );
-    if (choice === getKey) {
-      await this.ui.current.openExternal(vscode.Uri.parse(FAL_KEYS_URL));
-    } else if (choice !== enter) {
-      this.log.info(COMPONENT, "No API key was given; nothing was sent.");
-      return undefined;
-    }
-    const key = await this.promptAndStore();
+    if (choice === getKey) await this.ui.current.openExternal(vscode.Uri.parse(FAL_KEYS_URL));
+    // Dismissed: nothing more is asked.
+    const key = choice === enter || choice === getKey ? await this.promptAndStore() : undefined;
     if (!key) this.log.info(COMPONENT, "No API key was given; nothing was sent.");
     return key;
   }
