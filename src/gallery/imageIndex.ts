@@ -470,15 +470,16 @@ export class ImageIndex implements vscode.Disposable {
     for (const [key, r] of this.#records) file.records.push([key, r.size, r.mtime, r.format, r.prov, r.origin]);
     const bytes = new TextEncoder().encode(JSON.stringify(file));
     const dir = vscode.Uri.joinPath(uri, "..");
+    const fs = vscode.workspace.fs;
     const temp = vscode.Uri.joinPath(dir, `.index.${Date.now().toString(36)}.part`);
     this.#saving = (async () => {
       try {
-        await vscode.workspace.fs.createDirectory(dir);
-        await vscode.workspace.fs.writeFile(temp, bytes);
-        await vscode.workspace.fs.rename(temp, uri, { overwrite: true });
+        await fs.createDirectory(dir);
+        await fs.writeFile(temp, bytes);
+        await fs.rename(temp, uri, { overwrite: true });
       } catch (err) {
         this.log.warn(C, `The gallery's index cache could not be written: ${String(err)}`);
-        await vscode.workspace.fs.delete(temp).then(undefined, () => undefined);
+        await fs.delete(temp).then(undefined, () => undefined);
       }
     })();
     await this.#saving;

@@ -39,16 +39,6 @@ const ROOTS_KEY = "grokImagine.gallery.roots";
 /** Entries in `init`: the newest, enough to fill a large panel; the rest follow at once. */
 const INIT_CHUNK = 120;
 
-/** The only commands the gallery runs, whatever a message says. */
-export const ALLOWED_COMMANDS: ReadonlySet<string> = new Set([
-  "vscode.open",
-  "revealInExplorer",
-  "grokImagine.showDetails",
-  "grokImagine.generateAgain",
-  "grokImagine.generate",
-  "grokImagine.edit",
-]);
-
 /** Image actions that are one command on the image's URI. */
 const ACTION_COMMANDS: Partial<Record<ImageAction, string>> = {
   open: "vscode.open",
@@ -56,6 +46,9 @@ const ACTION_COMMANDS: Partial<Record<ImageAction, string>> = {
   details: "grokImagine.showDetails",
   generateAgain: "grokImagine.generateAgain",
 };
+
+/** The only commands the gallery runs, whatever a message says: the actions' and the forms' (generate, edit). */
+export const ALLOWED_COMMANDS: ReadonlySet<string> = new Set([...Object.values(ACTION_COMMANDS), "grokImagine.generate", "grokImagine.edit"]);
 
 export interface PanelDeps {
   readonly s: Services;
@@ -429,7 +422,7 @@ export class GalleryPanel implements vscode.Disposable {
     const command = ACTION_COMMANDS[action];
     if (command) {
       try {
-        if (action === "open") await this.#run("vscode.open", img.uri, { preview: false });
+        if (action === "open") await this.#run(command, img.uri, { preview: false });
         else await this.#run(command, img.uri);
       } catch (err) {
         const missing = !(await vscode.commands.getCommands(true)).includes(command);
@@ -483,13 +476,14 @@ export class GalleryPanel implements vscode.Disposable {
   async #deleteImage(requestId: number, img: IndexedImage): Promise<void> {
     const name = vscode.workspace.asRelativePath(img.uri, false);
     const ui = this.d.s.ui.current;
+    const fs = vscode.workspace.fs;
     const choice = await ui.showModal(`Delete ${name}?`, "It is moved to the trash; its prompt and parameters go with it.", "Move to Trash");
     if (choice !== "Move to Trash") {
       this.#reply(requestId, false);
       return;
     }
     try {
-      await vscode.workspace.fs.delete(img.uri, { useTrash: true });
+      await fs.delete(img.uri, { useTrash: true });
     } catch (err) {
       // Some file systems (a remote one, a virtual one) have no trash: ask again before deleting for good.
       this.d.s.log.warn(C, `Could not move ${name} to the trash: ${String(err)}`);
@@ -498,13 +492,13 @@ export class GalleryPanel implements vscode.Disposable {
         this.#reply(requestId, false);
         return;
       }
-      await vscode.workspace.fs.delete(img.uri, { useTrash: false });
+      await fs.delete(img.uri, { useTrash: false });
     }
     // Its provenance sidecar (written for files with content credentials) goes with it, the same way.
     const sidecar = sidecarOf(img.uri);
-    const hasSidecar = await vscode.workspace.fs.stat(sidecar).then(() => true, () => false);
+    const hasSidecar = await fs.stat(sidecar).then(() => true, () => false);
     if (hasSidecar) {
-      await vscode.workspace.fs.delete(sidecar, { useTrash: true }).then(undefined, () => vscode.workspace.fs.delete(sidecar, { useTrash: false })).then(undefined, (err: unknown) => this.d.s.log.warn(C, `Could not delete ${name}.xmp: ${String(err)}`));
+      await fs.delete(sidecar, { useTrash: true }).then(undefined, () => fs.delete(sidecar, { useTrash: false })).then(undefined, (err: unknown) => this.d.s.log.warn(C, `Could not delete ${name}.xmp: ${String(err)}`));
     }
     this.d.s.log.info(C, `Deleted ${name}${hasSidecar ? " and its .xmp sidecar" : ""}.`);
     await this.d.index.update([img.uri]);

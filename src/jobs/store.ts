@@ -15,6 +15,7 @@ const PENDING_KEY = "grokImagine.pendingJobs";
 const SET_ASIDE_KEY = "grokImagine.pendingJobs.setAside";
 const MAX_SET_ASIDE = 20;
 const C = "jobs";
+const wfs = vscode.workspace.fs;
 
 export class PendingStore {
   constructor(
@@ -76,11 +77,11 @@ export class PendingStore {
   /** Keeps images that could not be written to the workspace; resolves to their stash files. */
   async stash(id: string, images: readonly ImageToSave[]): Promise<string[]> {
     const dir = this.#stashDir;
-    await vscode.workspace.fs.createDirectory(dir);
+    await wfs.createDirectory(dir);
     const out: string[] = [];
     for (const [i, img] of images.entries()) {
       const u = vscode.Uri.joinPath(dir, `${id}-${i}${extensionForFormat(img.format)}`);
-      await vscode.workspace.fs.writeFile(u, img.bytes);
+      await wfs.writeFile(u, img.bytes);
       out.push(u.toString());
     }
     return out;
@@ -90,12 +91,12 @@ export class PendingStore {
     const images: ImageToSave[] = [];
     for (const s of stash) {
       const u = vscode.Uri.parse(s);
-      images.push({ bytes: await vscode.workspace.fs.readFile(u), format: formatFromExtension(u.path) ?? fallback });
+      images.push({ bytes: await wfs.readFile(u), format: formatFromExtension(u.path) ?? fallback });
     }
     return images;
   }
 
   async dropStash(stash: readonly string[] | undefined): Promise<void> {
-    for (const s of stash ?? []) await vscode.workspace.fs.delete(vscode.Uri.parse(s), { useTrash: false }).then(undefined, () => undefined);
+    for (const s of stash ?? []) await wfs.delete(vscode.Uri.parse(s), { useTrash: false }).then(undefined, () => undefined);
   }
 }
