@@ -104,18 +104,19 @@ export class ImageIndex implements vscode.Disposable {
   #saveTimer?: ReturnType<typeof setTimeout>;
   #saving?: Promise<void>;
   #disposed = false;
+  readonly #storage: vscode.Uri | undefined;
+  readonly #log: Logger;
 
-  constructor(
-    private readonly storage: vscode.Uri | undefined,
-    private readonly log: Logger,
-  ) {
+  constructor(storage: vscode.Uri | undefined, log: Logger) {
+    this.#storage = storage;
+    this.#log = log;
     const watcher = vscode.workspace.createFileSystemWatcher("**/*");
     this.#disposables.push(
       watcher,
       watcher.onDidCreate((u) => this.#queue(u, "create")),
       watcher.onDidChange((u) => isImagePath(u.path) && this.#queue(u, "update")),
       watcher.onDidDelete((u) => this.#queue(u, "delete")),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.scan().catch((err: unknown) => this.log.error(C, "Scanning the new workspace folders failed", err))),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.scan().catch((err: unknown) => this.#log.error(C, "Scanning the new workspace folders failed", err))),
       this.#changed,
       this.#stateChanged,
     );
@@ -149,7 +150,7 @@ export class ImageIndex implements vscode.Disposable {
   declare forget?: () => Promise<void>;
 
   get cacheUri(): vscode.Uri | undefined {
-    return this.storage ? vscode.Uri.joinPath(this.storage, "gallery", "index.json") : undefined;
+    return this.#storage ? vscode.Uri.joinPath(this.#storage, "gallery", "index.json") : undefined;
   }
 
   get indexing(): boolean {
@@ -186,12 +187,12 @@ export class ImageIndex implements vscode.Disposable {
     try {
       parsed = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
     } catch (err) {
-      if (!(err instanceof vscode.FileSystemError && err.code === "FileNotFound")) this.log.warn(C, `The gallery's index cache could not be read; it is rebuilt. (${String(err)})`);
+      if (!(err instanceof vscode.FileSystemError && err.code === "FileNotFound")) this.#log.warn(C, `The gallery's index cache could not be read; it is rebuilt. (${String(err)})`);
       return;
     }
     const file = parsed as Partial<CacheFile> | null;
     if (!file || file.version !== CACHE_VERSION || !Array.isArray(file.records)) {
-      this.log.info(C, "The gallery's index cache is from another version; it is rebuilt.");
+      this.#log.info(C, "The gallery's index cache is from another version; it is rebuilt.");
       return;
     }
     for (const rec of file.records) {
@@ -203,7 +204,7 @@ export class ImageIndex implements vscode.Disposable {
       this.#records.set(key, { size, mtime, format, prov, origin: origin === "job" || origin === "sidecar" ? origin : "file" });
     }
     this.#cacheWasLoaded = true;
-    this.log.info(C, `Index cache loaded: ${this.#records.size} files in ${Date.now() - t0} ms.`);
+    this.#log.info(C, `Index cache loaded: ${this.#records.size} files in ${Date.now() - t0} ms.`);
   }
 
   /**
@@ -258,7 +259,7 @@ export class ImageIndex implements vscode.Disposable {
     flush(true);
     const figures: ScanFigures = { cold, ms: Date.now() - t0, files: uris.length, read, images: this.images().length };
     this.#cacheWasLoaded = true;
-    this.log.info(C, `Index ${cold ? "built" : "checked"} in ${figures.ms} ms: ${figures.files} image files, ${read} read, ${figures.images} made by Grok Imagine.`);
+    this.#log.info(C, `Index ${cold ? "built" : "checked"} in ${figures.ms} ms: ${figures.files} image files, ${read} read, ${figures.images} made by Grok Imagine.`);
     this.#scheduleSave(0);
     return figures;
   }
@@ -281,7 +282,7 @@ export class ImageIndex implements vscode.Disposable {
     });
     const kept = uris.filter((_, i) => keep[i]);
     if (kept.length < uris.length) {
-      this.log.warn(C, `The gallery leaves out ${uris.length - kept.length} image file${uris.length - kept.length === 1 ? "" : "s"} outside the workspace or behind a symbolic link leading out of it${links.size ? ` (${[...links].slice(0, 5).join(", ")})` : ""}.`);
+      this.#log.warn(C, `The gallery leaves out ${uris.length - kept.length} image file${uris.length - kept.length === 1 ? "" : "s"} outside the workspace or behind a symbolic link leading out of it${links.size ? ` (${[...links].slice(0, 5).join(", ")})` : ""}.`);
     }
     return kept;
   }
@@ -311,7 +312,7 @@ export class ImageIndex implements vscode.Disposable {
     try {
       found = await readImageFile(uri);
     } catch (err) {
-      this.log.warn(C, `Could not read ${vscode.workspace.asRelativePath(uri)}: ${String(err)}`);
+      this.#log.warn(C, `Could not read ${vscode.workspace.asRelativePath(uri)}: ${String(err)}`);
       return { read: false };
     }
     const format = found.format ?? formatFromExtension(uri.path) ?? "png";
@@ -368,7 +369,7 @@ export class ImageIndex implements vscode.Disposable {
       uri = image;
       kind = "update";
     }
-    if (this.storage && uri.toString().startsWith(this.storage.toString())) return;
+    if (this.#storage && uri.toString().startsWith(this.#storage.toString())) return;
     if (kind !== "delete" && !isImagePath(uri.path) && kind !== "create") return;
     this.#events.set(uri.toString(), { uri, kind });
     if (this.#eventTimer === undefined) this.#eventTimer = setTimeout(() => this.#runEvents(), EVENT_DEBOUNCE_MS);
@@ -381,7 +382,7 @@ export class ImageIndex implements vscode.Disposable {
     const previous = this.#eventsRunning ?? Promise.resolve();
     this.#eventsRunning = previous
       .then(() => this.#handleEvents(batch))
-      .catch((err) => this.log.error(C, "Updating the index from file events failed", err));
+      .catch((err) => this.#log.error(C, "Updating the index from file events failed", err));
   }
 
   async #handleEvents(batch: { uri: vscode.Uri; kind: "update" | "delete" | "create" }[]): Promise<void> {
@@ -444,7 +445,7 @@ export class ImageIndex implements vscode.Disposable {
   // Cache file
 
   #scheduleSave(delayMs = 1000): void {
-    if (!this.storage || this.#disposed) return;
+    if (!this.#storage || this.#disposed) return;
     if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer);
     this.#saveTimer = setTimeout(() => {
       this.#saveTimer = undefined;
@@ -455,12 +456,12 @@ export class ImageIndex implements vscode.Disposable {
   /** Writes the cache now (temporary file, then rename). */
   /** {@link save} in the background, its failure logged. */
   #saveLogged(): void {
-    this.save().catch((err: unknown) => this.log.warn(C, `The gallery's index cache could not be written: ${String(err)}`));
+    this.save().catch((err: unknown) => this.#log.warn(C, `The gallery's index cache could not be written: ${String(err)}`));
   }
 
   async save(): Promise<void> {
     const uri = this.cacheUri;
-    if (!uri || !this.storage) return;
+    if (!uri || !this.#storage) return;
     if (this.#saveTimer !== undefined) {
       clearTimeout(this.#saveTimer);
       this.#saveTimer = undefined;
@@ -478,7 +479,7 @@ export class ImageIndex implements vscode.Disposable {
         await fs.writeFile(temp, bytes);
         await fs.rename(temp, uri, { overwrite: true });
       } catch (err) {
-        this.log.warn(C, `The gallery's index cache could not be written: ${String(err)}`);
+        this.#log.warn(C, `The gallery's index cache could not be written: ${String(err)}`);
         await fs.delete(temp).then(undefined, () => undefined);
       }
     })();

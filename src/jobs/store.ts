@@ -18,19 +18,22 @@ const C = "jobs";
 const wfs = vscode.workspace.fs;
 
 export class PendingStore {
-  constructor(
-    private readonly state: vscode.Memento,
-    private readonly storageRoot: vscode.Uri,
-    private readonly log: Logger,
-  ) {}
+  readonly #state: vscode.Memento;
+  readonly #storageRoot: vscode.Uri;
+  readonly #log: Logger;
+  constructor(state: vscode.Memento, storageRoot: vscode.Uri, log: Logger) {
+    this.#state = state;
+    this.#storageRoot = storageRoot;
+    this.#log = log;
+  }
 
   get #stashDir(): vscode.Uri {
-    return vscode.Uri.joinPath(this.storageRoot, "unsaved");
+    return vscode.Uri.joinPath(this.#storageRoot, "unsaved");
   }
 
   /** Every good record. Bad ones found on the way are set aside (logged once, removed from the list). */
   all(): PendingRecord[] {
-    const raw = this.state.get<unknown>(PENDING_KEY);
+    const raw = this.#state.get<unknown>(PENDING_KEY);
     const { records, bad } = checkRecords(raw, this.#stashDir.toString());
     if (bad.length) this.#setAside(records, bad);
     return records;
@@ -56,22 +59,22 @@ export class PendingStore {
   }
 
   #setAside(good: readonly PendingRecord[], bad: readonly { raw: unknown; problem: string }[]): void {
-    for (const b of bad) this.log.warn(C, `A stored job record was set aside, not resumed: ${b.problem}.`);
-    const before = this.state.get<unknown>(SET_ASIDE_KEY);
+    for (const b of bad) this.#log.warn(C, `A stored job record was set aside, not resumed: ${b.problem}.`);
+    const before = this.#state.get<unknown>(SET_ASIDE_KEY);
     const kept = [...(Array.isArray(before) ? (before as unknown[]) : []), ...bad.map((b) => ({ problem: b.problem, record: b.raw }))].slice(-MAX_SET_ASIDE);
     // Memento.update changes the value in memory at once; writing it to disk runs on its own.
-    this.state.update(SET_ASIDE_KEY, kept).then(undefined, (err: unknown) => this.log.error(C, "Could not set the bad records aside", err));
-    this.#write([...good]).catch((err: unknown) => this.log.error(C, "Could not rewrite the job records", err));
+    this.#state.update(SET_ASIDE_KEY, kept).then(undefined, (err: unknown) => this.#log.error(C, "Could not set the bad records aside", err));
+    this.#write([...good]).catch((err: unknown) => this.#log.error(C, "Could not rewrite the job records", err));
   }
 
   async #write(records: PendingRecord[]): Promise<void> {
-    await this.state.update(PENDING_KEY, records);
+    await this.#state.update(PENDING_KEY, records);
     this.refreshContext(records);
   }
 
   /** Shows "Retry Saving Unsaved Images" in the palette only when there is something to save. */
   refreshContext(records: readonly PendingRecord[] = this.all()): void {
-    vscode.commands.executeCommand("setContext", "grokImagine.hasUnsaved", records.some((r) => r.state !== "waiting")).then(undefined, (err: unknown) => this.log.error(C, "Could not update the palette's context", err));
+    vscode.commands.executeCommand("setContext", "grokImagine.hasUnsaved", records.some((r) => r.state !== "waiting")).then(undefined, (err: unknown) => this.#log.error(C, "Could not update the palette's context", err));
   }
 
   /** Keeps images that could not be written to the workspace; resolves to their stash files. */
