@@ -46,7 +46,8 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   // and a status bar item say so for as long as no real key is set.
   const standIn = standInFrom(context.extensionMode);
   let usingStandIn = false;
-  const ui = new UiHolder(standIn ? notedUi(windowUi, (m) => (usingStandIn ? withStandInNote(m) : m)) : windowUi);
+  const baseUi = standIn ? notedUi(windowUi, (m) => (usingStandIn ? withStandInNote(m) : m)) : windowUi;
+  const ui = new UiHolder(baseUi);
   const keys = new ApiKeyStore(context.secrets, log, ui, process.env, standIn);
   context.subscriptions.push(log, keys);
   if (standIn) {
@@ -95,13 +96,13 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   if (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS && context.extensionMode === vscode.ExtensionMode.Test) {
     return {
       testing: {
-        setUi: (partial) => ui.replace(partial),
-        resetUi: () => ui.reset(),
+        setUi: (partial) => (ui.current = { ...baseUi, ...partial }),
+        resetUi: () => (ui.current = baseUi),
         resolveKey: () => keys.get(),
         jobs: () => jobs.list(),
         cancelJob: (id) => jobs.cancel(id),
-        pendingJobs: () => jobs.pending(),
-        discardPending: () => jobs.discardAll(),
+        pendingJobs: () => jobs.pending?.() ?? [],
+        discardPending: async () => jobs.discardAll?.(),
         workspaceState: () => context.workspaceState,
         simulateRestart: () => jobs.restart(),
         pipeline: () => jobs,

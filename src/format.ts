@@ -13,3 +13,8 @@ export function formatError(err: unknown): string {
     return String(err);
   }
 }
+
+/** A thrown value's message alone (for text a person reads; the log gets {@link formatError}). */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -9,7 +9,7 @@ import { redactSecrets } from "./redact";
  */
 export class Logger implements vscode.Disposable {
   readonly channel: vscode.LogOutputChannel;
-  private readonly secrets = new Set<string>();
+  readonly #secrets = new Set<string>();
   /** The last lines written (already redacted), for diagnostics and tests. */
   readonly recent: string[] = [];
 
@@ -19,28 +19,25 @@ export class Logger implements vscode.Disposable {
 
   /** Registers a value (an API key) that must never be written out. */
   addSecret(value: string | undefined): void {
-    if (value && value.length >= 4) this.secrets.add(value);
+    if (value && value.length >= 4) this.#secrets.add(value);
   }
 
   redact(text: string): string {
-    return redactSecrets(text, this.secrets);
+    return redactSecrets(text, this.#secrets);
   }
 
   info(component: string, message: string): void {
-    this.write("info", `[${component}] ${message}`);
+    this.#write("info", `[${component}] ${message}`);
   }
   warn(component: string, message: string): void {
-    this.write("warn", `[${component}] ${message}`);
-  }
-  debug(component: string, message: string): void {
-    this.write("debug", `[${component}] ${message}`);
+    this.#write("warn", `[${component}] ${message}`);
   }
   error(component: string, message: string, err?: unknown): void {
     const detail = err === undefined ? "" : `: ${formatError(err)}`;
-    this.write("error", `[${component}] ${message}${detail}`);
+    this.#write("error", `[${component}] ${message}${detail}`);
   }
 
-  private write(level: "info" | "warn" | "debug" | "error", line: string): void {
+  #write(level: "info" | "warn" | "error", line: string): void {
     const safe = this.redact(line);
     this.channel[level](safe);
     this.recent.push(`${level}: ${safe}`);

@@ -16,7 +16,7 @@
  * one it indexed inside the workspace, the job is running) before doing anything.
  */
 
-import { filterFields, formFields, isOption, MAX_EDIT_IMAGES, MAX_PARAM_TEXT, MAX_PROMPT_LENGTH, OPERATIONS, type FormField, type Operation, type Scalar } from "./api";
+import { filterFields, formFields, isOption, isRecord, own, MAX_EDIT_IMAGES, MAX_PARAM_TEXT, MAX_PROMPT_LENGTH, OPERATIONS, type FormField, type Operation, type Scalar } from "./api";
 
 import { IMAGE_FORMATS, type ImageFormat } from "./images/sniff";
 
@@ -196,14 +196,6 @@ export type WebviewMessageType = WebviewMessage["type"];
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function own(o: Record<string, unknown>, k: string): unknown {
-  return Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
-}
-
 function fail<T>(reason: string): Parsed<T> {
   return { ok: false, reason };
 }
@@ -213,7 +205,7 @@ function checkKeys(o: Record<string, unknown>, keys: readonly string[]): string 
   for (const k of Object.keys(o)) {
     if (k !== "type" && !keys.includes(k)) return `unexpected field ${JSON.stringify(k.slice(0, 40))}`;
   }
-  for (const k of keys) if (!Object.prototype.hasOwnProperty.call(o, k)) return `missing field ${JSON.stringify(k)}`;
+  for (const k of keys) if (!Object.hasOwn(o, k)) return `missing field ${JSON.stringify(k)}`;
   return undefined;
 }
 

@@ -18,10 +18,10 @@ export interface ResolvedKey {
  * FAL_KEY environment variable (fal's own convention) as the fallback when none is stored.
  */
 export class ApiKeyStore implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+  readonly #changed = new vscode.EventEmitter<void>();
   /** Fires when the stored key changes, in this window or another one. */
-  readonly onDidChange = this.changed.event;
-  private readonly subscription: vscode.Disposable;
+  readonly onDidChange = this.#changed.event;
+  readonly #subscription: vscode.Disposable;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -31,10 +31,10 @@ export class ApiKeyStore implements vscode.Disposable {
     /** `npm start`'s local stand-in for fal, used only while no real key is set. */
     readonly standIn?: StandIn,
   ) {
-    this.subscription = secrets.onDidChange((e) => {
+    this.#subscription = secrets.onDidChange((e) => {
       if (e.key !== SECRET_ID) return;
       this.log.info(COMPONENT, "The API key changed (in this or another window).");
-      this.changed.fire();
+      this.#changed.fire();
     });
   }
 
@@ -101,19 +101,15 @@ export class ApiKeyStore implements vscode.Disposable {
       enter,
       getKey,
     );
-    if (choice === getKey) {
-      await this.ui.current.openExternal(vscode.Uri.parse(FAL_KEYS_URL));
-    } else if (choice !== enter) {
-      this.log.info(COMPONENT, "No API key was given; nothing was sent.");
-      return undefined;
-    }
-    const key = await this.promptAndStore();
+    if (choice === getKey) await this.ui.current.openExternal(vscode.Uri.parse(FAL_KEYS_URL));
+    // Dismissed: nothing more is asked.
+    const key = choice === enter || choice === getKey ? await this.promptAndStore() : undefined;
     if (!key) this.log.info(COMPONENT, "No API key was given; nothing was sent.");
     return key;
   }
 
   dispose(): void {
-    this.subscription.dispose();
-    this.changed.dispose();
+    this.#subscription.dispose();
+    this.#changed.dispose();
   }
 }

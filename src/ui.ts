@@ -68,18 +68,9 @@ function askText(options: { title: string; placeholder: string; recent: readonly
   });
 }
 
-/** Holds the current Ui so that a test can swap it while the extension runs. */
+/** Holds the current Ui so that a test can swap it while the extension runs (extension.ts's test hooks). */
 export class UiHolder {
-  current: Ui;
-  constructor(private readonly base: Ui = windowUi) {
-    this.current = base;
-  }
-  replace(partial: Partial<Ui>): void {
-    this.current = { ...this.base, ...partial };
-  }
-  reset(): void {
-    this.current = this.base;
-  }
+  constructor(public current: Ui = windowUi) {}
 }
 
 /** A Ui whose notifications carry `note(message)` instead of the message (the stand-in's warning). */

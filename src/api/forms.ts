@@ -5,7 +5,7 @@
  */
 import { FIELDS, OPERATIONS, type Operation } from "./definition";
 import { endpointById, fieldsOf, isOperation, type Field } from "./fields";
-import { showValue, type Scalar } from "./request";
+import { own, showValue, type Scalar } from "./request";
 
 export interface FormOption {
   readonly value: Scalar;
@@ -79,7 +79,7 @@ export function recordedValues(endpointId: string, input: Readonly<Record<string
   const operation = endpoint?.operation ?? (isOperation(kind) ? kind : "generate");
   const values: Record<string, Scalar> = {};
   for (const f of fieldsOf(operation)) {
-    const v = Object.prototype.hasOwnProperty.call(input, f.key) ? input[f.key] : undefined;
+    const v = own(input, f.key);
     if ((typeof v === "string" && (f.type === "prompt" || v.length <= MAX_PARAM_TEXT)) || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))) values[f.key] = v;
   }
   for (const [k, v] of Object.entries(endpoint?.route ?? {})) values[k] = v;

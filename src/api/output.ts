@@ -8,7 +8,7 @@
  * becomes `""` rather than failing a request whose images did arrive. Other fields are ignored.
  */
 
-import type { FieldError, Result } from "./request";
+import { isRecord, type FieldError, type Result } from "./request";
 
 /** One image in a response (fal's `ImageFile`); only `url` is guaranteed. */
 export interface FalImage {
@@ -25,10 +25,6 @@ export interface FalImage {
 export interface FalOutput {
   images: FalImage[];
   revised_prompt: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function optionalString(obj: Record<string, unknown>, key: string): string | undefined {

@@ -94,7 +94,7 @@ export function checkField(f: Field, value: unknown): Check {
       let hint = "";
       if (typeof value === "string") {
         const folded = value.trim().toLowerCase();
-        const match = allowed.find((a) => a.toLowerCase() === folded) ?? (f.aliases && Object.prototype.hasOwnProperty.call(f.aliases, folded) ? f.aliases[folded] : undefined);
+        const match = allowed.find((a) => a.toLowerCase() === folded) ?? (f.aliases && Object.hasOwn(f.aliases, folded) ? f.aliases[folded] : undefined);
         if (match !== undefined) hint = `; did you mean "${match}"?`;
       }
       return { ok: false, message: `${k} must be one of ${allowed.join(", ")} (got ${describeValue(value)}${hint}).` };
@@ -122,13 +122,14 @@ export function apiDefault(f: Field): Scalar | undefined {
   return f.type === "integer" || f.type === "choice" || f.type === "boolean" ? f.default : undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A plain object (not null, not an array): what untrusted JSON must be before its fields are read. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** An own property; `undefined` for absent or inherited ones. */
-function own(obj: Readonly<Record<string, unknown>>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+export function own(obj: Readonly<Record<string, unknown>>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 /**

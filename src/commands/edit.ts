@@ -32,6 +32,7 @@ import { readSettings, type Settings } from "../settings";
 import { checkedOutputFolder, resolveChecked } from "../workspace/resolve";
 import { pickParameters } from "./parameters";
 import { outputFormatOf, recentPrompts, refuse, rememberPrompt } from "./shared";
+import { errorText } from "../format";
 
 const C = "edit";
 /** The image preview that VS Code ships (extension vscode.media-preview). */
@@ -111,7 +112,7 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
   try {
     folder = settings.editOutput === "outputFolder" ? await outputFolderForSource(first, s) : vscode.Uri.joinPath(first, "..");
   } catch (err) {
-    return refuse(s, "edit", [err instanceof Error ? err.message : String(err)]);
+    return refuse(s, "edit", [errorText(err)]);
   }
   if (!params) {
     const where = settings.editOutput === "outputFolder" ? `in ${vscode.workspace.asRelativePath(folder)}` : `beside ${baseName(first)}`;
@@ -220,7 +221,7 @@ async function loadSource(uri: vscode.Uri, s: Services): Promise<Source | string
   try {
     bytes = await vscode.workspace.fs.readFile(uri);
   } catch (err) {
-    return `${name} could not be read (${err instanceof Error ? err.message : String(err)}).`;
+    return `${name} could not be read (${errorText(err)}).`;
   }
   const checked = checkSource(name, bytes);
   if (!checked.ok) return checked.message;

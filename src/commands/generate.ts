@@ -14,6 +14,7 @@ import { readSettings, type Settings } from "../settings";
 import { chooseOutputFolder } from "../workspace/target";
 import { pickParameters } from "./parameters";
 import { outputFormatOf, recentPrompts, refuse, rememberPrompt } from "./shared";
+import { errorText } from "../format";
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof vscode.Uri);
@@ -42,7 +43,7 @@ export async function generate(s: Services, jobs: JobPipeline, arg?: unknown): P
   try {
     folder = await chooseOutputFolder(s.ui.current, interactive, folderArg, (m) => s.log.warn("output", m));
   } catch (err) {
-    return refuse(s, "generate", [err instanceof Error ? err.message : String(err)]);
+    return refuse(s, "generate", [errorText(err)]);
   }
   if (!folder) return [];
   const prompt = String(req.values["prompt"]);

@@ -24,3 +24,11 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
     "form-action 'none'",
   ].join("; ");
 }
+
+/**
+ * The page (media/gallery/index.html) for one load: `{{csp}}` becomes the policy, `{{nonce}}` the
+ * nonce, and any other `{{path}}` the URI `asset` gives for that path from the extension's root.
+ */
+export function fillPage(template: string, cspSource: string, nonce: string, asset: (path: string) => string): string {
+  return template.replace(/\{\{([^{}]+)\}\}/g, (_, k: string) => (k === "csp" ? contentSecurityPolicy(cspSource, nonce) : k === "nonce" ? nonce : asset(k)));
+}

@@ -86,74 +86,100 @@ async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<
 }
 
 export class ImageIndex implements vscode.Disposable {
-  private readonly records = new Map<string, FileRecord>();
-  private readonly changed = new vscode.EventEmitter<IndexChange>();
-  readonly onDidChange = this.changed.event;
-  private readonly stateChanged = new vscode.EventEmitter<boolean>();
+  readonly #records = new Map<string, FileRecord>();
+  readonly #changed = new vscode.EventEmitter<IndexChange>();
+  readonly onDidChange = this.#changed.event;
+  readonly #stateChanged = new vscode.EventEmitter<boolean>();
   /** Fires true when a scan starts, false when it ends. */
-  readonly onDidChangeIndexing = this.stateChanged.event;
-  private readonly disposables: vscode.Disposable[] = [];
-  private loading?: Promise<void>;
-  private scanning?: Promise<ScanFigures>;
-  private cacheWasLoaded = false;
-  private readonly events = new Map<string, { uri: vscode.Uri; kind: "update" | "delete" | "create" }>();
+  readonly onDidChangeIndexing = this.#stateChanged.event;
+  readonly #disposables: vscode.Disposable[] = [];
+  #loading?: Promise<void>;
+  #scanning?: Promise<ScanFigures>;
+  #cacheWasLoaded = false;
+  readonly #events = new Map<string, { uri: vscode.Uri; kind: "update" | "delete" | "create" }>();
   /** Images whose sidecar changed since the last batch of events. */
-  private readonly sidecarTouched = new Set<string>();
-  private eventTimer?: ReturnType<typeof setTimeout>;
-  private eventsRunning?: Promise<void>;
-  private saveTimer?: ReturnType<typeof setTimeout>;
-  private saving?: Promise<void>;
-  private disposed = false;
-  /** The last scan's figures. */
-  lastScan?: ScanFigures;
+  readonly #sidecarTouched = new Set<string>();
+  #eventTimer?: ReturnType<typeof setTimeout>;
+  #eventsRunning?: Promise<void>;
+  #saveTimer?: ReturnType<typeof setTimeout>;
+  #saving?: Promise<void>;
+  #disposed = false;
+  readonly #storage: vscode.Uri | undefined;
+  readonly #log: Logger;
 
-  constructor(
-    private readonly storage: vscode.Uri | undefined,
-    private readonly log: Logger,
-  ) {
+  constructor(storage: vscode.Uri | undefined, log: Logger) {
+    this.#storage = storage;
+    this.#log = log;
     const watcher = vscode.workspace.createFileSystemWatcher("**/*");
-    this.disposables.push(
+    this.#disposables.push(
       watcher,
-      watcher.onDidCreate((u) => this.queue(u, "create")),
-      watcher.onDidChange((u) => isImagePath(u.path) && this.queue(u, "update")),
-      watcher.onDidDelete((u) => this.queue(u, "delete")),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.scan().catch((err: unknown) => this.log.error(C, "Scanning the new workspace folders failed", err))),
-      this.changed,
-      this.stateChanged,
+      watcher.onDidCreate((u) => this.#queue(u, "create")),
+      watcher.onDidChange((u) => isImagePath(u.path) && this.#queue(u, "update")),
+      watcher.onDidDelete((u) => this.#queue(u, "delete")),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.scan().catch((err: unknown) => this.#log.error(C, "Scanning the new workspace folders failed", err))),
+      this.#changed,
+      this.#stateChanged,
     );
+    if (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) {
+      this.settled = async () => {
+        while (this.#eventTimer !== undefined || this.#eventsRunning || this.#scanning) {
+          if (this.#eventTimer !== undefined) {
+            clearTimeout(this.#eventTimer);
+            this.#runEvents();
+          }
+          const running = this.#eventsRunning;
+          await this.#scanning;
+          await running;
+          if (this.#eventsRunning === running && this.#eventTimer === undefined) this.#eventsRunning = undefined;
+        }
+      };
+      this.forget = async () => {
+        await this.settled?.();
+        if (this.#saveTimer !== undefined) await this.save();
+        await this.#saving;
+        this.#records.clear();
+        this.#cacheWasLoaded = false;
+        this.#loading = undefined;
+      };
+    }
   }
 
+  /** Test hook (development build only): resolves once the file events seen so far are handled. */
+  declare settled?: () => Promise<void>;
+  /** Test hook (development build only): forgets everything in memory (the cache file stays): the next scan is a cold build. */
+  declare forget?: () => Promise<void>;
+
   get cacheUri(): vscode.Uri | undefined {
-    return this.storage ? vscode.Uri.joinPath(this.storage, "gallery", "index.json") : undefined;
+    return this.#storage ? vscode.Uri.joinPath(this.#storage, "gallery", "index.json") : undefined;
   }
 
   get indexing(): boolean {
-    return this.scanning !== undefined;
+    return this.#scanning !== undefined;
   }
 
   /** The indexed images (those with provenance), in no order. */
   images(): IndexedImage[] {
     const out: IndexedImage[] = [];
-    for (const [key, r] of this.records) if (r.prov) out.push(this.toImage(key, r));
+    for (const [key, r] of this.#records) if (r.prov) out.push(this.#toImage(key, r));
     return out;
   }
 
   get(key: string): IndexedImage | undefined {
-    const r = this.records.get(key);
-    return r?.prov ? this.toImage(key, r) : undefined;
+    const r = this.#records.get(key);
+    return r?.prov ? this.#toImage(key, r) : undefined;
   }
 
-  private toImage(key: string, r: FileRecord): IndexedImage {
+  #toImage(key: string, r: FileRecord): IndexedImage {
     return { uri: vscode.Uri.parse(key), key, size: r.size, mtime: r.mtime, format: r.format, prov: r.prov as Provenance };
   }
 
   /** Loads the cache once (a missing or damaged cache means a cold build). */
   load(): Promise<void> {
-    this.loading ??= this.readCache();
-    return this.loading;
+    this.#loading ??= this.#readCache();
+    return this.#loading;
   }
 
-  private async readCache(): Promise<void> {
+  async #readCache(): Promise<void> {
     const uri = this.cacheUri;
     if (!uri) return;
     const t0 = Date.now();
@@ -161,12 +187,12 @@ export class ImageIndex implements vscode.Disposable {
     try {
       parsed = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
     } catch (err) {
-      if (!(err instanceof vscode.FileSystemError && err.code === "FileNotFound")) this.log.warn(C, `The gallery's index cache could not be read; it is rebuilt. (${String(err)})`);
+      if (!(err instanceof vscode.FileSystemError && err.code === "FileNotFound")) this.#log.warn(C, `The gallery's index cache could not be read; it is rebuilt. (${String(err)})`);
       return;
     }
     const file = parsed as Partial<CacheFile> | null;
     if (!file || file.version !== CACHE_VERSION || !Array.isArray(file.records)) {
-      this.log.info(C, "The gallery's index cache is from another version; it is rebuilt.");
+      this.#log.info(C, "The gallery's index cache is from another version; it is rebuilt.");
       return;
     }
     for (const rec of file.records) {
@@ -175,10 +201,10 @@ export class ImageIndex implements vscode.Disposable {
       if (typeof key !== "string" || typeof size !== "number" || typeof mtime !== "number") continue;
       if (format !== "png" && format !== "jpeg" && format !== "webp") continue;
       if (prov !== null && !isProvenance(prov)) continue;
-      this.records.set(key, { size, mtime, format, prov, origin: origin === "job" || origin === "sidecar" ? origin : "file" });
+      this.#records.set(key, { size, mtime, format, prov, origin: origin === "job" || origin === "sidecar" ? origin : "file" });
     }
-    this.cacheWasLoaded = true;
-    this.log.info(C, `Index cache loaded: ${this.records.size} files in ${Date.now() - t0} ms.`);
+    this.#cacheWasLoaded = true;
+    this.#log.info(C, `Index cache loaded: ${this.#records.size} files in ${Date.now() - t0} ms.`);
   }
 
   /**
@@ -186,20 +212,20 @@ export class ImageIndex implements vscode.Disposable {
    * missing ones dropped. Sends what it finds in batches as it goes. One scan at a time.
    */
   scan(): Promise<ScanFigures> {
-    this.scanning ??= this.doScan().finally(() => {
-      this.scanning = undefined;
-      this.stateChanged.fire(false);
+    this.#scanning ??= this.#doScan().finally(() => {
+      this.#scanning = undefined;
+      this.#stateChanged.fire(false);
     });
-    return this.scanning;
+    return this.#scanning;
   }
 
-  private async doScan(): Promise<ScanFigures> {
+  async #doScan(): Promise<ScanFigures> {
     await this.load();
-    this.stateChanged.fire(true);
+    this.#stateChanged.fire(true);
     const t0 = Date.now();
-    const cold = !this.cacheWasLoaded;
+    const cold = !this.#cacheWasLoaded;
     const [uris, sidecars] = await Promise.all([
-      vscode.workspace.findFiles(IMAGE_GLOB, EXCLUDE_GLOB).then((found) => this.withoutLinksOut(found)),
+      vscode.workspace.findFiles(IMAGE_GLOB, EXCLUDE_GLOB).then((found) => this.#withoutLinksOut(found)),
       vscode.workspace.findFiles(SIDECAR_GLOB, EXCLUDE_GLOB).then((list) => new Set(list.map((u) => imageOfSidecar(u).toString()))),
     ]);
     const seen = new Set<string>();
@@ -210,32 +236,31 @@ export class ImageIndex implements vscode.Disposable {
     const flush = (force: boolean) => {
       if (!force && Date.now() - lastFlush < BATCH_MS) return;
       lastFlush = Date.now();
-      if (upsert.length || remove.length) this.changed.fire({ upsert, remove });
+      if (upsert.length || remove.length) this.#changed.fire({ upsert, remove });
       upsert = [];
       remove = [];
     };
     await pool(uris, CONCURRENCY, async (uri) => {
-      if (this.disposed) return;
+      if (this.#disposed) return;
       const key = uri.toString();
       seen.add(key);
-      const outcome = await this.check(uri, sidecars.has(key));
+      const outcome = await this.#check(uri, sidecars.has(key));
       if (outcome.read) read++;
       if (outcome.upsert) upsert.push(outcome.upsert);
       if (outcome.remove) remove.push(key);
       flush(false);
     });
-    for (const key of [...this.records.keys()]) {
+    for (const key of [...this.#records.keys()]) {
       if (seen.has(key)) continue;
-      const had = this.records.get(key)?.prov;
-      this.records.delete(key);
+      const had = this.#records.get(key)?.prov;
+      this.#records.delete(key);
       if (had) remove.push(key);
     }
     flush(true);
     const figures: ScanFigures = { cold, ms: Date.now() - t0, files: uris.length, read, images: this.images().length };
-    this.lastScan = figures;
-    this.cacheWasLoaded = true;
-    this.log.info(C, `Index ${cold ? "built" : "checked"} in ${figures.ms} ms: ${figures.files} image files, ${read} read, ${figures.images} made by Grok Imagine.`);
-    this.scheduleSave(0);
+    this.#cacheWasLoaded = true;
+    this.#log.info(C, `Index ${cold ? "built" : "checked"} in ${figures.ms} ms: ${figures.files} image files, ${read} read, ${figures.images} made by Grok Imagine.`);
+    this.#scheduleSave(0);
     return figures;
   }
 
@@ -244,7 +269,7 @@ export class ImageIndex implements vscode.Disposable {
    * link leading out of it (the search follows links; a cloned repository can commit one to
    * anywhere): the others are neither listed, read nor deleted by the gallery. Logged when some are left out.
    */
-  private async withoutLinksOut(uris: readonly vscode.Uri[]): Promise<vscode.Uri[]> {
+  async #withoutLinksOut(uris: readonly vscode.Uri[]): Promise<vscode.Uri[]> {
     const guard = new LinkGuard();
     const keep = new Array<boolean>(uris.length).fill(false);
     const links = new Set<string>();
@@ -257,7 +282,7 @@ export class ImageIndex implements vscode.Disposable {
     });
     const kept = uris.filter((_, i) => keep[i]);
     if (kept.length < uris.length) {
-      this.log.warn(C, `The gallery leaves out ${uris.length - kept.length} image file${uris.length - kept.length === 1 ? "" : "s"} outside the workspace or behind a symbolic link leading out of it${links.size ? ` (${[...links].slice(0, 5).join(", ")})` : ""}.`);
+      this.#log.warn(C, `The gallery leaves out ${uris.length - kept.length} image file${uris.length - kept.length === 1 ? "" : "s"} outside the workspace or behind a symbolic link leading out of it${links.size ? ` (${[...links].slice(0, 5).join(", ")})` : ""}.`);
     }
     return kept;
   }
@@ -266,16 +291,16 @@ export class ImageIndex implements vscode.Disposable {
    * Brings one file's record up to date; says what changed for the gallery. `hasSidecar`: whether a
    * `<name>.xmp` is known to exist (a scan knows; undefined means look).
    */
-  private async check(uri: vscode.Uri, hasSidecar?: boolean): Promise<{ read: boolean; upsert?: IndexedImage; remove?: boolean }> {
+  async #check(uri: vscode.Uri, hasSidecar?: boolean): Promise<{ read: boolean; upsert?: IndexedImage; remove?: boolean }> {
     const key = uri.toString();
-    const prev = this.records.get(key);
+    const prev = this.#records.get(key);
     let stat: vscode.FileStat;
     try {
       stat = await vscode.workspace.fs.stat(uri);
     } catch {
       if (!prev) return { read: false };
-      this.records.delete(key);
-      this.scheduleSave();
+      this.#records.delete(key);
+      this.#scheduleSave();
       return { read: false, remove: prev.prov !== null };
     }
     if ((stat.type & vscode.FileType.File) === 0) return { read: false };
@@ -287,7 +312,7 @@ export class ImageIndex implements vscode.Disposable {
     try {
       found = await readImageFile(uri);
     } catch (err) {
-      this.log.warn(C, `Could not read ${vscode.workspace.asRelativePath(uri)}: ${String(err)}`);
+      this.#log.warn(C, `Could not read ${vscode.workspace.asRelativePath(uri)}: ${String(err)}`);
       return { read: false };
     }
     const format = found.format ?? formatFromExtension(uri.path) ?? "png";
@@ -298,9 +323,9 @@ export class ImageIndex implements vscode.Disposable {
       if (prov) origin = "sidecar";
     }
     const rec: FileRecord = { size: stat.size, mtime: stat.mtime, format, prov, origin };
-    this.records.set(key, rec);
-    this.scheduleSave();
-    if (prov) return { read: true, upsert: this.toImage(key, rec) };
+    this.#records.set(key, rec);
+    this.#scheduleSave();
+    if (prov) return { read: true, upsert: this.#toImage(key, rec) };
     return { read: true, remove: prev?.prov != null };
   }
 
@@ -312,74 +337,60 @@ export class ImageIndex implements vscode.Disposable {
   async addSaved(uris: readonly vscode.Uri[], provFor: (index: number) => Provenance): Promise<void> {
     const upsert: IndexedImage[] = [];
     for (const [i, uri] of uris.entries()) {
-      const outcome = await this.check(uri);
+      const outcome = await this.#check(uri);
       const key = uri.toString();
-      const rec = this.records.get(key);
+      const rec = this.#records.get(key);
       if (rec && !rec.prov) {
         const withJob: FileRecord = { ...rec, prov: provFor(i), origin: "job" };
-        this.records.set(key, withJob);
-        upsert.push(this.toImage(key, withJob));
+        this.#records.set(key, withJob);
+        upsert.push(this.#toImage(key, withJob));
       } else if (outcome.upsert) {
         upsert.push(outcome.upsert);
       }
     }
-    if (upsert.length) this.changed.fire({ upsert, remove: [] });
-    this.scheduleSave();
+    if (upsert.length) this.#changed.fire({ upsert, remove: [] });
+    this.#scheduleSave();
   }
 
   /** Checks these files now (after the gallery changed them) and sends what changed. */
   async update(uris: readonly vscode.Uri[]): Promise<void> {
-    await this.handleEvents(uris.map((uri) => ({ uri, kind: "update" as const })));
+    await this.#handleEvents(uris.map((uri) => ({ uri, kind: "update" as const })));
   }
 
   // -------------------------------------------------------------------------------------------
   // Watcher
 
-  private queue(uri: vscode.Uri, kind: "update" | "delete" | "create"): void {
-    if (this.disposed || /(^|\/)node_modules(\/|$)/.test(uri.path)) return;
+  #queue(uri: vscode.Uri, kind: "update" | "delete" | "create"): void {
+    if (this.#disposed || /(^|\/)node_modules(\/|$)/.test(uri.path)) return;
     if (isSidecarPath(uri.path)) {
       // A sidecar came, changed or went: its image is checked again, whatever its size and mtime.
       const image = imageOfSidecar(uri);
-      this.sidecarTouched.add(image.toString());
+      this.#sidecarTouched.add(image.toString());
       uri = image;
       kind = "update";
     }
-    if (this.storage && uri.toString().startsWith(this.storage.toString())) return;
+    if (this.#storage && uri.toString().startsWith(this.#storage.toString())) return;
     if (kind !== "delete" && !isImagePath(uri.path) && kind !== "create") return;
-    this.events.set(uri.toString(), { uri, kind });
-    if (this.eventTimer === undefined) this.eventTimer = setTimeout(() => this.runEvents(), EVENT_DEBOUNCE_MS);
+    this.#events.set(uri.toString(), { uri, kind });
+    if (this.#eventTimer === undefined) this.#eventTimer = setTimeout(() => this.#runEvents(), EVENT_DEBOUNCE_MS);
   }
 
-  private runEvents(): void {
-    this.eventTimer = undefined;
-    const batch = [...this.events.values()];
-    this.events.clear();
-    const previous = this.eventsRunning ?? Promise.resolve();
-    this.eventsRunning = previous
-      .then(() => this.handleEvents(batch))
-      .catch((err) => this.log.error(C, "Updating the index from file events failed", err));
+  #runEvents(): void {
+    this.#eventTimer = undefined;
+    const batch = [...this.#events.values()];
+    this.#events.clear();
+    const previous = this.#eventsRunning ?? Promise.resolve();
+    this.#eventsRunning = previous
+      .then(() => this.#handleEvents(batch))
+      .catch((err) => this.#log.error(C, "Updating the index from file events failed", err));
   }
 
-  /** Resolves once the file events seen so far are handled (for tests). */
-  async settled(): Promise<void> {
-    while (this.eventTimer !== undefined || this.eventsRunning || this.scanning) {
-      if (this.eventTimer !== undefined) {
-        clearTimeout(this.eventTimer);
-        this.runEvents();
-      }
-      const running = this.eventsRunning;
-      await this.scanning;
-      await running;
-      if (this.eventsRunning === running && this.eventTimer === undefined) this.eventsRunning = undefined;
-    }
-  }
-
-  private async handleEvents(batch: { uri: vscode.Uri; kind: "update" | "delete" | "create" }[]): Promise<void> {
+  async #handleEvents(batch: { uri: vscode.Uri; kind: "update" | "delete" | "create" }[]): Promise<void> {
     // Keys whose entry may have changed; what is sent is their state once the batch is done.
     const touched = new Set<string>();
     const wasEntry = new Set<string>();
     const note = (key: string) => {
-      if (!touched.has(key) && this.records.get(key)?.prov) wasEntry.add(key);
+      if (!touched.has(key) && this.#records.get(key)?.prov) wasEntry.add(key);
       touched.add(key);
     };
     for (const { uri, kind } of batch) {
@@ -387,23 +398,23 @@ export class ImageIndex implements vscode.Disposable {
       if (kind === "delete") {
         // A file, or a folder: everything indexed under it goes.
         const prefix = key.endsWith("/") ? key : `${key}/`;
-        for (const k of [...this.records.keys()]) {
+        for (const k of [...this.#records.keys()]) {
           if (k !== key && !k.startsWith(prefix)) continue;
           note(k);
-          this.records.delete(k);
+          this.#records.delete(k);
         }
-        this.scheduleSave();
+        this.#scheduleSave();
         continue;
       }
       if (isImagePath(uri.path)) {
         note(key);
-        if (!(await this.withoutLinksOut([uri])).length) {
-          this.records.delete(key);
+        if (!(await this.#withoutLinksOut([uri])).length) {
+          this.#records.delete(key);
           continue;
         }
-        const prev = this.records.get(key);
-        if (this.sidecarTouched.delete(key) && prev) this.records.set(key, { ...prev, size: -1 }); // read it again
-        await this.check(uri);
+        const prev = this.#records.get(key);
+        if (this.#sidecarTouched.delete(key) && prev) this.#records.set(key, { ...prev, size: -1 }); // read it again
+        await this.#check(uri);
         continue;
       }
       // Something else was created: a folder moved or copied in brings its images along.
@@ -414,83 +425,74 @@ export class ImageIndex implements vscode.Disposable {
         continue;
       }
       if ((stat.type & vscode.FileType.Directory) === 0) continue;
-      const inside = await this.withoutLinksOut(await vscode.workspace.findFiles(new vscode.RelativePattern(uri, IMAGE_GLOB), EXCLUDE_GLOB));
+      const inside = await this.#withoutLinksOut(await vscode.workspace.findFiles(new vscode.RelativePattern(uri, IMAGE_GLOB), EXCLUDE_GLOB));
       for (const u of inside) {
         note(u.toString());
-        await this.check(u);
+        await this.#check(u);
       }
     }
     const upsert: IndexedImage[] = [];
     const remove: string[] = [];
     for (const key of touched) {
-      const rec = this.records.get(key);
-      if (rec?.prov) upsert.push(this.toImage(key, rec));
+      const rec = this.#records.get(key);
+      if (rec?.prov) upsert.push(this.#toImage(key, rec));
       else if (wasEntry.has(key)) remove.push(key);
     }
-    if (upsert.length || remove.length) this.changed.fire({ upsert, remove });
+    if (upsert.length || remove.length) this.#changed.fire({ upsert, remove });
   }
 
   // -------------------------------------------------------------------------------------------
   // Cache file
 
-  private scheduleSave(delayMs = 1000): void {
-    if (!this.storage || this.disposed) return;
-    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saveLogged();
+  #scheduleSave(delayMs = 1000): void {
+    if (!this.#storage || this.#disposed) return;
+    if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer);
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = undefined;
+      this.#saveLogged();
     }, delayMs);
   }
 
   /** Writes the cache now (temporary file, then rename). */
   /** {@link save} in the background, its failure logged. */
-  private saveLogged(): void {
-    this.save().catch((err: unknown) => this.log.warn(C, `The gallery's index cache could not be written: ${String(err)}`));
+  #saveLogged(): void {
+    this.save().catch((err: unknown) => this.#log.warn(C, `The gallery's index cache could not be written: ${String(err)}`));
   }
 
   async save(): Promise<void> {
     const uri = this.cacheUri;
-    if (!uri || !this.storage) return;
-    if (this.saveTimer !== undefined) {
-      clearTimeout(this.saveTimer);
-      this.saveTimer = undefined;
+    if (!uri || !this.#storage) return;
+    if (this.#saveTimer !== undefined) {
+      clearTimeout(this.#saveTimer);
+      this.#saveTimer = undefined;
     }
-    await this.saving;
+    await this.#saving;
     const file: CacheFile = { version: CACHE_VERSION, records: [] };
-    for (const [key, r] of this.records) file.records.push([key, r.size, r.mtime, r.format, r.prov, r.origin]);
+    for (const [key, r] of this.#records) file.records.push([key, r.size, r.mtime, r.format, r.prov, r.origin]);
     const bytes = new TextEncoder().encode(JSON.stringify(file));
     const dir = vscode.Uri.joinPath(uri, "..");
+    const fs = vscode.workspace.fs;
     const temp = vscode.Uri.joinPath(dir, `.index.${Date.now().toString(36)}.part`);
-    this.saving = (async () => {
+    this.#saving = (async () => {
       try {
-        await vscode.workspace.fs.createDirectory(dir);
-        await vscode.workspace.fs.writeFile(temp, bytes);
-        await vscode.workspace.fs.rename(temp, uri, { overwrite: true });
+        await fs.createDirectory(dir);
+        await fs.writeFile(temp, bytes);
+        await fs.rename(temp, uri, { overwrite: true });
       } catch (err) {
-        this.log.warn(C, `The gallery's index cache could not be written: ${String(err)}`);
-        await vscode.workspace.fs.delete(temp).then(undefined, () => undefined);
+        this.#log.warn(C, `The gallery's index cache could not be written: ${String(err)}`);
+        await fs.delete(temp).then(undefined, () => undefined);
       }
     })();
-    await this.saving;
-  }
-
-  /** Forgets everything in memory (the cache file stays): the next scan is a cold build. */
-  async forget(): Promise<void> {
-    await this.settled();
-    if (this.saveTimer !== undefined) await this.save();
-    await this.saving;
-    this.records.clear();
-    this.cacheWasLoaded = false;
-    this.loading = undefined;
+    await this.#saving;
   }
 
   dispose(): void {
-    this.disposed = true;
-    if (this.eventTimer !== undefined) clearTimeout(this.eventTimer);
-    if (this.saveTimer !== undefined) {
-      clearTimeout(this.saveTimer);
-      this.saveLogged();
+    this.#disposed = true;
+    if (this.#eventTimer !== undefined) clearTimeout(this.#eventTimer);
+    if (this.#saveTimer !== undefined) {
+      clearTimeout(this.#saveTimer);
+      this.#saveLogged();
     }
-    for (const d of this.disposables) d.dispose();
+    for (const d of this.#disposables) d.dispose();
   }
 }

@@ -2,6 +2,7 @@ import * as vscode from "vscode";
 import type { JobPipeline, SavedItem } from "../jobs/pipeline";
 import { GALLERY_VIEW_TYPE, type BenchResults, type GalleryEntry } from "../protocol";
 import type { Services } from "../services";
+import { readGalleryPage } from "./html";
 import { ImageIndex } from "./imageIndex";
 import { MarkdownTracker } from "./markdownTarget";
 import { GalleryPanel, panelOptions, type PanelTrace } from "./panel";
@@ -28,6 +29,9 @@ export function registerGallery(s: Services, jobs: JobPipeline): vscode.Disposab
   return out;
 }
 
+/** The gallery's index, with the test hooks of the development build. */
+export type TestedIndex = ImageIndex & Required<Pick<ImageIndex, "settled" | "forget">>;
+
 /** What the extension-host tests can reach of the gallery. */
 export interface GalleryTesting {
   open(): Promise<void>;
@@ -42,7 +46,8 @@ export interface GalleryTesting {
   thumbnails(): Promise<number>;
   /** What a window reload does: the panel goes, the index's memory goes (its cache stays). */
   simulateReload(): Promise<void>;
-  index(): ImageIndex;
+  /** The index, with its test hooks. */
+  index(): TestedIndex;
   readonly serializer: vscode.WebviewPanelSerializer;
   /** Shows `count` synthetic entries (copies of the indexed ones) in the webview and measures. */
   bench(count: number): Promise<BenchResults>;
@@ -53,7 +58,7 @@ export interface GalleryTesting {
 export class Gallery implements vscode.Disposable {
   /** @internal read by the development build\'s test hooks (galleryTesting) */
   imageIndex?: ImageIndex;
-  private markdown?: MarkdownTracker;
+  #markdown?: MarkdownTracker;
   /** @internal read by the development build\'s test hooks (galleryTesting) */
   current?: GalleryPanel;
   /** @internal read by the development build\'s test hooks (galleryTesting) */
@@ -62,6 +67,8 @@ export class Gallery implements vscode.Disposable {
   panelTrace?: PanelTrace;
   /** @internal read by the development build\'s test hooks (galleryTesting) */
   readonly painted = new vscode.EventEmitter<void>();
+  /** The page's template, read from the extension's files once per window (again after a failed read). */
+  #page?: Promise<string>;
   readonly serializer: vscode.WebviewPanelSerializer = {
     deserializeWebviewPanel: (panel, state: unknown) => this.restore(panel, state),
   };
@@ -92,21 +99,20 @@ export class Gallery implements vscode.Disposable {
     }
     const { options } = panelOptions({ s: this.s, index: this.index() }, true);
     const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, "Grok Imagine Gallery", vscode.ViewColumn.Active, options);
-    this.attach(panel, t0, undefined);
-    return Promise.resolve();
+    return this.#attach(panel, t0, undefined);
   }
 
   /** The serializer's path after a window reload: the same panel, with the state the webview saved. */
   restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const t0 = Date.now();
     if (this.current) this.current.dispose(); // one gallery per window
-    this.attach(panel, t0, state);
-    return Promise.resolve();
+    return this.#attach(panel, t0, state);
   }
 
-  private attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): void {
+  /** Makes the panel's host side; resolves once its page is set. */
+  #attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): Promise<void> {
     const index = this.index();
-    this.markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
+    this.#markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
     // The cache is read while the page loads; the panel waits for it only when the page says ready.
     index.load().catch((err: unknown) => this.s.log.error("gallery", "Could not read the gallery's index cache", err));
     this.panelTrace = (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.s.context.extensionMode === vscode.ExtensionMode.Test ? { posted: [], refused: [], commands: [] } : undefined;
@@ -114,7 +120,11 @@ export class Gallery implements vscode.Disposable {
       s: this.s,
       index,
       jobs: this.jobs,
-      markdown: this.markdown,
+      markdown: this.#markdown,
+      page: (this.#page ??= readGalleryPage(this.s.context.extensionUri).catch((err: unknown) => {
+        this.#page = undefined;
+        throw err;
+      })),
       openedAt,
       savedState,
       ...((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.panelTrace ? { trace: this.panelTrace } : {}),
@@ -138,12 +148,13 @@ export class Gallery implements vscode.Disposable {
       clearTimeout(fallback);
       if (this.current === p) this.current = undefined;
     });
+    return p.loaded;
   }
 
   dispose(): void {
     this.current?.dispose();
     this.imageIndex?.dispose();
-    this.markdown?.dispose();
+    this.#markdown?.dispose();
     this.painted.dispose();
   }
 }
@@ -162,15 +173,20 @@ function galleryTesting(g: Gallery): GalleryTesting {
     thumbnails: () => whenTraced(g, (t) => t.thumbnails?.ms),
     simulateReload: async () => {
       g.current?.dispose();
-      await g.imageIndex?.forget();
+      await g.imageIndex?.forget?.();
       g.checked = false;
     },
-    index: () => g.index(),
+    index: () => {
+      const index = g.index();
+      const { settled, forget } = index;
+      if (!settled || !forget) throw new Error("this build has no test hooks");
+      return Object.assign(index, { settled, forget });
+    },
     serializer: g.serializer,
     bench: async (count) => {
       const panel = g.current;
       if (!panel) throw new Error("the gallery is not open");
-      const real = panel.entries();
+      const real = panel.entries?.() ?? [];
       if (!real.length) throw new Error("the benchmark needs at least one indexed image");
       const entries: GalleryEntry[] = Array.from({ length: count }, (_, i) => {
         const e = real[i % real.length];

@@ -6,42 +6,42 @@ import * as vscode from "vscode";
  * Markdown tab (after a reload, say).
  */
 export class MarkdownTracker implements vscode.Disposable {
-  private last?: vscode.Uri;
+  #last?: vscode.Uri;
   /** Where the cursor was in that file (its editor may be hidden behind the gallery since). */
-  private selection?: vscode.Selection;
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChange = this.changed.event;
-  private readonly disposables: vscode.Disposable[];
+  #selection?: vscode.Selection;
+  readonly #changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.#changed.event;
+  readonly #disposables: vscode.Disposable[];
 
   constructor(private readonly log: (message: string) => void) {
     const note = (e: vscode.TextEditor | undefined) => {
       if (!e || e.document.languageId !== "markdown") return;
-      this.selection = e.selection;
-      if (e.document.uri.toString() === this.last?.toString()) return;
-      this.last = e.document.uri;
-      this.changed.fire();
+      this.#selection = e.selection;
+      if (e.document.uri.toString() === this.#last?.toString()) return;
+      this.#last = e.document.uri;
+      this.#changed.fire();
     };
     note(vscode.window.activeTextEditor);
-    if (!this.last) note(vscode.window.visibleTextEditors.find((e) => e.document.languageId === "markdown"));
-    this.disposables = [
+    if (!this.#last) note(vscode.window.visibleTextEditors.find((e) => e.document.languageId === "markdown"));
+    this.#disposables = [
       vscode.window.onDidChangeActiveTextEditor(note),
       vscode.window.onDidChangeTextEditorSelection((e) => {
-        if (e.textEditor.document.uri.toString() === this.last?.toString()) this.selection = e.selections[0];
+        if (e.textEditor.document.uri.toString() === this.#last?.toString()) this.#selection = e.selections[0];
       }),
-      vscode.window.tabGroups.onDidChangeTabs(() => this.changed.fire()),
-      this.changed,
+      vscode.window.tabGroups.onDidChangeTabs(() => this.#changed.fire()),
+      this.#changed,
     ];
   }
 
-  private static openTabs(): vscode.Uri[] {
+  static #openTabs(): vscode.Uri[] {
     return vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => (t.input instanceof vscode.TabInputText ? t.input.uri : undefined))).filter((u): u is vscode.Uri => u !== undefined);
   }
 
   /** The Markdown file links go into, if one is open. */
   file(): vscode.Uri | undefined {
-    const tabs = MarkdownTracker.openTabs();
-    const last = this.last?.toString();
-    if (last && tabs.some((u) => u.toString() === last)) return this.last;
+    const tabs = MarkdownTracker.#openTabs();
+    const last = this.#last?.toString();
+    if (last && tabs.some((u) => u.toString() === last)) return this.#last;
     return tabs.find((u) => /\.(md|markdown)$/i.test(u.path));
   }
 
@@ -59,7 +59,7 @@ export class MarkdownTracker implements vscode.Disposable {
     const uri = this.file();
     if (!uri) return false;
     const doc = await vscode.workspace.openTextDocument(uri);
-    const remembered = uri.toString() === this.last?.toString() ? this.selection : undefined;
+    const remembered = uri.toString() === this.#last?.toString() ? this.#selection : undefined;
     const attempt = async (editor: vscode.TextEditor): Promise<{ ok: boolean; at: vscode.Selection }> => {
       const at = remembered ? new vscode.Selection(doc.validatePosition(remembered.anchor), doc.validatePosition(remembered.active)) : editor.selection;
       try {
@@ -79,14 +79,14 @@ export class MarkdownTracker implements vscode.Disposable {
     if (ok) {
       const end = at.start.translate(0, text.length);
       editor.selection = new vscode.Selection(end, end);
-      this.last = uri;
-      this.selection = editor.selection;
+      this.#last = uri;
+      this.#selection = editor.selection;
       editor.revealRange(new vscode.Range(end, end));
     }
     return ok;
   }
 
   dispose(): void {
-    for (const d of this.disposables) d.dispose();
+    for (const d of this.#disposables) d.dispose();
   }
 }

@@ -30,6 +30,7 @@ import type { MarkdownTracker } from "./markdownTarget";
 import { promptOf } from "../provenance/provenance";
 import { sidecarOf } from "../provenance/sidecar";
 import { entryFieldsOf } from "./provenance";
+import { errorText } from "../format";
 
 
 const C = "gallery";
@@ -37,16 +38,6 @@ const C = "gallery";
 const ROOTS_KEY = "grokImagine.gallery.roots";
 /** Entries in `init`: the newest, enough to fill a large panel; the rest follow at once. */
 const INIT_CHUNK = 120;
-
-/** The only commands the gallery runs, whatever a message says. */
-export const ALLOWED_COMMANDS: ReadonlySet<string> = new Set([
-  "vscode.open",
-  "revealInExplorer",
-  "grokImagine.showDetails",
-  "grokImagine.generateAgain",
-  "grokImagine.generate",
-  "grokImagine.edit",
-]);
 
 /** Image actions that are one command on the image's URI. */
 const ACTION_COMMANDS: Partial<Record<ImageAction, string>> = {
@@ -56,6 +47,9 @@ const ACTION_COMMANDS: Partial<Record<ImageAction, string>> = {
   generateAgain: "grokImagine.generateAgain",
 };
 
+/** The only commands the gallery runs, whatever a message says: the actions' and the forms' (generate, edit). */
+export const ALLOWED_COMMANDS: ReadonlySet<string> = new Set([...Object.values(ACTION_COMMANDS), "grokImagine.generate", "grokImagine.edit"]);
+
 export interface PanelDeps {
   readonly s: Services;
   readonly index: ImageIndex;
@@ -63,6 +57,8 @@ export interface PanelDeps {
   readonly markdown: MarkdownTracker;
   /** When Open Gallery (or the restore) started: first paint is measured from here. */
   readonly openedAt: number;
+  /** The page's template (read once per window: see Gallery.page). */
+  readonly page: Promise<string>;
   /** State the serializer got back after a reload (untrusted until parsed). */
   readonly savedState?: unknown;
   /** Test mode: record what the panel did. */
@@ -79,28 +75,32 @@ export interface PanelTrace {
 }
 
 export class GalleryPanel implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly disposedEmitter = new vscode.EventEmitter<void>();
-  readonly onDidDispose = this.disposedEmitter.event;
-  private readonly measured = new vscode.EventEmitter<"paint" | "thumbnails">();
+  readonly #disposables: vscode.Disposable[] = [];
+  readonly #disposedEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.#disposedEmitter.event;
+  readonly #measured = new vscode.EventEmitter<"paint" | "thumbnails">();
   /** The page reported its first paint, or that the thumbnails then on screen are decoded. */
-  readonly onDidMeasure = this.measured.event;
-  private ready = false;
-  private painted = false;
-  private rootKeys = new Set<string>();
+  readonly onDidMeasure = this.#measured.event;
+  #ready = false;
+  #painted = false;
+  #rootKeys = new Set<string>();
   /** Images were found in a folder outside the roots during a scan: widen them when it ends. */
-  private widenLater = false;
-  private jobsOf?: JobPipeline;
-  private jobsSub?: vscode.Disposable;
-  private readonly outbox: HostMessage[] = [];
+  #widenLater = false;
+  #jobsOf?: JobPipeline;
+  #jobsSub?: vscode.Disposable;
+  readonly #outbox: HostMessage[] = [];
   /** Benchmark hook (development build only): shows synthetic entries in the webview and measures its grid. */
   declare bench?: (entries: readonly GalleryEntry[]) => Promise<BenchResults>;
+  /** Benchmark hook (development build only): the indexed images as the webview gets them. */
+  declare entries?: () => GalleryEntry[];
   private declare benchResults?: Map<number, (r: BenchResults) => void>;
   /** When the page first said ready, ms after opening. */
-  private readyAt?: number;
-  private initAt?: number;
-  private htmlAt?: number;
-  private disposed = false;
+  #readyAt?: number;
+  #initAt?: number;
+  #htmlAt?: number;
+  #disposed = false;
+  /** Resolves once the page is set (or could not be: that is logged and shown). */
+  readonly loaded: Promise<void>;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -108,34 +108,44 @@ export class GalleryPanel implements vscode.Disposable {
   ) {
     const webview = panel.webview;
     // The same options the panel was created with (VS Code skips an update that changes nothing).
-    this.setOptions(true);
-    this.disposables.push(
+    this.#setOptions(true);
+    this.#disposables.push(
       webview.onDidReceiveMessage((m: unknown) => this.handle(m).catch((err: unknown) => this.d.s.log.error(C, "A message from the gallery failed", err))),
       panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState(() => this.watchJobs()),
-      d.index.onDidChange((c) => this.entriesChanged(c)),
-      d.index.onDidChangeIndexing((indexing) => this.indexingChanged(indexing)),
+      panel.onDidChangeViewState(() => this.#watchJobs()),
+      d.index.onDidChange((c) => this.#entriesChanged(c)),
+      d.index.onDidChangeIndexing((indexing) => this.#indexingChanged(indexing)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration("grokImagine")) this.post({ type: "defaults", defaults: formDefaults() });
+        if (e.affectsConfiguration("grokImagine")) this.#post({ type: "defaults", defaults: formDefaults() });
       }),
-      d.markdown.onDidChange(() => this.post({ type: "context", markdownFile: d.markdown.fileName() })),
-      this.disposedEmitter,
-      this.measured,
+      d.markdown.onDidChange(() => this.#post({ type: "context", markdownFile: d.markdown.fileName() })),
+      this.#disposedEmitter,
+      this.#measured,
     );
     if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS)) {
       const waiting = new Map<number, (r: BenchResults) => void>();
       let seq = 1;
       this.benchResults = waiting;
+      this.entries = () => d.index.images().map((i) => this.#entry(i));
       this.bench = (entries) =>
         new Promise((resolve) => {
           const requestId = seq++;
           waiting.set(requestId, resolve);
-          this.post({ type: "bench", requestId, entries });
+          this.#post({ type: "bench", requestId, entries });
         });
     }
-    webview.html = galleryHtml(webview, d.s.context.extensionUri, makeNonce());
-    this.htmlAt = Date.now() - d.openedAt;
-    this.watchJobs();
+    this.loaded = d.page.then(
+      (template) => {
+        if (this.#disposed) return;
+        webview.html = galleryHtml(template, webview, d.s.context.extensionUri, makeNonce());
+        this.#htmlAt = Date.now() - d.openedAt;
+      },
+      (err: unknown) => {
+        d.s.log.error(C, "Could not read the gallery's page (media/gallery/index.html)", err);
+        void d.s.ui.current.showErrorMessage("Grok Imagine: the gallery's page is missing from the extension. Reinstall the extension.");
+      },
+    );
+    this.#watchJobs();
   }
 
   reveal(): void {
@@ -145,31 +155,31 @@ export class GalleryPanel implements vscode.Disposable {
   // -------------------------------------------------------------------------------------------
   // Resource roots: the webview's own assets and the folders that hold images
 
-  private setOptions(withRemembered: boolean): void {
+  #setOptions(withRemembered: boolean): void {
     const { options, roots } = panelOptions(this.d, withRemembered);
-    this.rootKeys = roots;
+    this.#rootKeys = roots;
     this.panel.webview.options = options;
   }
 
   /** Remembers the image folders for the next session's first paint. */
-  private rememberFolders(): void {
+  #rememberFolders(): void {
     const now = collapse(imageFolders(this.d.index)).map((u) => u.toString());
     const before = this.d.s.context.workspaceState.get<unknown>(ROOTS_KEY);
     if (JSON.stringify(before) !== JSON.stringify(now)) void this.d.s.context.workspaceState.update(ROOTS_KEY, now);
   }
 
   /** Widens the webview's roots to every image's folder; true when that reloads the page. */
-  private widenRoots(images: readonly IndexedImage[]): boolean {
-    if (images.every((i) => this.covered(i.uri))) return false;
-    this.widenLater = false;
-    this.ready = false;
-    this.setOptions(false);
+  #widenRoots(images: readonly IndexedImage[]): boolean {
+    if (images.every((i) => this.#covered(i.uri))) return false;
+    this.#widenLater = false;
+    this.#ready = false;
+    this.#setOptions(false);
     return true;
   }
 
-  private covered(uri: vscode.Uri): boolean {
+  #covered(uri: vscode.Uri): boolean {
     const dir = vscode.Uri.joinPath(uri, "..").toString();
-    for (const r of this.rootKeys) if (dir === r || dir.startsWith(`${r}/`)) return true;
+    for (const r of this.#rootKeys) if (dir === r || dir.startsWith(`${r}/`)) return true;
     return false;
   }
 
@@ -180,17 +190,17 @@ export class GalleryPanel implements vscode.Disposable {
    * Sends a message once the webview has said `ready`. Until then, answers wait in the outbox; state
    * updates are dropped, since the `init` that follows `ready` carries all of it.
    */
-  private post(message: HostMessage): void {
-    if (this.disposed) return;
-    if (!this.ready && message.type !== "init") {
-      if (message.type === "reply" || ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && message.type === "bench")) this.outbox.push(message);
+  #post(message: HostMessage): void {
+    if (this.#disposed) return;
+    if (!this.#ready && message.type !== "init") {
+      if (message.type === "reply" || ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && message.type === "bench")) this.#outbox.push(message);
       return;
     }
     if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS)) this.d.trace?.posted.push(message);
     void this.panel.webview.postMessage(message).then(undefined, () => undefined);
   }
 
-  private entry(img: IndexedImage): GalleryEntry {
+  #entry(img: IndexedImage): GalleryEntry {
     const p = img.prov;
     const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
     return {
@@ -206,7 +216,7 @@ export class GalleryPanel implements vscode.Disposable {
   }
 
   /** `init` with the newest entries (what a first paint needs), then the rest in one `entries`. */
-  private sendInit(): void {
+  #sendInit(): void {
     // Sorted before anything else is made of them: only the first chunk is converted before `init` goes.
     const images = this.d.index
       .images()
@@ -215,10 +225,10 @@ export class GalleryPanel implements vscode.Disposable {
     const defaults = formDefaults();
     const viewState = this.d.savedState === undefined ? undefined : parseViewState(this.d.savedState, defaults);
     const markdownFile = this.d.markdown.fileName();
-    this.post({
+    this.#post({
       type: "init",
-      entries: images.slice(0, INIT_CHUNK).map((i) => this.entry(i.img)),
-      jobs: this.jobInfos(),
+      entries: images.slice(0, INIT_CHUNK).map((i) => this.#entry(i.img)),
+      jobs: this.#jobInfos(),
       defaults,
       fields: { generate: formFields("generate"), edit: formFields("edit") },
       filters: filterFields(),
@@ -226,9 +236,9 @@ export class GalleryPanel implements vscode.Disposable {
       ...(viewState ? { viewState } : {}),
       ...(markdownFile ? { markdownFile } : {}),
     });
-    this.initAt ??= Date.now() - this.d.openedAt;
+    this.#initAt ??= Date.now() - this.d.openedAt;
     if (images.length > INIT_CHUNK) {
-      this.post({ type: "entries", upsert: images.slice(INIT_CHUNK).map((i) => this.entry(i.img)), remove: [], indexing: this.d.index.indexing });
+      this.#post({ type: "entries", upsert: images.slice(INIT_CHUNK).map((i) => this.#entry(i.img)), remove: [], indexing: this.d.index.indexing });
     }
   }
 
@@ -237,35 +247,35 @@ export class GalleryPanel implements vscode.Disposable {
    * widened, which reloads the page (it then says `ready` again and gets everything): during a scan
    * that waits for the scan's end, so that a cold build reloads the page once, not once per folder.
    */
-  private entriesChanged(c: IndexChange): void {
-    const shown = c.upsert.filter((i) => this.covered(i.uri));
+  #entriesChanged(c: IndexChange): void {
+    const shown = c.upsert.filter((i) => this.#covered(i.uri));
     if (shown.length < c.upsert.length) {
-      this.widenLater = true;
-      if (!this.d.index.indexing && this.widenRoots(c.upsert)) return;
+      this.#widenLater = true;
+      if (!this.d.index.indexing && this.#widenRoots(c.upsert)) return;
     }
-    if (shown.length || c.remove.length) this.post({ type: "entries", upsert: shown.map((i) => this.entry(i)), remove: [...c.remove], indexing: this.d.index.indexing });
+    if (shown.length || c.remove.length) this.#post({ type: "entries", upsert: shown.map((i) => this.#entry(i)), remove: [...c.remove], indexing: this.d.index.indexing });
   }
 
-  private indexingChanged(indexing: boolean): void {
-    if (!indexing && this.widenLater) {
-      this.widenLater = false;
-      if (this.widenRoots(this.d.index.images())) return;
+  #indexingChanged(indexing: boolean): void {
+    if (!indexing && this.#widenLater) {
+      this.#widenLater = false;
+      if (this.#widenRoots(this.d.index.images())) return;
     }
-    this.post({ type: "entries", upsert: [], remove: [], indexing });
+    this.#post({ type: "entries", upsert: [], remove: [], indexing });
   }
 
-  private jobInfos(): JobInfo[] {
+  #jobInfos(): JobInfo[] {
     return this.d.jobs.list().map(jobInfo);
   }
 
   /** Follows the job pipeline (subscribes once; later calls only find it already followed). */
-  private watchJobs(): void {
+  #watchJobs(): void {
     const jobs = this.d.jobs;
-    if (jobs === this.jobsOf) return;
-    this.jobsSub?.dispose();
-    this.jobsOf = jobs;
-    this.jobsSub = jobs.onDidChange(() => this.post({ type: "jobs", jobs: this.jobInfos() }));
-    this.post({ type: "jobs", jobs: this.jobInfos() });
+    if (jobs === this.#jobsOf) return;
+    this.#jobsSub?.dispose();
+    this.#jobsOf = jobs;
+    this.#jobsSub = jobs.onDidChange(() => this.#post({ type: "jobs", jobs: this.#jobInfos() }));
+    this.#post({ type: "jobs", jobs: this.#jobInfos() });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -273,32 +283,32 @@ export class GalleryPanel implements vscode.Disposable {
 
   /** Handles one message from the webview; resolves when it is done (tests await it). */
   async handle(raw: unknown): Promise<void> {
-    if (this.disposed) return;
+    if (this.#disposed) return;
     const parsed = parseWebviewMessage(raw);
-    if (!parsed.ok) return this.refuse(raw, parsed.reason);
+    if (!parsed.ok) return this.#refuse(raw, parsed.reason);
     const m = parsed.value;
-    this.watchJobs();
+    this.#watchJobs();
     try {
-      await this.dispatch(m);
+      await this.#dispatch(m);
     } catch (err) {
       this.d.s.log.error(C, `The gallery's ${m.type} failed`, err);
-      if ("requestId" in m) this.reply(m.requestId, false, err instanceof Error ? err.message : String(err));
+      if ("requestId" in m) this.#reply(m.requestId, false, errorText(err));
     }
   }
 
-  private refuse(raw: unknown, reason: string): void {
+  #refuse(raw: unknown, reason: string): void {
     const type = typeof raw === "object" && raw !== null && "type" in raw ? String((raw).type).slice(0, 40) : typeof raw;
     this.d.s.log.warn(C, `Refused a message from the gallery webview (${JSON.stringify(type)}): ${reason}.`);
     if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS)) this.d.trace?.refused.push({ reason, message: raw });
     const requestId = typeof raw === "object" && raw !== null ? (raw as { requestId?: unknown }).requestId : undefined;
-    if (typeof requestId === "number" && Number.isSafeInteger(requestId) && requestId >= 0) this.reply(requestId, false, "The gallery refused that request.");
+    if (typeof requestId === "number" && Number.isSafeInteger(requestId) && requestId >= 0) this.#reply(requestId, false, "The gallery refused that request.");
   }
 
-  private reply(requestId: number, ok: boolean, message?: string): void {
-    this.post({ type: "reply", requestId, ok, ...(message ? { message } : {}) });
+  #reply(requestId: number, ok: boolean, message?: string): void {
+    this.#post({ type: "reply", requestId, ok, ...(message ? { message } : {}) });
   }
 
-  private async dispatch(m: WebviewMessage): Promise<void> {
+  async #dispatch(m: WebviewMessage): Promise<void> {
     if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && m.type === "benchResult") {
       this.benchResults?.get(m.requestId)?.(m.results);
       this.benchResults?.delete(m.requestId);
@@ -306,40 +316,40 @@ export class GalleryPanel implements vscode.Disposable {
     }
     switch (m.type) {
       case "ready":
-        this.readyAt ??= Date.now() - this.d.openedAt;
+        this.#readyAt ??= Date.now() - this.d.openedAt;
         await this.d.index.load();
-        this.rememberFolders();
-        if (this.widenRoots(this.d.index.images())) return;
-        this.ready = true;
-        this.sendInit();
-        for (const queued of this.outbox.splice(0)) this.post(queued);
+        this.#rememberFolders();
+        if (this.#widenRoots(this.d.index.images())) return;
+        this.#ready = true;
+        this.#sendInit();
+        for (const queued of this.#outbox.splice(0)) this.#post(queued);
         return;
       case "rendered":
-        if (!this.painted) {
-          this.painted = true;
+        if (!this.#painted) {
+          this.#painted = true;
           // From the command to the page's own timestamp of its painted frame (one machine, one clock).
           const figures = { ms: Math.max(0, Math.round(m.at - this.d.openedAt)), entries: m.entries, cards: m.cards };
           if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.firstPaint = figures;
-          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM; host: page set at ${this.htmlAt ?? "?"} ms, ready at ${this.readyAt ?? "?"} ms, init sent at ${this.initAt ?? "?"} ms; page: script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after it started loading).`);
-          this.measured.fire("paint");
+          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM; host: page set at ${this.#htmlAt ?? "?"} ms, ready at ${this.#readyAt ?? "?"} ms, init sent at ${this.#initAt ?? "?"} ms; page: script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after it started loading).`);
+          this.#measured.fire("paint");
         }
         return;
       case "thumbnails":
         if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.thumbnails = { ms: m.ms, count: m.count };
-        this.measured.fire("thumbnails");
+        this.#measured.fire("thumbnails");
         this.d.s.log.info(C, `The ${m.count} thumbnails on screen were decoded ${m.ms} ms after the first paint.`);
         return;
       case "generate":
-        return this.generate(m.requestId, m.input);
+        return this.#generate(m.requestId, m.input);
       case "edit":
-        return this.edit(m.requestId, m.ids, m.input);
+        return this.#edit(m.requestId, m.ids, m.input);
       case "action":
-        return this.action(m.requestId, m.action, m.id);
+        return this.#action(m.requestId, m.action, m.id);
       case "cancelJob": {
         const job = this.d.jobs.list().find((j) => j.id === m.jobId);
-        if (!job) return this.refuse(m, "no such job is running");
+        if (!job) return this.#refuse(m, "no such job is running");
         this.d.jobs.cancel(job.id);
-        this.reply(m.requestId, true);
+        this.#reply(m.requestId, true);
         return;
       }
     }
@@ -359,7 +369,7 @@ export class GalleryPanel implements vscode.Disposable {
   }
 
   /** {@link resolveImage}, and no symbolic link on its way leads out of the workspace (checked now, before acting). */
-  private async checkedImage(id: string): Promise<IndexedImage | string> {
+  async #checkedImage(id: string): Promise<IndexedImage | string> {
     const img = this.resolveImage(id);
     if (typeof img === "string") return img;
     const r = resolvePath(img.uri, "The image");
@@ -368,77 +378,77 @@ export class GalleryPanel implements vscode.Disposable {
     return out ? linkMessage("The image", img.uri, out, false) : img;
   }
 
-  private async run<T>(id: string, ...args: unknown[]): Promise<T | undefined> {
+  async #run<T>(id: string, ...args: unknown[]): Promise<T | undefined> {
     if (!ALLOWED_COMMANDS.has(id)) throw new Error(`The gallery does not run ${id}.`);
     if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS)) this.d.trace?.commands.push({ id, args });
     return vscode.commands.executeCommand<T>(id, ...args);
   }
 
-  private generate(requestId: number, input: FormValues): Promise<void> {
-    return this.request(requestId, "generate", input, []);
+  #generate(requestId: number, input: FormValues): Promise<void> {
+    return this.#request(requestId, "generate", input, []);
   }
 
-  private async edit(requestId: number, ids: readonly string[], input: FormValues): Promise<void> {
+  async #edit(requestId: number, ids: readonly string[], input: FormValues): Promise<void> {
     const images: IndexedImage[] = [];
     for (const id of new Set(ids)) {
-      const img = await this.checkedImage(id);
-      if (typeof img === "string") return this.refuse({ type: "edit", requestId, ids }, img);
+      const img = await this.#checkedImage(id);
+      if (typeof img === "string") return this.#refuse({ type: "edit", requestId, ids }, img);
       images.push(img);
     }
     if (typeof input["prompt"] !== "string" || !input["prompt"].trim()) {
-      this.reply(requestId, false, "Describe the change to make.");
+      this.#reply(requestId, false, "Describe the change to make.");
       return;
     }
-    return this.request(requestId, "edit", input, images);
+    return this.#request(requestId, "edit", input, images);
   }
 
   /** Runs a form's request through its operation's command (edits: on `images`); what it saves joins the gallery. */
-  private async request(requestId: number, op: Operation, input: FormValues, images: readonly IndexedImage[]): Promise<void> {
+  async #request(requestId: number, op: Operation, input: FormValues, images: readonly IndexedImage[]): Promise<void> {
     const built = buildRequest(op, input, readSettings(images[0]?.uri).parameters);
     if (!built.ok) {
-      this.reply(requestId, false, built.errors.map((e) => e.message).join(" "));
+      this.#reply(requestId, false, built.errors.map((e) => e.message).join(" "));
       return;
     }
     const { values } = built.value;
     // What the job saves joins the gallery through the job pipeline's onDidSave, with the
     // provenance it really recorded (see GalleryIndex.watchJobs).
-    const uris = (await this.run<vscode.Uri[]>(`grokImagine.${op}`, images.length ? { ...values, images: images.map((i) => i.uri) } : values)) ?? [];
-    this.reply(requestId, true, uris.length ? `Saved ${uris.length} image${uris.length === 1 ? "" : "s"}.` : undefined);
+    const uris = (await this.#run<vscode.Uri[]>(`grokImagine.${op}`, images.length ? { ...values, images: images.map((i) => i.uri) } : values)) ?? [];
+    this.#reply(requestId, true, uris.length ? `Saved ${uris.length} image${uris.length === 1 ? "" : "s"}.` : undefined);
   }
 
-  private async action(requestId: number, action: ImageAction, id: string): Promise<void> {
-    const img = await this.checkedImage(id);
-    if (typeof img === "string") return this.refuse({ type: "action", requestId, action, id: id.slice(0, 200) }, img);
+  async #action(requestId: number, action: ImageAction, id: string): Promise<void> {
+    const img = await this.#checkedImage(id);
+    if (typeof img === "string") return this.#refuse({ type: "action", requestId, action, id: id.slice(0, 200) }, img);
     const command = ACTION_COMMANDS[action];
     if (command) {
       try {
-        if (action === "open") await this.run("vscode.open", img.uri, { preview: false });
-        else await this.run(command, img.uri);
+        if (action === "open") await this.#run(command, img.uri, { preview: false });
+        else await this.#run(command, img.uri);
       } catch (err) {
         const missing = !(await vscode.commands.getCommands(true)).includes(command);
-        const msg = missing ? `${actionTitle(action)} is not available in this version.` : `${actionTitle(action)} failed: ${err instanceof Error ? err.message : String(err)}`;
+        const msg = missing ? `${actionTitle(action)} is not available in this version.` : `${actionTitle(action)} failed: ${errorText(err)}`;
         this.d.s.log.warn(C, msg);
-        this.reply(requestId, false, msg);
+        this.#reply(requestId, false, msg);
         return;
       }
-      this.reply(requestId, true);
+      this.#reply(requestId, true);
       return;
     }
     switch (action) {
       case "copyPrompt":
         await vscode.env.clipboard.writeText(promptOf(img.prov));
-        this.reply(requestId, true, "Prompt copied.");
+        this.#reply(requestId, true, "Prompt copied.");
         return;
       case "copyMarkdown":
         await vscode.env.clipboard.writeText(this.markdownLink(img, this.d.markdown.file()));
-        this.reply(requestId, true, "Markdown link copied.");
+        this.#reply(requestId, true, "Markdown link copied.");
         return;
       case "insertMarkdown":
-        return this.insertMarkdown(requestId, img);
+        return this.#insertMarkdown(requestId, img);
       case "delete":
-        return this.deleteImage(requestId, img);
+        return this.#deleteImage(requestId, img);
       default:
-        return this.refuse({ type: "action", requestId, action, id }, "no handler");
+        return this.#refuse({ type: "action", requestId, action, id }, "no handler");
     }
   }
 
@@ -453,65 +463,54 @@ export class GalleryPanel implements vscode.Disposable {
     return markdownImageLink(img.prov.revisedPrompt || promptOf(img.prov), rel, name);
   }
 
-  private async insertMarkdown(requestId: number, img: IndexedImage): Promise<void> {
+  async #insertMarkdown(requestId: number, img: IndexedImage): Promise<void> {
     const file = this.d.markdown.file();
     if (!file) {
-      this.reply(requestId, false, "Open a Markdown file to insert the link into.");
+      this.#reply(requestId, false, "Open a Markdown file to insert the link into.");
       return;
     }
     const ok = await this.d.markdown.insert(this.markdownLink(img, file));
-    this.reply(requestId, ok, ok ? `Link inserted into ${this.d.markdown.fileName() ?? "the Markdown file"}.` : "The link could not be inserted.");
+    this.#reply(requestId, ok, ok ? `Link inserted into ${this.d.markdown.fileName() ?? "the Markdown file"}.` : "The link could not be inserted.");
   }
 
-  private async deleteImage(requestId: number, img: IndexedImage): Promise<void> {
+  async #deleteImage(requestId: number, img: IndexedImage): Promise<void> {
     const name = vscode.workspace.asRelativePath(img.uri, false);
     const ui = this.d.s.ui.current;
+    const fs = vscode.workspace.fs;
     const choice = await ui.showModal(`Delete ${name}?`, "It is moved to the trash; its prompt and parameters go with it.", "Move to Trash");
     if (choice !== "Move to Trash") {
-      this.reply(requestId, false);
+      this.#reply(requestId, false);
       return;
     }
     try {
-      await vscode.workspace.fs.delete(img.uri, { useTrash: true });
+      await fs.delete(img.uri, { useTrash: true });
     } catch (err) {
       // Some file systems (a remote one, a virtual one) have no trash: ask again before deleting for good.
       this.d.s.log.warn(C, `Could not move ${name} to the trash: ${String(err)}`);
       const again = await ui.showModal(`${name} cannot be moved to the trash here. Delete it permanently?`, "This cannot be undone.", "Delete Permanently");
       if (again !== "Delete Permanently") {
-        this.reply(requestId, false);
+        this.#reply(requestId, false);
         return;
       }
-      await vscode.workspace.fs.delete(img.uri, { useTrash: false });
+      await fs.delete(img.uri, { useTrash: false });
     }
     // Its provenance sidecar (written for files with content credentials) goes with it, the same way.
     const sidecar = sidecarOf(img.uri);
-    const hasSidecar = await vscode.workspace.fs.stat(sidecar).then(() => true, () => false);
+    const hasSidecar = await fs.stat(sidecar).then(() => true, () => false);
     if (hasSidecar) {
-      await vscode.workspace.fs.delete(sidecar, { useTrash: true }).then(undefined, () => vscode.workspace.fs.delete(sidecar, { useTrash: false })).then(undefined, (err: unknown) => this.d.s.log.warn(C, `Could not delete ${name}.xmp: ${String(err)}`));
+      await fs.delete(sidecar, { useTrash: true }).then(undefined, () => fs.delete(sidecar, { useTrash: false })).then(undefined, (err: unknown) => this.d.s.log.warn(C, `Could not delete ${name}.xmp: ${String(err)}`));
     }
     this.d.s.log.info(C, `Deleted ${name}${hasSidecar ? " and its .xmp sidecar" : ""}.`);
     await this.d.index.update([img.uri]);
-    this.reply(requestId, true, `Deleted ${name}.`);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Figures
-
-  /** Entries as the webview gets them (for the benchmark). */
-  entries(): GalleryEntry[] {
-    return this.d.index.images().map((i) => this.entry(i));
-  }
-
-  get isReady(): boolean {
-    return this.ready;
+    this.#reply(requestId, true, `Deleted ${name}.`);
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.disposedEmitter.fire();
-    this.jobsSub?.dispose();
-    for (const d of this.disposables) d.dispose();
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#disposedEmitter.fire();
+    this.#jobsSub?.dispose();
+    for (const d of this.#disposables) d.dispose();
     this.panel.dispose();
   }
 }

@@ -13,10 +13,17 @@ export const IMAGE_FORMATS: readonly ImageFormat[] = ["jpeg", "png", "webp"];
 
 export type Completeness = { ok: true } | { ok: false; reason: string };
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
+/** The 8 bytes every PNG starts with (also read by provenance/formats/png.ts). */
+export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
 
-function isRiffWebp(bytes: Uint8Array): boolean {
+/** "RIFF", a size, "WEBP": a WebP file's first 12 bytes (also read by provenance/formats/webp.ts). */
+export function isRiffWebp(bytes: Uint8Array): boolean {
   return ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP";
+}
+
+/** A JPEG marker that has no length: TEM, RST0–RST7 (also read by provenance/formats/jpeg.ts). */
+export function isStandaloneMarker(marker: number): boolean {
+  return marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7);
 }
 
 /** The format of `bytes` by their magic numbers, or `undefined` for anything else (GIF, text, …). */
@@ -98,7 +105,7 @@ function checkJpeg(bytes: Uint8Array): Completeness {
     if (marker === 0x00 || marker === 0xd8) {
       return corrupt(`unexpected marker FF ${marker.toString(16).padStart(2, "0").toUpperCase()} at byte ${off - 2}`);
     }
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue; // TEM, RSTn: no length
+    if (isStandaloneMarker(marker)) continue; // TEM, RSTn: no length
     if (off + 2 > n) return truncated("it ends inside a segment header");
     const length = u16be(bytes, off);
     if (length < 2) return corrupt(`a segment at byte ${off - 2} has an invalid length`);

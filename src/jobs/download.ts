@@ -22,6 +22,7 @@ import { addressProblem, type UrlPolicy } from "../fal/addresses";
 export { addressProblem, type UrlPolicy } from "../fal/addresses";
 import { backoffDelay, sleep as realSleep, type FetchFn, type SleepFn } from "../fal/retry";
 import { httpGet } from "./httpGet";
+import { errorText } from "../format";
 
 /**
  * The largest image body accepted: 32 MiB. The model's largest output is 2k, at most 2048×2048
@@ -132,7 +133,7 @@ export async function readCapped(res: Response, max: number, what: string, signa
   } catch (err) {
     if (err instanceof GrokError) throw err;
     if (signal?.aborted) throw cancelled();
-    throw new GrokError("download", "The image download broke off. Retry saving.", `${what}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new GrokError("download", "The image download broke off. Retry saving.", `${what}: ${errorText(err)}`);
   } finally {
     reader.releaseLock();
   }
@@ -159,7 +160,7 @@ async function getChecked(start: URL, f: FetchFn, policy: UrlPolicy, signal?: Ab
       res = await f(url.toString(), { signal, redirect: "manual" });
     } catch (err) {
       if (signal?.aborted) throw cancelled();
-      throw new GrokError("download", "Could not download the image: the network is down. Check the connection, then retry saving.", err instanceof Error ? err.message : String(err));
+      throw new GrokError("download", "Could not download the image: the network is down. Check the connection, then retry saving.", errorText(err));
     }
     const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
     if (location === null) return { res, url };

@@ -23,6 +23,7 @@ import { JobNotifier, type FailChoice } from "./notifier";
 import type { JobKind, PendingRecord, RequestBody, SourceRef } from "./records";
 import { PendingStore } from "./store";
 import { JobTracker, type JobView, type TrackedJob } from "./tracker";
+import { errorText } from "../format";
 
 export type { JobKind, RequestBody, SourceRef } from "./records";
 export type { JobState, JobView } from "./tracker";
@@ -72,40 +73,43 @@ interface SaveOptions {
 const C = "jobs";
 
 export class JobPipeline implements vscode.Disposable {
-  private readonly tracker = new JobTracker();
-  private readonly store: PendingStore;
-  private readonly notify: JobNotifier;
-  private readonly savedEmitter = new vscode.EventEmitter<readonly SavedItem[]>();
+  readonly #tracker = new JobTracker();
+  readonly #store: PendingStore;
+  readonly #notify: JobNotifier;
+  readonly #savedEmitter = new vscode.EventEmitter<readonly SavedItem[]>();
   /** Fires with what each job saved, whoever started it (the gallery indexes it from here). */
-  readonly onDidSave = this.savedEmitter.event;
+  readonly onDidSave = this.#savedEmitter.event;
   /** Fires with the running jobs whenever one starts, changes state or ends. */
-  readonly onDidChange = this.tracker.onDidChange;
+  readonly onDidChange = this.#tracker.onDidChange;
   /** Aborted when the pipeline is suspended: background work (following a cancelled request) stops. */
-  private session = new AbortController();
-  private readonly followers = new Set<Promise<void>>();
-  private seq = 0;
+  #session = new AbortController();
+  readonly #followers = new Set<Promise<void>>();
+  #seq = 0;
 
   constructor(private readonly s: Services) {
-    this.store = new PendingStore(s.context.workspaceState, s.context.storageUri ?? s.context.globalStorageUri, s.log);
-    this.notify = new JobNotifier(s);
+    this.#store = new PendingStore(s.context.workspaceState, s.context.storageUri ?? s.context.globalStorageUri, s.log);
+    this.#notify = new JobNotifier(s);
+    if (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) {
+      const store = this.#store;
+      this.pending = () => store.all();
+      this.discardAll = async () => {
+        for (const r of store.all()) await store.discard(r.id);
+      };
+    }
   }
 
+  /** Test hook (development build only): the records kept in workspace storage (waiting, unsaved, unknown to fal). */
+  declare pending?: () => readonly PendingRecord[];
+  /** Test hook (development build only): forgets every kept result (and its stashed files). */
+  declare discardAll?: () => Promise<void>;
+
   list(): JobView[] {
-    return this.tracker.list();
+    return this.#tracker.list();
   }
 
   /** Stops waiting and cancels the request at fal; a result already made is still saved. */
   cancel(id: string): boolean {
-    return this.tracker.cancel(id);
-  }
-
-  cancelAll(): void {
-    this.tracker.cancelAll();
-  }
-
-  /** The records kept in workspace storage (waiting, unsaved, unknown to fal). */
-  pending(): readonly PendingRecord[] {
-    return this.store.all();
+    return this.#tracker.cancel(id);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -115,38 +119,38 @@ export class JobPipeline implements vscode.Disposable {
   async run(req: JobRequest): Promise<SavedItem[]> {
     const key = await this.s.keys.require();
     if (!key) return [];
-    const id = `${Date.now().toString(36)}-${(this.seq++).toString(36)}`;
-    return this.job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, `Grok Imagine: ${req.kind === "edit" ? "editing" : "generating"}`, true, (job) => this.submit(req, job, key));
+    const id = `${Date.now().toString(36)}-${(this.#seq++).toString(36)}`;
+    return this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, `Grok Imagine: ${req.kind === "edit" ? "editing" : "generating"}`, true, (job) => this.#submit(req, job, key));
   }
 
   /** Saves a kept result again (after a failed download or write, or a 404); resolves to what was saved. */
   async retrySaving(id: string): Promise<SavedItem[]> {
-    const rec = this.store.get(id);
-    if (!rec || this.tracker.has(id)) return []; // gone, or being saved right now (no second copy)
-    return this.job({ id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, "Grok Imagine: saving", false, async (job) => {
+    const rec = this.#store.get(id);
+    if (!rec || this.#tracker.has(id)) return []; // gone, or being saved right now (no second copy)
+    return this.#job({ id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, "Grok Imagine: saving", false, async (job) => {
       if (rec.stash?.length) {
-        const images = await this.store.readStash(rec.stash, rec.outputFormat);
-        return this.saveBytes(rec, images, rec.revisedPrompt ?? rec.output?.revised_prompt ?? "", job, { cancelledLate: false });
+        const images = await this.#store.readStash(rec.stash, rec.outputFormat);
+        return this.#saveBytes(rec, images, rec.revisedPrompt ?? rec.output?.revised_prompt ?? "", job, { cancelledLate: false });
       }
-      if (rec.output) return this.saveOutput(rec, rec.output, job, { cancelledLate: false });
+      if (rec.output) return this.#saveOutput(rec, rec.output, job, { cancelledLate: false });
       // Only the request id survived: ask fal again.
       const key = await this.s.keys.require();
       if (!key) return [];
       let fal: FalService;
       try {
-        fal = this.connect(key);
+        fal = this.#connect(key);
       } catch (err) {
-        return this.fail(toGrokError(err), { endpoint: rec.endpoint, rec });
+        return this.#fail(toGrokError(err), { endpoint: rec.endpoint, rec });
       }
-      return this.follow(rec, fal, job, { cancelledLate: false });
+      return this.#follow(rec, fal, job, { cancelledLate: false });
     });
   }
 
   /** Retries every kept result that is not being worked on now; resolves to all that was saved. */
   async retryAllUnsaved(): Promise<SavedItem[]> {
-    const todo = this.store.all().filter((r) => r.state !== "waiting" && !this.tracker.has(r.id));
+    const todo = this.#store.all().filter((r) => r.state !== "waiting" && !this.#tracker.has(r.id));
     if (!todo.length) {
-      this.notify.nothingToSave();
+      this.#notify.nothingToSave();
       return [];
     }
     const saved: SavedItem[] = [];
@@ -155,12 +159,7 @@ export class JobPipeline implements vscode.Disposable {
   }
 
   discard(id: string): Promise<void> {
-    return this.store.discard(id);
-  }
-
-  /** Forgets every kept result (and its stashed files). */
-  discardAll(): Promise<void> {
-    return this.store.discardAll();
+    return this.#store.discard(id);
   }
 
   /**
@@ -168,39 +167,39 @@ export class JobPipeline implements vscode.Disposable {
    * background) and offers the kept results. Bad records are set aside by the store.
    */
   async resumePending(): Promise<void> {
-    const records = this.store.all();
-    this.store.refreshContext(records);
+    const records = this.#store.all();
+    this.#store.refreshContext(records);
     if (!records.length) return;
     const waiting = records.filter((r) => r.state === "waiting");
     const key = waiting.length ? await this.s.keys.get() : undefined;
     let fal: FalService | undefined;
     if (key && waiting.length) {
       try {
-        fal = this.connect(key.key);
+        fal = this.#connect(key.key);
       } catch (err) {
         // One message for all of them; they stay recorded and resume once the setting is fixed.
         const e = toGrokError(err);
         this.s.log.error(C, `${waiting.length} interrupted request(s) not resumed (${e.kind}): ${e.message}`);
-        this.notify.later("Could not show a message", this.notify.failed(`${e.message} (${waiting.length} interrupted request${waiting.length === 1 ? " waits" : "s wait"} for it.)`, ["Open Settings", "Show Log"]));
+        this.#notify.later("Could not show a message", this.#notify.failed(`${e.message} (${waiting.length} interrupted request${waiting.length === 1 ? " waits" : "s wait"} for it.)`, ["Open Settings", "Show Log"]));
       }
     }
     for (const rec of records) {
       if (rec.state === "waiting" && fal && rec.cancelRequested) {
-        this.follower(rec, fal);
+        this.#follower(rec, fal);
       } else if (rec.state === "waiting" && fal) {
         const client = fal;
         this.s.log.info(C, `Resuming request ${rec.requestId} (${rec.endpoint}) interrupted by a reload.`);
-        this.notify.later(
+        this.#notify.later(
           `Resuming ${rec.requestId} failed`,
-          this.job({ id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, "Grok Imagine: resuming", true, (job) => this.follow(rec, client, job, { cancelledLate: false })),
+          this.#job({ id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, "Grok Imagine: resuming", true, (job) => this.#follow(rec, client, job, { cancelledLate: false })),
         );
       } else if (rec.state !== "waiting" || !key) {
         const images = rec.output?.images.length ?? rec.stash?.length ?? 0;
-        const offered = this.notify.offerKept({ state: rec.state, prompt: rec.prompt, problem: rec.problem, images }).then(async (choice) => {
+        const offered = this.#notify.offerKept({ state: rec.state, prompt: rec.prompt, problem: rec.problem, images }).then(async (choice) => {
           if (choice === "Retry Saving") await this.retrySaving(rec.id);
           if (choice === "Discard") await this.discard(rec.id);
         });
-        this.notify.later(`Offering the kept result of ${rec.requestId} failed`, offered);
+        this.#notify.later(`Offering the kept result of ${rec.requestId} failed`, offered);
       }
     }
   }
@@ -210,10 +209,10 @@ export class JobPipeline implements vscode.Disposable {
    * stay). Resolves once they have stopped.
    */
   async suspend(): Promise<void> {
-    this.session.abort();
-    await this.tracker.suspendAll();
-    await Promise.allSettled([...this.followers]);
-    this.session = new AbortController();
+    this.#session.abort();
+    await this.#tracker.suspendAll();
+    await Promise.allSettled([...this.#followers]);
+    this.#session = new AbortController();
   }
 
   /** What a window reload does, in place: suspend, then resume what the records hold. */
@@ -223,31 +222,31 @@ export class JobPipeline implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.session.abort();
-    this.tracker.dispose();
-    this.savedEmitter.dispose();
+    this.#session.abort();
+    this.#tracker.dispose();
+    this.#savedEmitter.dispose();
   }
 
   // -------------------------------------------------------------------------------------------
   // Steps
 
   /** Every job, whichever entry point: tracked with progress; a failure nobody foresaw is logged and shown. */
-  private job(view: JobView, title: string, cancellable: boolean, body: (job: TrackedJob) => Promise<SavedItem[]>): Promise<SavedItem[]> {
-    return this.tracker.track(view, { title, cancellable }, async (job) => {
+  #job(view: JobView, title: string, cancellable: boolean, body: (job: TrackedJob) => Promise<SavedItem[]>): Promise<SavedItem[]> {
+    return this.#tracker.track(view, { title, cancellable }, async (job) => {
       try {
         return await body(job);
       } catch (err) {
         const e = toGrokError(err);
         if (e.kind === "cancelled") return [];
         this.s.log.error(C, `Job ${view.id} (${view.kind}) failed unexpectedly`, err);
-        this.notify.later("Could not show a message", this.notify.failed(e.message, ["Show Log"]));
+        this.#notify.later("Could not show a message", this.#notify.failed(e.message, ["Show Log"]));
         return [];
       }
     });
   }
 
   /** A client for this key and the proxy setting; a wrong proxy setting throws a "settings" GrokError. */
-  private connect(key: string): FalService {
+  #connect(key: string): FalService {
     // npm start's stand-in key goes to the stand-in, never to fal or the user's proxy.
     const standIn = this.s.keys.standIn;
     if (standIn && key === standIn.key) return new FalService({ key, proxyUrl: standIn.proxyUrl });
@@ -260,19 +259,19 @@ export class JobPipeline implements vscode.Disposable {
    * Result images may come from loopback only when the proxy is there too (a local fake or proxy),
    * or in npm start's development session, whose stand-in for fal serves them from loopback.
    */
-  private urlPolicy(): UrlPolicy {
+  #urlPolicy(): UrlPolicy {
     const proxy = readSettings().proxy;
     return { allowLoopback: (proxy?.ok === true && proxy.loopback) || this.s.keys.standIn !== undefined };
   }
 
   /** Prepares (uploads), submits, records, then follows the request. */
-  private async submit(req: JobRequest, job: TrackedJob, key: string): Promise<SavedItem[]> {
+  async #submit(req: JobRequest, job: TrackedJob, key: string): Promise<SavedItem[]> {
     const t0 = Date.now();
     let fal: FalService;
     let input: RequestBody;
     let requestId: string;
     try {
-      fal = this.connect(key);
+      fal = this.#connect(key);
       if (typeof req.input === "function") {
         job.say("Uploading images…");
         input = await req.input(job.signal, fal);
@@ -288,7 +287,7 @@ export class JobPipeline implements vscode.Disposable {
       job.mark("submitted");
       this.s.log.info(C, `Submitted ${req.endpoint} request ${requestId}: ${describeValues(req.kind, input)}; prompt ${JSON.stringify(req.prompt)}.`);
     } catch (err) {
-      return this.fail(toGrokError(err), { endpoint: req.endpoint, retry: () => this.run(req) });
+      return this.#fail(toGrokError(err), { endpoint: req.endpoint, retry: () => this.run(req) });
     }
     const rec: PendingRecord = {
       id: job.id, kind: req.kind, endpoint: req.endpoint, input, prompt: req.prompt, outputFormat: req.outputFormat,
@@ -297,7 +296,7 @@ export class JobPipeline implements vscode.Disposable {
     };
     // The record is in workspace storage (in memory at once) before waiting starts; writing it to
     // disk runs alongside the wait instead of delaying it.
-    const recorded = this.store.put(rec);
+    const recorded = this.#store.put(rec);
     job.mark("recorded");
     if (job.suspended) {
       // The window went away while the submit was in flight: the record resumes it next time.
@@ -305,12 +304,12 @@ export class JobPipeline implements vscode.Disposable {
       return [];
     }
     job.update({ state: "queued", requestId });
-    const [items] = await Promise.all([this.follow(rec, fal, job, { cancelledLate: false, showFirst: req.showFirst }), recorded]);
+    const [items] = await Promise.all([this.#follow(rec, fal, job, { cancelledLate: false, showFirst: req.showFirst }), recorded]);
     return items;
   }
 
   /** Waits for a submitted request, then fetches, downloads and saves its result. */
-  private async follow(rec: PendingRecord, fal: FalService, job: TrackedJob, opts: SaveOptions): Promise<SavedItem[]> {
+  async #follow(rec: PendingRecord, fal: FalService, job: TrackedJob, opts: SaveOptions): Promise<SavedItem[]> {
     const tSubmit = Date.now();
     let tRun: number | undefined;
     let cancelledLate = opts.cancelledLate;
@@ -327,7 +326,7 @@ export class JobPipeline implements vscode.Disposable {
       }, job.signal);
     } catch (err) {
       const e = toGrokError(err);
-      if (e.kind !== "cancelled" && !job.signal.aborted) return this.fail(e, { endpoint: rec.endpoint, rec });
+      if (e.kind !== "cancelled" && !job.signal.aborted) return this.#fail(e, { endpoint: rec.endpoint, rec });
       if (job.suspended) return []; // the window is going away: the record stays for the next start
       const outcome = await fal.cancel(rec.endpoint, rec.requestId);
       this.s.log.info(C, `Cancel asked for request ${rec.requestId}: fal answered ${outcome}.`);
@@ -335,8 +334,8 @@ export class JobPipeline implements vscode.Disposable {
         // fal may still finish a request it had started (and charge for it): follow it to its end in
         // the background, and keep its images if it does, without saving what the person cancelled.
         rec.cancelRequested = true;
-        await this.store.put(rec);
-        this.follower(rec, fal);
+        await this.#store.put(rec);
+        this.#follower(rec, fal);
         return [];
       }
       cancelledLate = true; // it finished before the cancel arrived: it is paid for, so keep it
@@ -345,21 +344,21 @@ export class JobPipeline implements vscode.Disposable {
     const tDone = Date.now();
     let output: FalOutput;
     try {
-      output = await this.resultOf(rec, fal, job.stopSignal);
+      output = await this.#resultOf(rec, fal, job.stopSignal);
       job.mark("result");
     } catch (err) {
-      return this.fail(toGrokError(err), { endpoint: rec.endpoint, rec });
+      return this.#fail(toGrokError(err), { endpoint: rec.endpoint, rec });
     }
     this.s.log.info(C, `Request ${rec.requestId} completed: queued ${(tRun ?? tDone) - tSubmit} ms, ran ${tRun ? tDone - tRun : 0} ms, ${output.images.length} image(s).`);
     if (!rec.input.sync_mode) {
       rec.output = output;
-      this.notify.later("Could not record the result", this.store.put(rec));
+      this.#notify.later("Could not record the result", this.#store.put(rec));
     }
-    return this.saveOutput(rec, output, job, { ...opts, cancelledLate });
+    return this.#saveOutput(rec, output, job, { ...opts, cancelledLate });
   }
 
   /** fal's result, with no more images than were asked for (extras are logged, never saved). */
-  private async resultOf(rec: PendingRecord, fal: FalService, signal?: AbortSignal): Promise<FalOutput> {
+  async #resultOf(rec: PendingRecord, fal: FalService, signal?: AbortSignal): Promise<FalOutput> {
     const asked = imagesAsked(rec.input);
     const { output, extra } = limitToAsked(await fal.result(rec.endpoint, rec.requestId, signal, resultByteCap(rec.input)), asked);
     if (extra) this.s.log.warn(C, `Request ${rec.requestId}: fal's result lists ${extra} image(s) more than the ${asked} asked for; only ${asked} are kept.`);
@@ -367,21 +366,21 @@ export class JobPipeline implements vscode.Disposable {
   }
 
   /** Follows a cancelled request in the background (stopped by suspend; resumed at the next start). */
-  private follower(rec: PendingRecord, fal: FalService): void {
-    const work = this.followCancelled(rec, fal, this.session.signal).finally(() => this.followers.delete(work));
-    this.followers.add(work);
-    this.notify.later(`Following the cancelled request ${rec.requestId} failed`, work);
+  #follower(rec: PendingRecord, fal: FalService): void {
+    const work = this.#followCancelled(rec, fal, this.#session.signal).finally(() => this.#followers.delete(work));
+    this.#followers.add(work);
+    this.#notify.later(`Following the cancelled request ${rec.requestId} failed`, work);
   }
 
   /**
    * After Cancel: waits for fal to end the request. Cancelled there: the record goes. Finished anyway
    * (the model did not stop): it was paid for, so its result is kept as unsaved and offered.
    */
-  private async followCancelled(rec: PendingRecord, fal: FalService, signal: AbortSignal): Promise<void> {
+  async #followCancelled(rec: PendingRecord, fal: FalService, signal: AbortSignal): Promise<void> {
     let output: FalOutput;
     try {
       await fal.waitUntilDone(rec.endpoint, rec.requestId, () => undefined, signal);
-      output = await this.resultOf(rec, fal, signal);
+      output = await this.#resultOf(rec, fal, signal);
     } catch (err) {
       if (signal.aborted) return; // suspended: the record (cancelRequested) is followed again next time
       const e = toGrokError(err);
@@ -390,12 +389,12 @@ export class JobPipeline implements vscode.Disposable {
         // Unknown: keep the record so that the next start (or Retry Saving) asks fal again.
         rec.state = "unsaved";
         rec.problem = `cancelled, but whether fal stopped it is unknown (${e.message})`;
-        await this.store.put(rec);
+        await this.#store.put(rec);
         this.s.log.warn(C, `Request ${rec.requestId}: ${rec.problem}`);
         return;
       }
       this.s.log.info(C, `Request ${rec.requestId} ended cancelled at fal (${e.kind}).`);
-      await this.store.drop(rec.id);
+      await this.#store.drop(rec.id);
       return;
     }
     this.s.log.warn(C, `Request ${rec.requestId} finished at fal although it was cancelled; keeping its ${output.images.length} image(s).`);
@@ -404,63 +403,63 @@ export class JobPipeline implements vscode.Disposable {
     rec.revisedPrompt = output.revised_prompt;
     if (rec.input.sync_mode) {
       try {
-        rec.stash = await this.store.stash(rec.id, await downloadAll(output.images, rec.outputFormat, { policy: this.urlPolicy(), signal }));
+        rec.stash = await this.#store.stash(rec.id, await downloadAll(output.images, rec.outputFormat, { policy: this.#urlPolicy(), signal }));
       } catch (err) {
         this.s.log.error(C, `Could not keep the images of request ${rec.requestId}`, err);
       }
     } else {
       rec.output = output;
     }
-    await this.store.put(rec);
-    const choice = await this.notify.keptAfterCancel(rec.prompt, output.images.length);
+    await this.#store.put(rec);
+    const choice = await this.#notify.keptAfterCancel(rec.prompt, output.images.length);
     if (choice === "Save Them") await this.retrySaving(rec.id);
     if (choice === "Discard") await this.discard(rec.id);
   }
 
-  private async saveOutput(rec: PendingRecord, output: FalOutput, job: TrackedJob, opts: SaveOptions): Promise<SavedItem[]> {
+  async #saveOutput(rec: PendingRecord, output: FalOutput, job: TrackedJob, opts: SaveOptions): Promise<SavedItem[]> {
     job.update({ state: "downloading" });
     job.say(`Downloading ${output.images.length} image${output.images.length === 1 ? "" : "s"}…`);
     let images: ImageToSave[];
     try {
       // A result fal made is paid for: the person's Cancel does not stop its download, a suspend does.
-      images = await downloadAll(output.images, rec.outputFormat, { policy: this.urlPolicy(), signal: job.stopSignal });
+      images = await downloadAll(output.images, rec.outputFormat, { policy: this.#urlPolicy(), signal: job.stopSignal });
       job.mark("downloaded");
     } catch (err) {
-      return this.fail(toGrokError(err), { endpoint: rec.endpoint, rec });
+      return this.#fail(toGrokError(err), { endpoint: rec.endpoint, rec });
     }
-    return this.saveBytes(rec, images, output.revised_prompt, job, opts);
+    return this.#saveBytes(rec, images, output.revised_prompt, job, opts);
   }
 
-  private async saveBytes(rec: PendingRecord, images: readonly ImageToSave[], revised: string, job: TrackedJob, opts: SaveOptions): Promise<SavedItem[]> {
+  async #saveBytes(rec: PendingRecord, images: readonly ImageToSave[], revised: string, job: TrackedJob, opts: SaveOptions): Promise<SavedItem[]> {
     job.update({ state: "saving" });
     job.say("Saving…");
     const folder = vscode.Uri.parse(rec.folder);
-    const provenance = this.provenanceOf(rec, revised, images.length);
-    const stamped = readSettings(folder).embedMetadata ? images.map((img, i) => this.stampOne(rec, img, provenance[i], i)) : images.map((img) => ({ image: img, written: "none" as const }));
+    const provenance = this.#provenanceOf(rec, revised, images.length);
+    const stamped = readSettings(folder).embedMetadata ? images.map((img, i) => this.#stampOne(rec, img, provenance[i], i)) : images.map((img) => ({ image: img, written: "none" as const }));
     let uris: vscode.Uri[];
     try {
       uris = await this.s.saver.save(folder, rec.stem, stamped.map((x) => x.image), rec.numbered, (m) => this.s.log.warn(C, m));
       job.mark("saved");
     } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
+      const detail = errorText(err);
       rec.state = "unsaved";
       rec.problem = `The images could not be written to ${vscode.workspace.asRelativePath(folder)}: ${detail}`;
-      rec.stash = await this.store.stash(rec.id, images);
+      rec.stash = await this.#store.stash(rec.id, images);
       rec.revisedPrompt = revised;
-      await this.store.put(rec);
-      return this.fail(new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), { endpoint: rec.endpoint, rec });
+      await this.#store.put(rec);
+      return this.#fail(new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), { endpoint: rec.endpoint, rec });
     }
-    await Promise.all([this.store.drop(rec.id), this.store.dropStash(rec.stash)]);
+    await Promise.all([this.#store.drop(rec.id), this.#store.dropStash(rec.stash)]);
     job.mark("cleared");
     this.s.log.info(C, `Request ${rec.requestId}: timings (ms) ${job.timings()}; wrote ${uris.map((u) => vscode.workspace.asRelativePath(u)).join(", ")}. Revised prompt: ${JSON.stringify(revised)}`);
     const items: SavedItem[] = uris.map((uri, i) => ({ uri, provenance: provenance[i], written: stamped[i].written }));
-    this.notify.saved(uris, revised, opts);
-    this.savedEmitter.fire(items);
+    this.#notify.saved(uris, revised, opts);
+    this.#savedEmitter.fire(items);
     return items;
   }
 
   /** Each image's provenance: what made it, whether or not it is written into the file. */
-  private provenanceOf(rec: PendingRecord, revised: string, count: number): Provenance[] {
+  #provenanceOf(rec: PendingRecord, revised: string, count: number): Provenance[] {
     const base: ProvenanceBase = {
       kind: rec.kind,
       endpoint: rec.endpoint,
@@ -475,7 +474,7 @@ export class JobPipeline implements vscode.Disposable {
   }
 
   /** Adds an image's provenance (XMP) in memory, before the one atomic save. */
-  private stampOne(rec: PendingRecord, image: ImageToSave, p: Provenance, i: number): { image: ImageToSave; written: SavedItem["written"] } {
+  #stampOne(rec: PendingRecord, image: ImageToSave, p: Provenance, i: number): { image: ImageToSave; written: SavedItem["written"] } {
     const stamped = stamp(image, p);
     if (stamped.note) this.s.log.info(C, `Image ${i + 1} of request ${rec.requestId}: ${stamped.sidecar !== undefined ? "provenance goes to a sidecar .xmp" : "saved without provenance"} (${stamped.note}).`);
     return { image: stamped, written: stamped.sidecar !== undefined ? "sidecar" : stamped.note ? "none" : "embedded" };
@@ -487,7 +486,7 @@ export class JobPipeline implements vscode.Disposable {
    * answers 404 (a mistyped proxy is enough): "Retry Saving" asks for its result again by id instead
    * of paying for a new one, "Discard" forgets it.
    */
-  private async fail(e: GrokError, ctx: FailContext): Promise<SavedItem[]> {
+  async #fail(e: GrokError, ctx: FailContext): Promise<SavedItem[]> {
     if (e.kind === "cancelled") return [];
     const rec = ctx.rec;
     const unknown = rec !== undefined && e.kind === "notFound";
@@ -497,13 +496,13 @@ export class JobPipeline implements vscode.Disposable {
       rec.state = "unknown";
       rec.problem = `fal does not know request ${rec.requestId} (HTTP 404)`;
       message = `fal does not know the request for "${rec.prompt.slice(0, 60)}" (HTTP 404): it may have expired, or grokImagine.proxyUrl is not the one it was sent through. It is kept: fix the proxy and choose Retry Saving, or Discard it.`;
-      await this.store.put(rec);
+      await this.#store.put(rec);
     } else if (rec && keep) {
       if (rec.state === "waiting") rec.state = "unsaved";
       rec.problem ??= e.message;
-      await this.store.put(rec);
+      await this.#store.put(rec);
     } else if (rec) {
-      await this.store.drop(rec.id);
+      await this.#store.drop(rec.id);
     }
     this.s.log.error(C, `${ctx.endpoint}${rec ? ` request ${rec.requestId}` : ""} failed (${e.kind}): ${e.message}${e.detail ? ` [${e.detail}]` : ""}`);
     const buttons: ("Set API Key" | "Open Settings" | "Show Log" | FailChoice)[] = [];
@@ -513,12 +512,12 @@ export class JobPipeline implements vscode.Disposable {
     if (keep && (unknown || e.kind === "refused")) buttons.push("Discard");
     else if (!rec && e.retryable && ctx.retry) buttons.push("Retry");
     buttons.push("Show Log");
-    const followUp = this.notify.failed(message, buttons).then(async (choice) => {
+    const followUp = this.#notify.failed(message, buttons).then(async (choice) => {
       if (choice === "Retry Saving" && rec) await this.retrySaving(rec.id);
       if (choice === "Discard" && rec) await this.discard(rec.id);
       if (choice === "Retry" && ctx.retry) await ctx.retry();
     });
-    this.notify.later("The failure's follow-up failed", followUp);
+    this.#notify.later("The failure's follow-up failed", followUp);
     return [];
   }
 }

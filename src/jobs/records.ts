@@ -5,7 +5,7 @@
  * workspace, delete files that are not ours, or send a crafted request id to fal. Each record is
  * checked field by field; a bad one is reported with the reason and set aside.
  */
-import { endpointById, parseFalOutput, validateBody, type FalOutput, type Values } from "../api";
+import { endpointById, isRecord, parseFalOutput, validateBody, type FalOutput, type Values } from "../api";
 import { IMAGE_FORMATS, type ImageFormat } from "../images/sniff";
 
 export type JobKind = "generate" | "edit";
@@ -61,10 +61,6 @@ export const MAX_RECORDS = 200;
 
 export type Checked = { readonly ok: true; readonly record: PendingRecord } | { readonly ok: false; readonly problem: string };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 const isText = (v: unknown, max = MAX_TEXT): v is string => typeof v === "string" && v.length <= max;
 
 /** A file-name stem: one path segment, no separators, not `.` or `..`, no control characters. */
@@ -75,11 +71,6 @@ export function isSafeStem(v: unknown): v is string {
 /** fal's request ids are UUIDs; anything that could change the path of a status URL is refused. */
 export function isRequestId(v: unknown): v is string {
   return typeof v === "string" && /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(v);
-}
-
-/** An endpoint id such as `xai/grok-imagine-image/edit`: lower-case path segments, no `.` or `..`. */
-function isEndpoint(v: unknown): v is string {
-  return typeof v === "string" && v.length <= 200 && /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)+$/.test(v);
 }
 
 /** A URI string with a scheme, no `.`/`..` path segments, no query or fragment. */
@@ -112,7 +103,8 @@ export function checkRecord(raw: unknown, stashDir: string): Checked {
   const r = raw;
   if (!isText(r.id, 100) || !r.id) return bad("no id");
   if (r.kind !== "generate" && r.kind !== "edit") return bad("kind is neither generate nor edit");
-  if (!isEndpoint(r.endpoint)) return bad("endpoint is not an endpoint id");
+  // One of the definition's endpoint ids, exactly (checkInput): nothing else reaches a fal URL.
+  if (typeof r.endpoint !== "string") return bad("endpoint is not an endpoint id");
   const input = checkInput(r.input, r.endpoint, r.kind);
   if (!input.ok) return bad(input.problem);
   if (!isText(r.prompt)) return bad("prompt is not text");

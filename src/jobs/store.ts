@@ -15,23 +15,27 @@ const PENDING_KEY = "grokImagine.pendingJobs";
 const SET_ASIDE_KEY = "grokImagine.pendingJobs.setAside";
 const MAX_SET_ASIDE = 20;
 const C = "jobs";
+const wfs = vscode.workspace.fs;
 
 export class PendingStore {
-  constructor(
-    private readonly state: vscode.Memento,
-    private readonly storageRoot: vscode.Uri,
-    private readonly log: Logger,
-  ) {}
+  readonly #state: vscode.Memento;
+  readonly #storageRoot: vscode.Uri;
+  readonly #log: Logger;
+  constructor(state: vscode.Memento, storageRoot: vscode.Uri, log: Logger) {
+    this.#state = state;
+    this.#storageRoot = storageRoot;
+    this.#log = log;
+  }
 
-  private get stashDir(): vscode.Uri {
-    return vscode.Uri.joinPath(this.storageRoot, "unsaved");
+  get #stashDir(): vscode.Uri {
+    return vscode.Uri.joinPath(this.#storageRoot, "unsaved");
   }
 
   /** Every good record. Bad ones found on the way are set aside (logged once, removed from the list). */
   all(): PendingRecord[] {
-    const raw = this.state.get<unknown>(PENDING_KEY);
-    const { records, bad } = checkRecords(raw, this.stashDir.toString());
-    if (bad.length) this.setAside(records, bad);
+    const raw = this.#state.get<unknown>(PENDING_KEY);
+    const { records, bad } = checkRecords(raw, this.#stashDir.toString());
+    if (bad.length) this.#setAside(records, bad);
     return records;
   }
 
@@ -40,11 +44,11 @@ export class PendingStore {
   }
 
   async put(rec: PendingRecord): Promise<void> {
-    await this.write([...this.all().filter((r) => r.id !== rec.id), rec]);
+    await this.#write([...this.all().filter((r) => r.id !== rec.id), rec]);
   }
 
   async drop(id: string): Promise<void> {
-    await this.write(this.all().filter((r) => r.id !== id));
+    await this.#write(this.all().filter((r) => r.id !== id));
   }
 
   /** Forgets a record and deletes its stash files. */
@@ -54,38 +58,33 @@ export class PendingStore {
     await this.dropStash(rec?.stash);
   }
 
-  async discardAll(): Promise<void> {
-    for (const r of this.all()) await this.dropStash(r.stash);
-    await this.write([]);
-  }
-
-  private setAside(good: readonly PendingRecord[], bad: readonly { raw: unknown; problem: string }[]): void {
-    for (const b of bad) this.log.warn(C, `A stored job record was set aside, not resumed: ${b.problem}.`);
-    const before = this.state.get<unknown>(SET_ASIDE_KEY);
+  #setAside(good: readonly PendingRecord[], bad: readonly { raw: unknown; problem: string }[]): void {
+    for (const b of bad) this.#log.warn(C, `A stored job record was set aside, not resumed: ${b.problem}.`);
+    const before = this.#state.get<unknown>(SET_ASIDE_KEY);
     const kept = [...(Array.isArray(before) ? (before as unknown[]) : []), ...bad.map((b) => ({ problem: b.problem, record: b.raw }))].slice(-MAX_SET_ASIDE);
     // Memento.update changes the value in memory at once; writing it to disk runs on its own.
-    this.state.update(SET_ASIDE_KEY, kept).then(undefined, (err: unknown) => this.log.error(C, "Could not set the bad records aside", err));
-    this.write([...good]).catch((err: unknown) => this.log.error(C, "Could not rewrite the job records", err));
+    this.#state.update(SET_ASIDE_KEY, kept).then(undefined, (err: unknown) => this.#log.error(C, "Could not set the bad records aside", err));
+    this.#write([...good]).catch((err: unknown) => this.#log.error(C, "Could not rewrite the job records", err));
   }
 
-  private async write(records: PendingRecord[]): Promise<void> {
-    await this.state.update(PENDING_KEY, records);
+  async #write(records: PendingRecord[]): Promise<void> {
+    await this.#state.update(PENDING_KEY, records);
     this.refreshContext(records);
   }
 
   /** Shows "Retry Saving Unsaved Images" in the palette only when there is something to save. */
   refreshContext(records: readonly PendingRecord[] = this.all()): void {
-    vscode.commands.executeCommand("setContext", "grokImagine.hasUnsaved", records.some((r) => r.state !== "waiting")).then(undefined, (err: unknown) => this.log.error(C, "Could not update the palette's context", err));
+    vscode.commands.executeCommand("setContext", "grokImagine.hasUnsaved", records.some((r) => r.state !== "waiting")).then(undefined, (err: unknown) => this.#log.error(C, "Could not update the palette's context", err));
   }
 
   /** Keeps images that could not be written to the workspace; resolves to their stash files. */
   async stash(id: string, images: readonly ImageToSave[]): Promise<string[]> {
-    const dir = this.stashDir;
-    await vscode.workspace.fs.createDirectory(dir);
+    const dir = this.#stashDir;
+    await wfs.createDirectory(dir);
     const out: string[] = [];
     for (const [i, img] of images.entries()) {
       const u = vscode.Uri.joinPath(dir, `${id}-${i}${extensionForFormat(img.format)}`);
-      await vscode.workspace.fs.writeFile(u, img.bytes);
+      await wfs.writeFile(u, img.bytes);
       out.push(u.toString());
     }
     return out;
@@ -95,12 +94,12 @@ export class PendingStore {
     const images: ImageToSave[] = [];
     for (const s of stash) {
       const u = vscode.Uri.parse(s);
-      images.push({ bytes: await vscode.workspace.fs.readFile(u), format: formatFromExtension(u.path) ?? fallback });
+      images.push({ bytes: await wfs.readFile(u), format: formatFromExtension(u.path) ?? fallback });
     }
     return images;
   }
 
   async dropStash(stash: readonly string[] | undefined): Promise<void> {
-    for (const s of stash ?? []) await vscode.workspace.fs.delete(vscode.Uri.parse(s), { useTrash: false }).then(undefined, () => undefined);
+    for (const s of stash ?? []) await wfs.delete(vscode.Uri.parse(s), { useTrash: false }).then(undefined, () => undefined);
   }
 }

@@ -50,28 +50,24 @@ interface Entry {
 }
 
 export class JobTracker implements vscode.Disposable {
-  private readonly active = new Map<string, Entry>();
-  private readonly changed = new vscode.EventEmitter<readonly JobView[]>();
-  readonly onDidChange = this.changed.event;
+  readonly #active = new Map<string, Entry>();
+  readonly #changed = new vscode.EventEmitter<readonly JobView[]>();
+  readonly onDidChange = this.#changed.event;
 
   list(): JobView[] {
-    return [...this.active.values()].map((e) => e.view);
+    return [...this.#active.values()].map((e) => e.view);
   }
 
   has(id: string): boolean {
-    return this.active.has(id);
+    return this.#active.has(id);
   }
 
   /** The person's cancel (the progress notification's Cancel, the gallery's). */
   cancel(id: string): boolean {
-    const e = this.active.get(id);
+    const e = this.#active.get(id);
     if (!e) return false;
     e.cancel.abort();
     return true;
-  }
-
-  cancelAll(): void {
-    for (const e of this.active.values()) e.cancel.abort();
   }
 
   /**
@@ -94,9 +90,9 @@ export class JobTracker implements vscode.Disposable {
         return stop.signal.aborted;
       },
       update: (patch) => {
-        if (this.active.get(view.id) !== entry) return;
+        if (this.#active.get(view.id) !== entry) return;
         entry.view = { ...entry.view, ...patch };
-        this.changed.fire(this.list());
+        this.#changed.fire(this.list());
       },
       say: (message) => report(message),
       mark: (stage) => {
@@ -104,8 +100,8 @@ export class JobTracker implements vscode.Disposable {
       },
       timings: () => marks.map(([k, t]) => `${k} +${Math.round(t - t0)}`).join(", "),
     };
-    this.active.set(view.id, entry);
-    this.changed.fire(this.list());
+    this.#active.set(view.id, entry);
+    this.#changed.fire(this.list());
     const done = Promise.resolve(
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: progress.title, cancellable: progress.cancellable }, (p, token) => {
         report = (message) => p.report({ message });
@@ -113,8 +109,8 @@ export class JobTracker implements vscode.Disposable {
         return body(job);
       }),
     ).finally(() => {
-      if (this.active.get(view.id) === entry) this.active.delete(view.id);
-      this.changed.fire(this.list());
+      if (this.#active.get(view.id) === entry) this.#active.delete(view.id);
+      this.#changed.fire(this.list());
     });
     entry.done = done;
     return done;
@@ -122,13 +118,13 @@ export class JobTracker implements vscode.Disposable {
 
   /** Suspends every job (nothing is cancelled at fal) and resolves once they have all ended. */
   async suspendAll(): Promise<void> {
-    const entries = [...this.active.values()];
+    const entries = [...this.#active.values()];
     for (const e of entries) e.stop.abort();
     await Promise.allSettled(entries.map((e) => e.done));
   }
 
   dispose(): void {
-    for (const e of this.active.values()) e.stop.abort();
-    this.changed.dispose();
+    for (const e of this.#active.values()) e.stop.abort();
+    this.#changed.dispose();
   }
 }

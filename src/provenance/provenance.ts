@@ -42,7 +42,8 @@ export function promptOf(p: Provenance): string {
   return typeof prompt === "string" ? prompt : "";
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/** A plain object (not null, not an array). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 

@@ -10,7 +10,7 @@
  */
 
 import { DIGITAL_SOURCE_TYPE, GROK, HAS_EXTENDED_XMP, NS, parameterValue, PROMPT_FIELD, XMP_PARAMETERS } from "./fields";
-import type { Provenance, ProvenanceKind, ProvenanceSource } from "./provenance";
+import { isRecord, type Provenance, type ProvenanceKind, type ProvenanceSource } from "./provenance";
 import { elementChildren, findFirst, textOf, type XmlAttr, type XmlDocument, type XmlElement } from "./xml";
 
 type RdfValue =
@@ -101,10 +101,6 @@ function simpleText(v: RdfValue | undefined): string | undefined {
 /** The GUID of the Extended XMP packet a JPEG's main packet names (xmpNote:HasExtendedXMP), if any. */
 export function extendedGuid(main: XmlDocument): string | undefined {
   return simpleText(rdfProperties([main])?.get(key(NS.xmpNote, HAS_EXTENDED_XMP)))?.trim();
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function parseJson(text: string | undefined): unknown {

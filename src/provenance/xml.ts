@@ -45,7 +45,10 @@ export interface XmlDocument {
   readonly root: XmlElement;
 }
 
-/** Why a document is refused (the message is for debugging; callers only learn "not XML"). */
+/**
+ * A document is refused. Callers only learn "not XML" (parseXml returns undefined), so the reason is
+ * the comment beside each throw, not a message string shipped for nobody to read.
+ */
 class XmlError extends Error {}
 
 /** Namespace bindings declared by one element, and the scope it sits in. */
@@ -90,11 +93,11 @@ function decodeEntity(body: string): string {
       return "'";
   }
   const m = CHAR_REF.exec(body);
-  if (!m) throw new XmlError("unknown entity");
+  if (!m) throw new XmlError(); // unknown entity
   const code = m[1] !== undefined ? parseInt(m[1], 16) : parseInt(m[2] ?? "", 10);
-  if (code > 0x10ffff) throw new XmlError("character reference out of range");
+  if (code > 0x10ffff) throw new XmlError(); // character reference out of range
   const ch = String.fromCodePoint(code);
-  if (XML_INVALID.test(ch)) throw new XmlError("character reference to a character XML does not allow");
+  if (XML_INVALID.test(ch)) throw new XmlError(); // character reference to a character XML does not allow
   return ch;
 }
 
@@ -107,7 +110,7 @@ function decodeEntities(raw: string): string {
   while (amp >= 0) {
     const semi = raw.indexOf(";", amp + 1);
     // A reference is short; a far `;` (or none) means a bare & (and ends the parse: no rescans).
-    if (semi < 0 || semi - amp - 1 > MAX_ENTITY_BODY) throw new XmlError("bare &");
+    if (semi < 0 || semi - amp - 1 > MAX_ENTITY_BODY) throw new XmlError(); // bare &
     if (amp > from) parts.push(raw.slice(from, amp));
     parts.push(decodeEntity(raw.slice(amp + 1, semi)));
     from = semi + 1;
@@ -128,7 +131,7 @@ function lookup(scope: Scope | undefined, prefix: string): string | undefined {
 
 function resolve(scope: Scope, prefix: string): string {
   const uri = lookup(scope, prefix);
-  if (uri === undefined) throw new XmlError("undeclared prefix");
+  if (uri === undefined) throw new XmlError(); // undeclared prefix
   return uri;
 }
 
@@ -143,9 +146,9 @@ export function parseXml(input: string): XmlDocument | undefined {
 
 function parse(input: string): XmlDocument {
   // A UTF-16 code unit is at least one UTF-8 byte, so this bounds the packet's bytes too.
-  if (input.length > MAX_XMP_BYTES) throw new XmlError("too large");
+  if (input.length > MAX_XMP_BYTES) throw new XmlError(); // too large
   const src = input.replace(/\r\n?/g, "\n");
-  if (XML_INVALID.test(src)) throw new XmlError("character not allowed in XML");
+  if (XML_INVALID.test(src)) throw new XmlError(); // character not allowed in XML
   const n = src.length;
   let i = src.charCodeAt(0) === 0xfeff ? 1 : 0;
   let root: XmlElement | undefined;
@@ -155,12 +158,12 @@ function parse(input: string): XmlDocument {
   let namespaces = 0;
 
   const expect = (s: string) => {
-    if (!src.startsWith(s, i)) throw new XmlError("expected " + s);
+    if (!src.startsWith(s, i)) throw new XmlError(); // expected <s>
     i += s.length;
   };
   const name = (): string => {
     const from = i;
-    if (!isNameStart(src.charCodeAt(i))) throw new XmlError("expected a name");
+    if (!isNameStart(src.charCodeAt(i))) throw new XmlError(); // expected a name
     while (isNameChar(src.charCodeAt(++i)));
     return src.slice(from, i);
   };
@@ -171,7 +174,7 @@ function parse(input: string): XmlDocument {
   };
   const until = (s: string): string => {
     const j = src.indexOf(s, i);
-    if (j < 0) throw new XmlError("unterminated " + s);
+    if (j < 0) throw new XmlError(); // unterminated <s>
     const body = src.slice(i, j);
     i = j + s.length;
     return body;
@@ -179,7 +182,7 @@ function parse(input: string): XmlDocument {
   /** Where a qualified name's prefix ends (its colon), -1 when it has none. */
   const colonOf = (q: string): number => {
     const c = q.indexOf(":");
-    if (c === 0 || c === q.length - 1 || (c > 0 && q.includes(":", c + 1))) throw new XmlError("bad qualified name");
+    if (c === 0 || c === q.length - 1 || (c > 0 && q.includes(":", c + 1))) throw new XmlError(); // bad qualified name
     return c;
   };
 
@@ -190,10 +193,10 @@ function parse(input: string): XmlDocument {
       const raw = src.slice(i, j < 0 ? n : j);
       i = j < 0 ? n : j;
       if (!top) {
-        if (raw.trim() !== "") throw new XmlError("text outside the root element");
+        if (raw.trim() !== "") throw new XmlError(); // text outside the root element
         continue;
       }
-      if (raw.includes("]]>")) throw new XmlError("]]> in text");
+      if (raw.includes("]]>")) throw new XmlError(); // ]]> in text
       top.el.children.push({ type: "text", text: decodeEntities(raw) });
       continue;
     }
@@ -201,39 +204,39 @@ function parse(input: string): XmlDocument {
       i += 2;
       const target = name();
       const body = until("?>");
-      if (body !== "" && !/^[ \t\n]/.test(body)) throw new XmlError("bad processing instruction");
+      if (body !== "" && !/^[ \t\n]/.test(body)) throw new XmlError(); // bad processing instruction
       if (target.toLowerCase() === "xml" && (target !== "xml" || root || stack.length > 0)) {
-        throw new XmlError("misplaced XML declaration");
+        throw new XmlError(); // misplaced XML declaration
       }
       continue;
     }
     if (src.startsWith("<!--", i)) {
       i += 4;
       const body = until("-->");
-      if (body.includes("--") || body.endsWith("-")) throw new XmlError("-- in a comment");
+      if (body.includes("--") || body.endsWith("-")) throw new XmlError(); // -- in a comment
       continue;
     }
     if (src.startsWith("<![CDATA[", i)) {
-      if (!top) throw new XmlError("CDATA outside the root element");
+      if (!top) throw new XmlError(); // CDATA outside the root element
       i += 9;
       top.el.children.push({ type: "text", text: until("]]>") });
       continue;
     }
-    if (src.startsWith("<!", i)) throw new XmlError("DOCTYPE and other declarations are not accepted");
+    if (src.startsWith("<!", i)) throw new XmlError(); // DOCTYPE and other declarations are not accepted
     if (src.startsWith("</", i)) {
-      if (!top) throw new XmlError("end tag without start tag");
+      if (!top) throw new XmlError(); // end tag without start tag
       i += 2;
       const q = name();
       space();
       expect(">");
-      if (q !== top.el.qname) throw new XmlError("mismatched end tag");
+      if (q !== top.el.qname) throw new XmlError(); // mismatched end tag
       stack.pop();
       continue;
     }
     // Start tag.
-    if (!top && root) throw new XmlError("a second root element");
-    if (++elements > MAX_XML_ELEMENTS) throw new XmlError("too many elements");
-    if (stack.length >= MAX_XML_DEPTH) throw new XmlError("nested too deep");
+    if (!top && root) throw new XmlError(); // a second root element
+    if (++elements > MAX_XML_ELEMENTS) throw new XmlError(); // too many elements
+    if (stack.length >= MAX_XML_DEPTH) throw new XmlError(); // nested too deep
     i += 1;
     const qname = name();
     // Attributes as name, value, name, value…; a Set finds duplicates (checking each attribute
@@ -252,20 +255,20 @@ function parse(input: string): XmlDocument {
         i += 1;
         break;
       }
-      if (!hadSpace) throw new XmlError("expected space, > or />");
+      if (!hadSpace) throw new XmlError(); // expected space, > or />
       raw ??= [];
       seenNames ??= new Set();
-      if (raw.length >= 2 * MAX_XML_ATTRIBUTES) throw new XmlError("too many attributes");
+      if (raw.length >= 2 * MAX_XML_ATTRIBUTES) throw new XmlError(); // too many attributes
       const aName = name();
       space();
       expect("=");
       space();
       const quote = src[i];
-      if (quote !== '"' && quote !== "'") throw new XmlError("attribute value without quotes");
+      if (quote !== '"' && quote !== "'") throw new XmlError(); // attribute value without quotes
       i += 1;
       const value = until(quote);
-      if (value.includes("<")) throw new XmlError("< in an attribute value");
-      if (seenNames.has(aName)) throw new XmlError("duplicate attribute");
+      if (value.includes("<")) throw new XmlError(); // < in an attribute value
+      if (seenNames.has(aName)) throw new XmlError(); // duplicate attribute
       seenNames.add(aName);
       raw.push(aName, decodeEntities(value.replace(/[\t\n]/g, " ")));
     }
@@ -280,9 +283,9 @@ function parse(input: string): XmlDocument {
         if (!isDefault && !q.startsWith("xmlns:")) continue;
         const prefix = isDefault ? "" : q.slice(6);
         if (prefix === "xmlns" || (prefix === "xml") !== (value === XML_NS) || (!isDefault && value === "")) {
-          throw new XmlError("bad namespace declaration");
+          throw new XmlError(); // bad namespace declaration
         }
-        if (++namespaces > MAX_XML_NAMESPACES) throw new XmlError("too many namespace declarations");
+        if (++namespaces > MAX_XML_NAMESPACES) throw new XmlError(); // too many namespace declarations
         (decls ??= new Map()).set(prefix, value);
       }
       // An element that declares nothing shares its parent's scope (copying the scope into every
@@ -298,7 +301,7 @@ function parse(input: string): XmlDocument {
         const ns = c < 0 ? "" : resolve(scope, q.slice(0, c));
         if (seenExpanded) {
           const expanded = `${ns}\u0000${local}`;
-          if (seenExpanded.has(expanded)) throw new XmlError("duplicate attribute");
+          if (seenExpanded.has(expanded)) throw new XmlError(); // duplicate attribute
           seenExpanded.add(expanded);
         }
         attrs.push({ qname: q, ns, local, value: raw[k + 1] });
@@ -311,8 +314,8 @@ function parse(input: string): XmlDocument {
     else root = el;
     if (!selfClosing) stack.push({ el, scope });
   }
-  if (stack.length > 0) throw new XmlError("unclosed element");
-  if (!root) throw new XmlError("no root element");
+  if (stack.length > 0) throw new XmlError(); // unclosed element
+  if (!root) throw new XmlError(); // no root element
   return { root };
 }
 

@@ -66,8 +66,8 @@ type Step = LinkOut | "ok" | "missing";
  * files in few folders looks at each folder once); make a new one for each operation.
  */
 export class LinkGuard {
-  private readonly steps = new Map<string, Promise<Step>>();
-  private realRoots?: Promise<string[]>;
+  readonly #steps = new Map<string, Promise<Step>>();
+  #realRoots?: Promise<string[]>;
 
   constructor(private readonly folders: readonly vscode.WorkspaceFolder[] = vscode.workspace.workspaceFolders ?? []) {}
 
@@ -82,10 +82,10 @@ export class LinkGuard {
     for (let i = 1; i <= segments.length; i++) {
       const prefix = vscode.Uri.joinPath(folder.uri, ...segments.slice(0, i));
       const key = prefix.toString();
-      let step = this.steps.get(key);
+      let step = this.#steps.get(key);
       if (!step) {
-        step = this.step(prefix);
-        this.steps.set(key, step);
+        step = this.#step(prefix);
+        this.#steps.set(key, step);
       }
       const s = await step;
       if (s === "missing") return undefined;
@@ -94,7 +94,7 @@ export class LinkGuard {
     return undefined;
   }
 
-  private async step(uri: vscode.Uri): Promise<Step> {
+  async #step(uri: vscode.Uri): Promise<Step> {
     if (uri.scheme !== "file") {
       try {
         const st = await vscode.workspace.fs.stat(uri);
@@ -115,15 +115,15 @@ export class LinkGuard {
     } catch {
       return { link: uri }; // a link to nothing: where it would create things is not known
     }
-    const roots = await this.roots();
+    const roots = await this.#roots();
     return roots.some((r) => isPathInside(r, real, path.sep === "\\" ? "\\" : "/")) ? "ok" : { link: uri, target: real };
   }
 
-  private roots(): Promise<string[]> {
-    this.realRoots ??= Promise.all(
+  #roots(): Promise<string[]> {
+    this.#realRoots ??= Promise.all(
       this.folders.filter((f) => f.uri.scheme === "file").map((f) => fs.realpath(f.uri.fsPath).catch(() => f.uri.fsPath)),
     );
-    return this.realRoots;
+    return this.#realRoots;
   }
 }
 

@@ -24,6 +24,8 @@ export interface ImageToSave {
   readonly sidecar?: string;
 }
 
+const wfs = vscode.workspace.fs;
+
 /** A folder of a file system other than the local disk, through vscode.workspace.fs. */
 class WorkspaceFsFolder implements Folder {
   readonly key: string;
@@ -34,7 +36,7 @@ class WorkspaceFsFolder implements Folder {
 
   async list(): Promise<string[] | undefined> {
     try {
-      return (await vscode.workspace.fs.readDirectory(this.uri)).map(([name]) => name);
+      return (await wfs.readDirectory(this.uri)).map(([name]) => name);
     } catch (err) {
       if (err instanceof vscode.FileSystemError && err.code === "FileNotFound") return undefined;
       throw err;
@@ -42,28 +44,28 @@ class WorkspaceFsFolder implements Folder {
   }
 
   async create(): Promise<void> {
-    await vscode.workspace.fs.createDirectory(this.uri);
+    await wfs.createDirectory(this.uri);
   }
 
   async writeNew(name: string, temp: string, bytes: Uint8Array): Promise<Written> {
     const target = vscode.Uri.joinPath(this.uri, name);
     const tempUri = vscode.Uri.joinPath(this.uri, temp);
     try {
-      await vscode.workspace.fs.writeFile(tempUri, bytes);
-      await vscode.workspace.fs.rename(tempUri, target, { overwrite: false });
+      await wfs.writeFile(tempUri, bytes);
+      await wfs.rename(tempUri, target, { overwrite: false });
     } catch (err) {
-      await vscode.workspace.fs.delete(tempUri, { useTrash: false }).then(undefined, () => undefined);
+      await wfs.delete(tempUri, { useTrash: false }).then(undefined, () => undefined);
       if (err instanceof vscode.FileSystemError && err.code === "FileExists") throw new NameTakenError(name);
       throw err;
     }
-    const st = await vscode.workspace.fs.stat(target);
+    const st = await wfs.stat(target);
     return { name, id: `${st.size}:${st.mtime}:${st.ctime}` };
   }
 
   async removeWritten(w: Written): Promise<void> {
     const target = vscode.Uri.joinPath(this.uri, w.name);
-    const st = await vscode.workspace.fs.stat(target);
-    if (`${st.size}:${st.mtime}:${st.ctime}` === w.id) await vscode.workspace.fs.delete(target, { useTrash: false });
+    const st = await wfs.stat(target);
+    if (`${st.size}:${st.mtime}:${st.ctime}` === w.id) await wfs.delete(target, { useTrash: false });
   }
 }
 
@@ -77,8 +79,8 @@ export function folderFor(uri: vscode.Uri): Folder {
  * reservations cover every job of this window, whichever job runner started them.
  */
 export class ImageSaver {
-  private readonly core = new SaveCore();
-  private readonly journal: TempJournal;
+  readonly #core = new SaveCore();
+  readonly #journal: TempJournal;
 
   /** `state`: where temporary files are recorded while they exist (the workspace's storage). */
   constructor(
@@ -86,7 +88,7 @@ export class ImageSaver {
     private readonly checkFolder: (folder: vscode.Uri) => Promise<void> = checkWritableFolder,
     private readonly open: (folder: vscode.Uri) => Folder = folderFor,
   ) {
-    this.journal = new TempJournal(state);
+    this.#journal = new TempJournal(state);
   }
 
   /**
@@ -94,10 +96,10 @@ export class ImageSaver {
    * reload) recorded and left: those only. Resolves to how many there were.
    */
   removeLeftovers(): Promise<number> {
-    return this.journal.removeLeftovers(async (folder, temp) => {
+    return this.#journal.removeLeftovers(async (folder, temp) => {
       const uri = vscode.Uri.parse(folder, true);
       await this.checkFolder(uri); // (a folder that now leads out of the workspace is left alone)
-      await vscode.workspace.fs.delete(vscode.Uri.joinPath(uri, temp), { useTrash: false });
+      await wfs.delete(vscode.Uri.joinPath(uri, temp), { useTrash: false });
     });
   }
 
@@ -108,13 +110,13 @@ export class ImageSaver {
    */
   async save(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined): Promise<vscode.Uri[]> {
     await this.checkFolder(folder);
-    const names = await this.core.save(
+    const names = await this.#core.save(
       this.open(folder),
       stem,
       images.map((i) => ({ bytes: i.bytes, ext: extensionForFormat(i.format), ...(i.sidecar !== undefined ? { sidecar: i.sidecar } : {}) })),
       numbered,
       note,
-      { add: (temp) => this.journal.add(folder.toString(), temp), forget: (temp) => this.journal.forget(folder.toString(), temp) },
+      { add: (temp) => this.#journal.add(folder.toString(), temp), forget: (temp) => this.#journal.forget(folder.toString(), temp) },
     );
     return names.map((n) => vscode.Uri.joinPath(folder, n));
   }

@@ -14,6 +14,7 @@
  *   only while it is still the file this batch wrote.
  */
 import { fileNameKey, pickUniqueNames, tempNameFor } from "../images/naming";
+import { errorText } from "../format";
 
 /** The name was taken (by anyone) when the file was to be given it. */
 export class NameTakenError extends Error {
@@ -68,11 +69,11 @@ export interface TempRecorder {
 
 export class SaveCore {
   /** Names (by fileNameKey) reserved per folder key, by batches being saved now. */
-  private readonly reserved = new Map<string, Set<string>>();
+  readonly #reserved = new Map<string, Set<string>>();
 
   /** Whether a name is reserved in a folder now (for tests and logs). */
   isReserved(folderKey: string, name: string): boolean {
-    return this.reserved.get(folderKey)?.has(fileNameKey(name)) ?? false;
+    return this.#reserved.get(folderKey)?.has(fileNameKey(name)) ?? false;
   }
 
   /**
@@ -82,10 +83,10 @@ export class SaveCore {
    */
   async save(folder: Folder, stem: string, images: readonly ImageBytes[], numbered: boolean, note: (m: string) => void = () => undefined, temps?: TempRecorder): Promise<string[]> {
     const mine = new Set<string>();
-    let reserved = this.reserved.get(folder.key);
+    let reserved = this.#reserved.get(folder.key);
     if (!reserved) {
       reserved = new Set();
-      this.reserved.set(folder.key, reserved);
+      this.#reserved.set(folder.key, reserved);
     }
     const held = reserved;
     const written: Written[] = [];
@@ -136,7 +137,7 @@ export class SaveCore {
               reserve(name, image);
               continue;
             }
-            if (image.sidecar !== undefined) await this.writeSidecar(folder, name, image.sidecar, written, note, temps);
+            if (image.sidecar !== undefined) await this.#writeSidecar(folder, name, image.sidecar, written, note, temps);
             return name;
           }
         }),
@@ -151,17 +152,17 @@ export class SaveCore {
       throw err;
     } finally {
       for (const k of mine) held.delete(k);
-      if (held.size === 0 && this.reserved.get(folder.key) === held) this.reserved.delete(folder.key);
+      if (held.size === 0 && this.#reserved.get(folder.key) === held) this.#reserved.delete(folder.key);
     }
   }
 
   /** Writes `<name>.xmp`; an existing file of that name is left alone (and noted). */
-  private async writeSidecar(folder: Folder, imageName: string, doc: string, written: Written[], note: (m: string) => void, temps: TempRecorder | undefined): Promise<void> {
+  async #writeSidecar(folder: Folder, imageName: string, doc: string, written: Written[], note: (m: string) => void, temps: TempRecorder | undefined): Promise<void> {
     const name = `${imageName}.xmp`;
     try {
       written.push(await writeNew(folder, name, new TextEncoder().encode(doc), temps));
     } catch (err) {
-      note(err instanceof NameTakenError ? `${name} already exists; the provenance sidecar of ${imageName} was not written.` : `The provenance sidecar of ${imageName} could not be written: ${err instanceof Error ? err.message : String(err)}`);
+      note(err instanceof NameTakenError ? `${name} already exists; the provenance sidecar of ${imageName} was not written.` : `The provenance sidecar of ${imageName} could not be written: ${errorText(err)}`);
     }
   }
 }

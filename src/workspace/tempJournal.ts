@@ -19,29 +19,29 @@ const MAX_ENTRIES = 1000;
 
 export class TempJournal {
   /** [folder, temp name] as JSON, this session's writes in progress. */
-  private readonly current = new Set<string>();
+  readonly #current = new Set<string>();
   /** What the previous session recorded and never cleared. */
-  private readonly leftovers: [string, string][] = [];
+  readonly #leftovers: [string, string][] = [];
 
   constructor(private readonly state: MementoLike) {
     const saved = state.get<unknown>(JOURNAL_KEY);
     for (const e of Array.isArray(saved) ? saved.slice(0, MAX_ENTRIES) : []) {
-      if (Array.isArray(e) && e.length === 2 && typeof e[0] === "string" && typeof e[1] === "string" && TEMP_NAME.test(e[1])) this.leftovers.push([e[0], e[1]]);
+      if (Array.isArray(e) && e.length === 2 && typeof e[0] === "string" && typeof e[1] === "string" && TEMP_NAME.test(e[1])) this.#leftovers.push([e[0], e[1]]);
     }
   }
 
   add(folder: string, temp: string): Promise<void> {
-    this.current.add(JSON.stringify([folder, temp]));
-    return this.flush();
+    this.#current.add(JSON.stringify([folder, temp]));
+    return this.#flush();
   }
 
   forget(folder: string, temp: string): Promise<void> {
-    this.current.delete(JSON.stringify([folder, temp]));
-    return this.flush();
+    this.#current.delete(JSON.stringify([folder, temp]));
+    return this.#flush();
   }
 
-  private flush(): Promise<void> {
-    const all = [...this.leftovers.map((e) => JSON.stringify(e)), ...this.current].map((e) => JSON.parse(e) as unknown);
+  #flush(): Promise<void> {
+    const all = [...this.#leftovers.map((e) => JSON.stringify(e)), ...this.#current].map((e) => JSON.parse(e) as unknown);
     return Promise.resolve(this.state.update(JOURNAL_KEY, all));
   }
 
@@ -50,9 +50,9 @@ export class TempJournal {
    * file that is gone), then forgets them. Resolves to how many there were.
    */
   async removeLeftovers(remove: (folder: string, temp: string) => Promise<void>): Promise<number> {
-    const list = this.leftovers.splice(0);
+    const list = this.#leftovers.splice(0);
     for (const [folder, temp] of list) await remove(folder, temp).catch(() => undefined);
-    if (list.length) await this.flush();
+    if (list.length) await this.#flush();
     return list.length;
   }
 }

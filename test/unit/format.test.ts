@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { formatError } from "../../src/format";
+import { errorText, formatError } from "../../src/format";
 
 describe("formatError", () => {
   it("names an Error and follows its cause chain", () => {
@@ -15,5 +15,13 @@ describe("formatError", () => {
     cyclic["self"] = cyclic;
     assert.equal(formatError(cyclic), "[object Object]");
     assert.equal(formatError(10n), "10");
+  });
+});
+
+describe("errorText", () => {
+  it("gives an Error's message alone, and any other value as text", () => {
+    assert.equal(errorText(new TypeError("the disk is full", { cause: new Error("inner") })), "the disk is full");
+    assert.equal(errorText("plain"), "plain");
+    assert.equal(errorText(404), "404");
   });
 });

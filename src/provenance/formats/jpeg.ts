@@ -15,6 +15,7 @@ import { MAX_JPEG_MARKERS, MAX_XMP_BYTES } from "../limits";
 import { type ByteReader, runOnBytes } from "../source";
 import { parseXml } from "../xml";
 import { ascii, be32, bytesOf, concat, indexOfBytes, startsWithBytes, u16be, u32be } from "../../images/bytes";
+import { isStandaloneMarker } from "../../images/sniff";
 import type { WalkEnd } from "./chunk";
 
 export interface Segment {
@@ -43,7 +44,6 @@ const JPEG_MAX_EXTENDED_CHUNK = 65458;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-const isStandalone = (marker: number) => marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7);
 
 /** Bytes of a segment's data a walk hands its visitor: enough to tell XMP and Extended XMP apart. */
 const PEEK = EXT_PREFIX;
@@ -69,10 +69,10 @@ export function* walkJpeg(size: number, visit: (s: Segment, peek: Uint8Array) =>
       continue;
     }
     if (marker === 0xda || marker === 0xd9) return { end: "data", rest: off };
-    if (isStandalone(marker)) {
+    if (isStandaloneMarker(marker)) {
       // TEM and RSTn have no length (and no business before the scan); a run of them is one step.
       let run = 2;
-      while (run + 1 < h.length && h[run] === 0xff && isStandalone(h[run + 1] ?? 0)) run += 2;
+      while (run + 1 < h.length && h[run] === 0xff && isStandaloneMarker(h[run + 1] ?? 0)) run += 2;
       off += run;
       continue;
     }

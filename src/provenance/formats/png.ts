@@ -11,9 +11,9 @@
 import { MAX_PNG_CHUNKS, MAX_XMP_BYTES } from "../limits";
 import { type ByteReader, runOnBytes } from "../source";
 import { ascii, be32, bytesOf, concat, startsWithBytes, u32be } from "../../images/bytes";
+import { PNG_SIGNATURE } from "../../images/sniff";
 import type { Chunk, WalkEnd } from "./chunk";
 
-const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 const XMP_KEYWORD = bytesOf("XML:com.adobe.xmp\0");
 /** iTXt after the keyword: compression flag and method, then the language tag and translated keyword (NUL-terminated; both short in practice, 256 bytes each is room to spare). */
 const ITXT_OVERHEAD = XMP_KEYWORD.length + 2 + 256 + 256;
@@ -49,9 +49,9 @@ const PEEK = XMP_KEYWORD.length + 2;
  * that does not fit the file, and after `maxChunks`.
  */
 export function* walkPng(size: number, visit: (c: Chunk, peek: Uint8Array) => boolean, stopAtData: boolean, maxChunks: number): ByteReader<WalkEnd> {
-  const signature = yield { offset: 0, length: SIGNATURE.length };
-  if (!startsWithBytes(signature, SIGNATURE)) return "broken";
-  let off = SIGNATURE.length;
+  const signature = yield { offset: 0, length: PNG_SIGNATURE.length };
+  if (!startsWithBytes(signature, PNG_SIGNATURE)) return "broken";
+  let off: number = PNG_SIGNATURE.length;
   for (let n = 1; off + 12 <= size; n++) {
     if (n > maxChunks) return "cap";
     const h = yield { offset: off, length: 8 + PEEK };
@@ -91,7 +91,7 @@ export function embedPng(b: Uint8Array, packet: string): Uint8Array | undefined 
   if (!chunks) return undefined;
   // keyword \0, compression flag 0, method 0, empty language tag \0, empty translated keyword \0
   const xmp = chunk("iTXt", concat([XMP_KEYWORD, Uint8Array.of(0, 0, 0, 0), new TextEncoder().encode(packet)]));
-  const parts: Uint8Array[] = [b.subarray(0, SIGNATURE.length)];
+  const parts: Uint8Array[] = [b.subarray(0, PNG_SIGNATURE.length)];
   let placed = false;
   for (const c of chunks) {
     if (isAnyXmp(b, c)) continue;

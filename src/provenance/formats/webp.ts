@@ -11,6 +11,7 @@
 import { MAX_WEBP_CHUNKS, MAX_XMP_BYTES } from "../limits";
 import { type ByteReader, runOnBytes } from "../source";
 import { ascii, bytesOf, concat, le32, u32le } from "../../images/bytes";
+import { isRiffWebp } from "../../images/sniff";
 import type { Chunk, WalkEnd } from "./chunk";
 
 const VP8X_ICC = 0x20;
@@ -25,7 +26,7 @@ const decoder = new TextDecoder();
  */
 export function* walkWebp(size: number, visit: (c: Chunk) => boolean, maxChunks: number): ByteReader<WalkEnd> {
   const header = yield { offset: 0, length: 12 };
-  if (header.length < 12 || ascii(header, 0, 4) !== "RIFF" || ascii(header, 8, 4) !== "WEBP") return "broken";
+  if (header.length < 12 || !isRiffWebp(header)) return "broken";
   const limit = Math.min(size, u32le(header, 4) + 8);
   let off = 12;
   for (let n = 1; off + 8 <= limit; n++) {
