@@ -8,6 +8,28 @@ function explorerRow(page: Page, name: string) {
   return page.locator(".explorer-folders-view .monaco-list-row", { has: page.locator(".label-name", { hasText: new RegExp(`^${name.replace(/\./g, "\\.")}$`) }) });
 }
 
+/**
+ * Selects exactly these Explorer rows as a person does (click the first, Ctrl/Cmd-click the rest),
+ * and waits until the Explorer shows them selected. A click the Explorer drops while it re-renders
+ * (a file that a test before saved appears) is clicked again, as a person would.
+ */
+async function selectRows(page: Page, names: readonly string[]): Promise<void> {
+  const mod = process.platform === "darwin" ? "Meta" : "Control";
+  const selected = async (name: string) => (await explorerRow(page, name).getAttribute("aria-selected")) === "true";
+  for (let attempt = 1; ; attempt++) {
+    await explorerRow(page, names[0]).click();
+    for (const name of names.slice(1)) {
+      if (!(await selected(name))) await explorerRow(page, name).click({ modifiers: [mod] });
+    }
+    const rows = page.locator(".explorer-folders-view .monaco-list-row[aria-selected='true']");
+    const deadline = Date.now() + 2_000;
+    while (Date.now() < deadline && (await rows.count()) !== names.length) await page.waitForTimeout(50);
+    const states = await Promise.all(names.map(selected));
+    if ((await rows.count()) === names.length && states.every(Boolean)) return;
+    if (attempt >= 3) throw new Error(`the Explorer did not select ${names.join(", ")} (selected: ${(await rows.allInnerTexts()).join(", ")})`);
+  }
+}
+
 /** Polls `check` until it gives a value (the notification list fills in as messages arrive). */
 async function until<T>(page: Page, check: () => Promise<T | undefined>, what: string): Promise<T> {
   const deadline = Date.now() + 15_000;
@@ -123,9 +145,7 @@ describe("A person edits workspace images from the Explorer", () => {
     const { page, fake } = await session();
     fake.reset();
     await expandImages(page);
-    await explorerRow(page, "flower.jpg").click();
-    const mod = process.platform === "darwin" ? "Meta" : "Control";
-    for (const name of ["logo.webp", "photo.png", "photo-edit-1.jpg"]) await explorerRow(page, name).click({ modifiers: [mod] });
+    await selectRows(page, ["flower.jpg", "logo.webp", "photo.png", "photo-edit-1.jpg"]);
     await explorerRow(page, "photo.png").click({ button: "right" });
     await chooseFromMenu(page, "Edit with Grok Imagine");
     const tooMany = await until(page, async () => (await notificationTexts(page)).find((t) => /at most three/.test(t)), "the message about too many files");
@@ -136,9 +156,7 @@ describe("A person edits workspace images from the Explorer", () => {
     assert.equal(fake.submits.length + fake.uploads.length, 0, "nothing was sent");
 
     // Now two images and a Markdown file (README.md in the workspace root).
-    await explorerRow(page, "flower.jpg").click();
-    await explorerRow(page, "logo.webp").click({ modifiers: [mod] });
-    await explorerRow(page, "README.md").click({ modifiers: [mod] });
+    await selectRows(page, ["flower.jpg", "logo.webp", "README.md"]);
     await explorerRow(page, "logo.webp").click({ button: "right" });
     await chooseFromMenu(page, "Edit with Grok Imagine");
     const named = await until(page, async () => (await notificationTexts(page)).find((t) => /README/.test(t)), "the message naming the non-image");
