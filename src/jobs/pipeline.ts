@@ -120,7 +120,9 @@ export class JobPipeline implements vscode.Disposable {
     const key = await this.s.keys.require();
     if (!key) return [];
     const id = `${Date.now().toString(36)}-${(this.#seq++).toString(36)}`;
-    return this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, `Grok Imagine: ${req.kind === "edit" ? "editing" : "generating"}`, true, (job) => this.#submit(req, job, key));
+    // npm start's stand-in says so in the progress notification too (the others carry its note).
+    const standIn = key === this.s.keys.standIn?.key ? " placeholder images (local stand-in for fal)" : "";
+    return this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, `Grok Imagine: ${req.kind === "edit" ? "editing" : "generating"}${standIn}`, true, (job) => this.#submit(req, job, key));
   }
 
   /** Saves a kept result again (after a failed download or write, or a 404); resolves to what was saved. */
