@@ -126,7 +126,9 @@ async function main(): Promise<number> {
     await fetch(new URL("/__fake/clear-faults", url), { method: "POST" });
 
     // The alternative: data URIs in the request body, against upload + URLs.
-    const params = { prompt: "bench", num_images: 1, resolution: "1k" as const, output_format: "jpeg" as const, sync_mode: false };
+    const params = { prompt: "bench", num_images: 1, aspect_ratio: "auto", resolution: "1k" as const, output_format: "jpeg" as const, sync_mode: false };
+    // The standard tier's edit endpoint (the tier picks the endpoint; it is not a body field).
+    const endpoint = endpointFor("edit", { tier: "standard" }).id;
     const viaUpload: number[] = [];
     const viaDataUri: number[] = [];
     let uploadBody = 0;
@@ -135,12 +137,12 @@ async function main(): Promise<number> {
       viaUpload.push((await timed(async () => {
         const body = { ...params, image_urls: await upload(images) };
         uploadBody = JSON.stringify(body).length;
-        await fal.submit(endpointFor("edit", params).id, body);
+        await fal.submit(endpoint, body);
       }))[0]);
       viaDataUri.push((await timed(async () => {
         const body = { ...params, image_urls: images.map((img) => encodeDataUri(mimeForFormat(img.format), img.bytes)) };
         dataBody = JSON.stringify(body).length;
-        await fal.submit(endpointFor("edit", params).id, body);
+        await fal.submit(endpoint, body);
       }))[0]);
     }
 
