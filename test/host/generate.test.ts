@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as vscode from "vscode";
 import { startFakeFal, type FakeFal } from "../fake-fal/server";
 import { sniffImageFormat } from "../../src/images/sniff";
-import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, whenJob, workspaceRoot, withFakeFal, type Testing } from "./util";
+import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, whenJob, workspaceRoot, withFakeFal, type Testing, freshPerson } from "./util";
 
 const OUT = "generated-images";
 
@@ -24,10 +24,7 @@ describe("Generate Image", function () {
   const session = withFakeFal();
   before(() => ({ fake, t } = session));
   beforeEach(async () => {
-    fake.reset();
-    person = scriptedPerson();
-    t.setUi(person.ui);
-    await vscode.commands.executeCommand("grokImagine.setApiKey", TEST_KEY);
+    person = await freshPerson(session);
     await clearOutput();
   });
 

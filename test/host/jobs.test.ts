@@ -8,7 +8,7 @@ import type { FakeFal } from "../fake-fal/server";
 import type { SavedItem } from "../../src/jobs/pipeline";
 import { provenanceOf } from "../../src/workspace/provenance";
 import { figure } from "../runner/figure";
-import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
+import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing, freshPerson } from "./util";
 
 const OUT = "generated-images";
 const MB = 1024 * 1024;
@@ -50,10 +50,7 @@ describe("Jobs: fal's answers are held to limits", function () {
   const session = withFakeFal();
   before(() => ({ fake, t } = session));
   beforeEach(async () => {
-    fake.reset();
-    person = scriptedPerson();
-    t.setUi(person.ui);
-    await vscode.commands.executeCommand("grokImagine.setApiKey", TEST_KEY);
+    person = await freshPerson(session);
     await clearOutput();
   });
   afterEach(() => t.discardPending());
@@ -132,10 +129,7 @@ describe("Jobs: records and polling", function () {
     process.off("unhandledRejection", onUnhandled);
   });
   beforeEach(async () => {
-    fake.reset();
-    person = scriptedPerson({ choose: () => undefined });
-    t.setUi(person.ui);
-    await vscode.commands.executeCommand("grokImagine.setApiKey", TEST_KEY);
+    person = await freshPerson(session, { choose: () => undefined });
     await clearOutput();
   });
   afterEach(async () => {
@@ -254,15 +248,11 @@ describe("Jobs: one pipeline", function () {
   this.timeout(60_000);
   let fake: FakeFal;
   let t: Testing;
-  let person: ReturnType<typeof scriptedPerson>;
 
   const session = withFakeFal();
   before(() => ({ fake, t } = session));
   beforeEach(async () => {
-    fake.reset();
-    person = scriptedPerson();
-    t.setUi(person.ui);
-    await vscode.commands.executeCommand("grokImagine.setApiKey", TEST_KEY);
+    await freshPerson(session);
     await clearOutput();
   });
   afterEach(() => t.discardPending());

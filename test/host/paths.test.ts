@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import type { GalleryTesting } from "../../src/gallery/index";
 import { imageWithProvenance } from "./galleryFixtures";
-import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
+import { namesIn, scriptedPerson, setUserSetting, until, workspaceRoot, withFakeFal, type Testing, freshPerson } from "./util";
 import type { FakeFal } from "../fake-fal/server";
 
 const OUT = "generated-images";
@@ -40,10 +40,7 @@ describe("Paths a caller gives: no `..`, no link out of the workspace", function
   const session = withFakeFal();
   before(() => ({ fake, t } = session));
   beforeEach(async () => {
-    fake.reset();
-    person = scriptedPerson();
-    t.setUi(person.ui);
-    await vscode.commands.executeCommand("grokImagine.setApiKey", TEST_KEY);
+    person = await freshPerson(session);
     removeLinkOrFolder(ws(OUT).fsPath);
   });
   afterEach(() => removeLinkOrFolder(ws(OUT).fsPath));

@@ -4,7 +4,7 @@ import sharp from "sharp";
 import { type FakeFal } from "../fake-fal/server";
 import { readXmp } from "../../src/provenance/embed";
 import { parseXmpPacket, readProvenance } from "../../src/provenance/read";
-import { namesIn, scriptedPerson, setUserSetting, TEST_KEY, workspaceRoot, withFakeFal, type Testing } from "./util";
+import { namesIn, scriptedPerson, setUserSetting, workspaceRoot, withFakeFal, freshPerson } from "./util";
 
 const OUT = "generated-images";
 
@@ -24,16 +24,12 @@ async function jpegWithContentCredentials(): Promise<Buffer> {
 describe("Provenance: every saved image carries what made it", function () {
   this.timeout(60_000);
   let fake: FakeFal;
-  let t: Testing;
   let person: ReturnType<typeof scriptedPerson>;
 
   const session = withFakeFal({ queueMs: 10, runMs: 20 });
-  before(() => ({ fake, t } = session));
+  before(() => ({ fake } = session));
   beforeEach(async () => {
-    fake.reset();
-    person = scriptedPerson();
-    t.setUi(person.ui);
-    await vscode.commands.executeCommand("grokImagine.setApiKey", TEST_KEY);
+    person = await freshPerson(session);
     await vscode.workspace.fs.delete(vscode.Uri.joinPath(workspaceRoot(), OUT), { recursive: true, useTrash: false }).then(undefined, () => undefined);
   });
 

@@ -124,6 +124,18 @@ export interface FakeFalSession {
 }
 
 /**
+ * What every test of a fake-fal session starts from: the fake's log and faults cleared, a new scripted
+ * person playing the UI (`options` as scriptedPerson takes them), and the test key stored.
+ */
+export async function freshPerson(session: FakeFalSession, options?: Parameters<typeof scriptedPerson>[0]): Promise<ReturnType<typeof scriptedPerson>> {
+  session.fake.reset();
+  const person = scriptedPerson(options);
+  session.t.setUi(person.ui);
+  await vscode.commands.executeCommand("grokImagine.setApiKey", TEST_KEY);
+  return person;
+}
+
+/**
  * Registers hooks in the calling `describe`: before its tests, a fake fal is started and made the
  * user's grokImagine.proxyUrl (with openAfterSave off and any other `settings`); after them, the
  * settings are cleared, the scripted person dismissed and the fake closed. Read `fake` and `t` in a
