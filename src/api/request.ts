@@ -245,8 +245,9 @@ export function validateBody(endpointId: string, body: unknown, complete = true)
   const out: Record<string, Value> = {};
   for (const f of fields) {
     const v = own(body, f.key);
-    if (v === undefined && f.type !== "prompt" && (complete || f.type !== "urls")) {
-      if (!complete) continue;
+    if (v === undefined && f.type !== "prompt") {
+      // A field the API gained after the body was recorded; the images are never optional.
+      if (!complete && f.type !== "urls") continue;
       errors.push({ field: f.key, message: `${f.key} is missing: a complete ${op} request needs every field (${keys.join(", ")}).` });
       continue;
     }

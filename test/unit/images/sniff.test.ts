@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
+import { concat as concatBytes } from "../../../src/images/bytes";
 import {
   checkImageComplete,
   extensionForFormat,
@@ -32,15 +33,7 @@ async function bytesOf(image: sharp.Sharp): Promise<Uint8Array> {
   return new Uint8Array(await image.toBuffer());
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
