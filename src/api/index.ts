@@ -6,5 +6,6 @@ export * from "./definition";
 export * from "./fields";
 export * from "./forms";
 export * from "./output";
+export * from "./price";
 export * from "./request";
 export * from "./schema";
