@@ -153,6 +153,8 @@ export type HostMessage =
       /** Saved state handed back by the serializer (the webview prefers its own getState). */
       readonly viewState?: ViewState;
       readonly markdownFile?: string;
+      /** The display language's translations (`vscode.l10n.bundle`); absent in English. See src/l10n.ts. */
+      readonly l10n?: Readonly<Record<string, string>>;
     }
   | {
       readonly type: "entries";

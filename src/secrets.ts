@@ -72,10 +72,10 @@ export class ApiKeyStore implements vscode.Disposable {
   }
 
   /** Asks for a key in a password input; stores and returns it, or undefined if dismissed. */
-  async promptAndStore(title = "Grok Imagine: fal API Key"): Promise<string | undefined> {
+  async promptAndStore(title = vscode.l10n.t("Grok Imagine: fal API Key")): Promise<string | undefined> {
     const value = await this.ui.current.showInputBox({
       title,
-      prompt: "Paste your fal API key. It is kept in VS Code's secret storage.",
+      prompt: vscode.l10n.t("Paste your fal API key. It is kept in VS Code's secret storage."),
       placeHolder: "key-id:key-secret",
       password: true,
       ignoreFocusOut: true,
@@ -94,10 +94,10 @@ export class ApiKeyStore implements vscode.Disposable {
     const existing = await this.get();
     if (existing) return existing.key;
     this.log.info(COMPONENT, "No API key is set; asking for one.");
-    const enter = "Enter API Key";
-    const getKey = "Get a Key at fal.ai";
+    const enter = vscode.l10n.t("Enter API Key");
+    const getKey = vscode.l10n.t("Get a Key at fal.ai");
     const choice = await this.ui.current.showWarningMessage(
-      "Grok Imagine needs a fal API key to make images. Enter your key, or get one at fal.ai.",
+      vscode.l10n.t("Grok Imagine needs a fal API key to make images. Enter your key, or get one at fal.ai."),
       enter,
       getKey,
     );

@@ -29,20 +29,17 @@ export function standInFrom(mode: vscode.ExtensionMode, env: NodeJS.ProcessEnv =
   return { proxyUrl, key };
 }
 
-/** Appended to every notification while the stand-in makes the images. */
-export const STANDIN_NOTE = "(Local stand-in for fal: images are placeholders. Run \"Grok Imagine: Set API Key\" to make real ones.)";
-
-/** Adds the stand-in note to a notification's text. */
+/** Adds the stand-in note (appended to every notification while the stand-in makes the images). */
 export function withStandInNote(message: string): string {
-  return `${message} ${STANDIN_NOTE}`;
+  return vscode.l10n.t('{0} (Local stand-in for fal: images are placeholders. Run "Grok Imagine: Set API Key" to make real ones.)', message);
 }
 
 /** The status bar item shown while requests go to the stand-in. */
 export function standInStatusItem(): vscode.StatusBarItem {
   const item = vscode.window.createStatusBarItem("grokImagine.standIn", vscode.StatusBarAlignment.Left, 100);
-  item.name = "Grok Imagine: local stand-in";
-  item.text = "$(beaker) Grok Imagine: placeholder images";
-  item.tooltip = "No fal key is set, so images come from the local stand-in for fal that npm start runs: they are placeholders. Click to set a fal API key and make real images.";
+  item.name = vscode.l10n.t("Grok Imagine: local stand-in");
+  item.text = "$(beaker) " + vscode.l10n.t("Grok Imagine: placeholder images");
+  item.tooltip = vscode.l10n.t("No fal key is set, so images come from the local stand-in for fal that npm start runs: they are placeholders. Click to set a fal API key and make real images.");
   item.command = "grokImagine.setApiKey";
   item.backgroundColor = new vscode.ThemeColor("statusBarItem.warningBackground");
   return item;

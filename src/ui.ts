@@ -44,10 +44,10 @@ function askText(options: { title: string; placeholder: string; recent: readonly
     qp.placeholder = options.placeholder;
     qp.ignoreFocusOut = true;
     qp.matchOnDescription = false;
-    const recentItems = options.recent.map((r) => ({ label: r, description: "recent" }));
+    const recentItems = options.recent.map((r) => ({ label: r, description: vscode.l10n.t("recent") }));
     const refresh = () => {
       const typed = qp.value.trim();
-      const typedItem = typed ? [{ label: typed, description: "new prompt", alwaysShow: true }] : [];
+      const typedItem = typed ? [{ label: typed, description: vscode.l10n.t("new prompt"), alwaysShow: true }] : [];
       qp.items = [...typedItem, ...recentItems.filter((r) => r.label !== typed)];
     };
     refresh();

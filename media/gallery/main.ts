@@ -24,6 +24,7 @@ import {
   type ViewState,
   type WebviewMessage,
 } from "../../src/protocol";
+import * as l10n from "../../src/l10n";
 import { compareEntries, haystack, makeFilter, matches, type Filter } from "./filter";
 import { cardPosition, gridMetrics, moveIndex, scrollToShow, totalHeight, visibleRange, type GridMetrics, type NavKey } from "./layout";
 
@@ -130,15 +131,15 @@ function resort(): void {
 function applyFilter(): void {
   shown = filter.terms.length === 0 && filter.kind === "all" && filter.format === "all" && Object.keys(filter.params).length === 0 ? sorted : sorted.filter((i) => matches(i.entry, i.hay, filter));
   const total = sorted.length;
-  const label = shown.length === total ? `${total} image${total === 1 ? "" : "s"}` : `${shown.length} of ${total} images`;
-  ui.count.textContent = indexing ? `${label} · looking for more…` : label;
+  const label = shown.length !== total ? l10n.t("{0} of {1} images", shown.length, total) : total === 1 ? l10n.t("1 image") : l10n.t("{0} images", total);
+  ui.count.textContent = indexing ? l10n.t("{0} · looking for more…", label) : label;
   ui.empty.hidden = shown.length > 0;
   ui.empty.textContent =
     total === 0
       ? indexing
-        ? "Looking for images made with Grok Imagine…"
-        : "No images made with Grok Imagine in this workspace yet. Describe one above and choose Generate."
-      : "No images match the search and filters.";
+        ? l10n.t("Looking for images made with Grok Imagine…")
+        : l10n.t("No images made with Grok Imagine in this workspace yet. Describe one above and choose Generate.")
+      : l10n.t("No images match the search and filters.");
   if (view?.selected.some((id) => !items.has(id))) setView({ selected: view.selected.filter((id) => items.has(id)) });
   renderSelection();
   scheduleRender();
@@ -161,14 +162,15 @@ interface Card {
   entry?: GalleryEntry;
 }
 
-const CARD_ACTIONS: readonly { action: ImageAction; icon: string; title: string }[] = [
-  { action: "reveal", icon: "folder-opened", title: "Reveal in Explorer" },
-  { action: "details", icon: "info", title: "Show Details" },
-  { action: "generateAgain", icon: "refresh", title: "Generate Again" },
-  { action: "copyPrompt", icon: "copy", title: "Copy Prompt" },
-  { action: "copyMarkdown", icon: "markdown", title: "Copy Markdown Link" },
-  { action: "insertMarkdown", icon: "insert", title: "Insert Markdown Link" },
-  { action: "delete", icon: "trash", title: "Delete" },
+/** The card's buttons (a function: the texts are in the language `init` brought). */
+const cardActions = (): readonly { action: ImageAction; icon: string; title: string }[] => [
+  { action: "reveal", icon: "folder-opened", title: l10n.t("Reveal in Explorer") },
+  { action: "details", icon: "info", title: l10n.t("Show Details") },
+  { action: "generateAgain", icon: "refresh", title: l10n.t("Generate Again") },
+  { action: "copyPrompt", icon: "copy", title: l10n.t("Copy Prompt") },
+  { action: "copyMarkdown", icon: "markdown", title: l10n.t("Copy Markdown Link") },
+  { action: "insertMarkdown", icon: "insert", title: l10n.t("Insert Markdown Link") },
+  { action: "delete", icon: "trash", title: l10n.t("Delete") },
 ];
 
 const live = new Map<string, Card>();
@@ -209,7 +211,7 @@ function createCard(): Card {
   meta.append(prompt, sub, foot);
   const bar = h("div", "actions");
   bar.setAttribute("role", "toolbar");
-  const buttons = CARD_ACTIONS.map(({ action, icon: i, title }) => {
+  const buttons = cardActions().map(({ action, icon: i, title }) => {
     const el = h("button", "icon-button");
     el.type = "button";
     el.dataset["action"] = action;
@@ -242,22 +244,22 @@ function paramsText(e: GalleryEntry): string {
 }
 
 function kindText(e: GalleryEntry): string {
-  return e.kind === "edit" ? "Edited" : "Generated";
+  return e.kind === "edit" ? l10n.t("Edited") : l10n.t("Generated");
 }
 
 function fill(card: Card, e: GalleryEntry): void {
   card.entry = e;
   if (card.img.getAttribute("src") !== e.src) card.img.src = e.src;
-  card.prompt.textContent = e.prompt || "(no prompt recorded)";
+  card.prompt.textContent = e.prompt || l10n.t("(no prompt recorded)");
   card.sub.textContent = `${kindText(e)} · ${paramsText(e)}`;
   card.name.textContent = e.name;
   card.date.textContent = shortDate.format(e.created);
   card.root.setAttribute("aria-label", `${e.name}. ${kindText(e)} ${dateFormat.format(e.created)}. ${e.prompt}`);
-  card.root.title = e.revisedPrompt ? `${e.path}\nRevised prompt: ${e.revisedPrompt}` : e.path;
-  card.thumb.setAttribute("aria-label", `Open ${e.name}`);
-  card.pick.setAttribute("aria-label", `Select ${e.name} for editing`);
+  card.root.title = e.revisedPrompt ? `${e.path}\n${l10n.t("Revised prompt: {0}", e.revisedPrompt)}` : e.path;
+  card.thumb.setAttribute("aria-label", l10n.t("Open {0}", e.name));
+  card.pick.setAttribute("aria-label", l10n.t("Select {0} for editing", e.name));
   for (const b of card.buttons) {
-    const what = b.action === "insertMarkdown" && markdownFile ? `Insert Markdown Link into ${markdownFile}` : b.title;
+    const what = b.action === "insertMarkdown" && markdownFile ? l10n.t("Insert Markdown Link into {0}", markdownFile) : b.title;
     b.el.setAttribute("aria-label", `${what}: ${e.name}`);
     b.el.title = what;
   }
@@ -353,7 +355,7 @@ function renderDetails(): void {
   ui.details.replaceChildren();
   if (!e) {
     const p = h("p", "muted");
-    p.textContent = "Select an image to see how it was made.";
+    p.textContent = l10n.t("Select an image to see how it was made.");
     ui.details.append(p);
     return;
   }
@@ -371,18 +373,18 @@ function renderDetails(): void {
     dd.textContent = value;
     dl.append(dt, dd);
   };
-  row("Prompt", e.prompt || "(not recorded)");
-  row("Revised prompt", e.revisedPrompt);
-  row("Kind", e.kind === "edit" ? `Edited${e.sources.length ? ` from ${e.sources.join(", ")}` : ""}` : "Generated");
+  row(l10n.t("Prompt"), e.prompt || l10n.t("(not recorded)"));
+  row(l10n.t("Revised prompt"), e.revisedPrompt);
+  row(l10n.t("Kind"), e.kind === "edit" ? (e.sources.length ? l10n.t("Edited from {0}", e.sources.join(", ")) : l10n.t("Edited")) : l10n.t("Generated"));
   for (const [key, v] of Object.entries(e.params)) {
     if (key === "prompt") continue;
     const f = knownFields.find((x) => x.key === key);
     row(f?.label ?? key, valueLabel(f, v));
   }
-  row("Created", dateFormat.format(e.created));
-  row("File", e.path);
-  row("Size", `${(e.size / 1024).toFixed(e.size < 10240 ? 1 : 0)} KB`);
-  row("Request", e.requestId);
+  row(l10n.t("Created"), dateFormat.format(e.created));
+  row(l10n.t("File"), e.path);
+  row(l10n.t("Size"), l10n.t("{0} KB", (e.size / 1024).toFixed(e.size < 10240 ? 1 : 0)));
+  row(l10n.t("Request"), e.requestId);
   const actions = h("div", "detail-actions");
   const add = (action: ImageAction, iconName: string, text: string) => {
     const b = h("button", "secondary");
@@ -391,14 +393,14 @@ function renderDetails(): void {
     b.append(icon(iconName), document.createTextNode(` ${text}`));
     actions.append(b);
   };
-  add("open", "link-external", "Open");
-  add("reveal", "folder-opened", "Reveal in Explorer");
-  add("details", "info", "Show Details");
-  add("generateAgain", "refresh", "Generate Again");
-  add("copyPrompt", "copy", "Copy Prompt");
-  add("copyMarkdown", "markdown", "Copy Markdown Link");
-  add("insertMarkdown", "insert", markdownFile ? `Insert Link into ${markdownFile}` : "Insert Markdown Link");
-  add("delete", "trash", "Delete");
+  add("open", "link-external", l10n.t("Open"));
+  add("reveal", "folder-opened", l10n.t("Reveal in Explorer"));
+  add("details", "info", l10n.t("Show Details"));
+  add("generateAgain", "refresh", l10n.t("Generate Again"));
+  add("copyPrompt", "copy", l10n.t("Copy Prompt"));
+  add("copyMarkdown", "markdown", l10n.t("Copy Markdown Link"));
+  add("insertMarkdown", "insert", markdownFile ? l10n.t("Insert Link into {0}", markdownFile) : l10n.t("Insert Markdown Link"));
+  add("delete", "trash", l10n.t("Delete"));
   ui.details.append(preview, title, dl, actions);
 }
 
@@ -406,8 +408,8 @@ function renderDetails(): void {
 // Jobs, selection, form
 
 function jobStateText(j: JobInfo): string {
-  if (j.state === "queued") return j.position !== undefined ? `Queued, position ${j.position}` : "Queued";
-  return j.state === "generating" ? (j.kind === "edit" ? "Editing" : "Generating") : "Saving";
+  if (j.state === "queued") return j.position !== undefined ? l10n.t("Queued, position {0}", j.position) : l10n.t("Queued");
+  return j.state === "generating" ? (j.kind === "edit" ? l10n.t("Editing") : l10n.t("Generating")) : l10n.t("Saving");
 }
 
 function renderJobs(jobs: readonly JobInfo[]): void {
@@ -425,8 +427,8 @@ function renderJobs(jobs: readonly JobInfo[]): void {
       const cancel = h("button", "secondary");
       cancel.type = "button";
       cancel.dataset["cancel"] = j.id;
-      cancel.append(icon("close"), document.createTextNode(" Cancel"));
-      cancel.setAttribute("aria-label", `Cancel: ${j.prompt}`);
+      cancel.append(icon("close"), document.createTextNode(" " + l10n.t("Cancel")));
+      cancel.setAttribute("aria-label", l10n.t("Cancel: {0}", j.prompt));
       li.append(spin, prompt, state, cancel);
       return li;
     }),
@@ -436,14 +438,14 @@ function renderJobs(jobs: readonly JobInfo[]): void {
 function renderSelection(): void {
   const n = view?.selected.length ?? 0;
   ui.selection.hidden = n === 0;
-  ui.selectionCount.textContent = `${n} of ${MAX_EDIT_IMAGES} selected for an edit`;
+  ui.selectionCount.textContent = l10n.t("{0} of {1} selected for an edit", n, MAX_EDIT_IMAGES);
 }
 
 function toggleSelected(id: string): void {
   if (!view) return;
   const sel = view.selected;
   if (sel.includes(id)) setView({ selected: sel.filter((s) => s !== id) });
-  else if (sel.length >= MAX_EDIT_IMAGES) toast(`An edit takes at most ${MAX_EDIT_IMAGES} images.`, false);
+  else if (sel.length >= MAX_EDIT_IMAGES) toast(l10n.t("An edit takes at most {0} images.", MAX_EDIT_IMAGES), false);
   else setView({ selected: [...sel, id] });
   renderSelection();
   scheduleRender();
@@ -583,7 +585,7 @@ ui.form.addEventListener("submit", (ev) => {
   ui.formError.textContent = "";
   ui.prompt.removeAttribute("aria-invalid");
   send({ type: "generate", requestId: nextRequestId(), input: form });
-  toast("Sent to Grok Imagine.", true);
+  toast(l10n.t("Sent to Grok Imagine."), true);
 });
 ui.prompt.addEventListener("keydown", (ev) => {
   if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
@@ -603,13 +605,13 @@ ui.editSelected.addEventListener("click", () => {
   if (!view || view.selected.length === 0) return;
   const prompt = ui.editPrompt.value.trim();
   if (!prompt) {
-    toast("Describe how the selected images should change.", false);
+    toast(l10n.t("Describe how the selected images should change."), false);
     ui.editPrompt.focus();
     return;
   }
   editRequest = nextRequestId();
   send({ type: "edit", requestId: editRequest, ids: view.selected, input: { ...readControls(editControls), prompt } });
-  toast("Sent to Grok Imagine.", true);
+  toast(l10n.t("Sent to Grok Imagine."), true);
 });
 ui.clearSelection.addEventListener("click", () => {
   setView({ selected: [] });
@@ -712,13 +714,47 @@ function restoreView(v: ViewState): void {
 const scriptMs = performance.now();
 let initMs = 0;
 
+/** The page's own words (index.html carries none), in the language `init` brought. */
+function localizePage(): void {
+  const text = (id: string, value: string) => {
+    const el = document.getElementById(id);
+    if (el) el.textContent = value;
+  };
+  const label = (el: HTMLElement, value: string) => el.setAttribute("aria-label", value);
+  document.title = l10n.t("Grok Imagine Gallery");
+  ui.search.placeholder = l10n.t("Search prompts and file names");
+  label(ui.search, ui.search.placeholder);
+  label(ui.kind, l10n.t("Kind"));
+  const kinds: Record<string, string> = { all: l10n.t("All kinds"), generate: l10n.t("Generated"), edit: l10n.t("Edited") };
+  for (const o of ui.kind.options) o.textContent = kinds[o.value] ?? o.value;
+  label(ui.format, l10n.t("Format"));
+  const all = ui.format.querySelector('option[value="all"]');
+  if (all) all.textContent = l10n.t("All formats");
+  text("formTitle", l10n.t("New image"));
+  text("promptLabel", l10n.t("Prompt"));
+  ui.prompt.placeholder = l10n.t("Describe the image to generate");
+  text("generateLabel", l10n.t("Generate"));
+  label(ui.jobs, l10n.t("Jobs in progress"));
+  label(ui.selection, l10n.t("Edit the selected images"));
+  ui.editPrompt.placeholder = l10n.t("How should the selected images change?");
+  label(ui.editPrompt, l10n.t("Edit prompt"));
+  text("editLabel", l10n.t("Edit"));
+  ui.clearSelection.textContent = l10n.t("Clear selection");
+  label(ui.viewport, l10n.t("Images"));
+  label(ui.grid, l10n.t("Images, newest first"));
+  label(ui.details, l10n.t("Image details"));
+}
+
 async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> {
   initMs ||= performance.now();
+  // The host's translations (none in English): every text below, and the page's own, in its language.
+  l10n.useTranslator(l10n.bundleTranslator(m.l10n));
+  localizePage();
   indexing = m.indexing;
   markdownFile = m.markdownFile;
   formControls = renderFields(ui.formFields, m.fields.generate, "");
   editControls = renderFields(ui.editFields, m.fields.edit, "edit-");
-  filterControls = renderFields(ui.filters, m.filters, "filter-", "all");
+  filterControls = renderFields(ui.filters, m.filters, "filter-", l10n.t("all"));
   const byKey = new Map<string, FormField>();
   for (const f of [...m.fields.generate, ...m.fields.edit, ...m.filters]) if (!byKey.has(f.key)) byKey.set(f.key, f);
   knownFields = [...byKey.values()];
@@ -830,7 +866,7 @@ window.addEventListener("message", (ev: MessageEvent<unknown>) => {
       renderDetails();
       return;
     case "reply":
-      if (m.message || !m.ok) toast(m.message ?? "That did not work.", m.ok);
+      if (m.message || !m.ok) toast(m.message ?? l10n.t("That did not work."), m.ok);
       if (m.ok && m.requestId === editRequest) {
         editRequest = undefined;
         ui.editPrompt.value = "";

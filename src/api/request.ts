@@ -18,6 +18,7 @@
  */
 import { MAX_PROMPT_LENGTH, OPERATIONS, type Operation } from "./definition";
 import { endpointById, endpointFor, fieldsOf, type Field } from "./fields";
+import * as l10n from "../l10n";
 
 export type Scalar = string | number | boolean;
 export type Value = Scalar | readonly string[];
@@ -73,43 +74,47 @@ export function checkField(f: Field, value: unknown): Check {
   const k = f.key;
   switch (f.type) {
     case "prompt": {
-      if (value === undefined) return { ok: false, message: `${k} is required: describe the image you want.` };
-      if (typeof value !== "string") return { ok: false, message: `${k} must be text describing the image (got ${describeValue(value)}).` };
+      if (value === undefined) return { ok: false, message: l10n.t("{0} is required: describe the image you want.", k) };
+      if (typeof value !== "string") return { ok: false, message: l10n.t("{0} must be text describing the image (got {1}).", k, describeValue(value)) };
       const trimmed = value.trim();
-      if (trimmed === "") return { ok: false, message: `${k} must not be empty or only whitespace: describe the image you want.` };
-      if (trimmed.length > f.maxLength) return { ok: false, message: `${k} must be at most ${f.maxLength} characters (got ${trimmed.length}).` };
+      if (trimmed === "") return { ok: false, message: l10n.t("{0} must not be empty or only whitespace: describe the image you want.", k) };
+      if (trimmed.length > f.maxLength) return { ok: false, message: l10n.t("{0} must be at most {1} characters (got {2}).", k, f.maxLength, trimmed.length) };
       return { ok: true, value: trimmed };
     }
     case "integer": {
-      const base = `${k} must be a whole number from ${f.min} to ${f.max}`;
       if (typeof value === "number" && Number.isInteger(value) && value >= f.min && value <= f.max) return { ok: true, value };
       if (typeof value === "string" && /^\s*[+-]?\d+(\.\d+)?\s*$/.test(value)) {
-        return { ok: false, message: `${base}, given as a number, not text (got the text ${describeValue(value)}; write it without quotes).` };
+        return { ok: false, message: l10n.t("{0} must be a whole number from {1} to {2}, given as a number, not text (got the text {3}; write it without quotes).", k, f.min, f.max, describeValue(value)) };
       }
-      return { ok: false, message: `${base} (got ${describeValue(value)}).` };
+      return { ok: false, message: l10n.t("{0} must be a whole number from {1} to {2} (got {3}).", k, f.min, f.max, describeValue(value)) };
     }
     case "choice": {
       const allowed = f.choices.map((c) => c.value);
       if (typeof value === "string" && allowed.includes(value)) return { ok: true, value };
-      let hint = "";
+      let match: string | undefined;
       if (typeof value === "string") {
         const folded = value.trim().toLowerCase();
-        const match = allowed.find((a) => a.toLowerCase() === folded) ?? (f.aliases && Object.hasOwn(f.aliases, folded) ? f.aliases[folded] : undefined);
-        if (match !== undefined) hint = `; did you mean "${match}"?`;
+        match = allowed.find((a) => a.toLowerCase() === folded) ?? (f.aliases && Object.hasOwn(f.aliases, folded) ? f.aliases[folded] : undefined);
       }
-      return { ok: false, message: `${k} must be one of ${allowed.join(", ")} (got ${describeValue(value)}${hint}).` };
+      return {
+        ok: false,
+        message:
+          match === undefined
+            ? l10n.t("{0} must be one of {1} (got {2}).", k, allowed.join(", "), describeValue(value))
+            : l10n.t('{0} must be one of {1} (got {2}; did you mean "{3}"?).', k, allowed.join(", "), describeValue(value), match),
+      };
     }
     case "boolean":
-      return typeof value === "boolean" ? { ok: true, value } : { ok: false, message: `${k} must be true or false (got ${describeValue(value)}).` };
+      return typeof value === "boolean" ? { ok: true, value } : { ok: false, message: l10n.t("{0} must be true or false (got {1}).", k, describeValue(value)) };
     case "urls": {
-      const base = `${k} must be a list of ${f.min} to ${f.max} image URLs (http(s) or data: URIs)`;
-      if (!Array.isArray(value)) return { ok: false, message: `${base} (got ${describeValue(value)}).` };
+      const problem = (got: string | number): Check => ({ ok: false, message: l10n.t("{0} must be a list of {1} to {2} image URLs (http(s) or data: URIs) (got {3}).", k, f.min, f.max, got) });
+      if (!Array.isArray(value)) return problem(describeValue(value));
       const items: readonly unknown[] = value;
-      if (items.length < f.min || items.length > f.max) return { ok: false, message: `${base} (got ${items.length}).` };
+      if (items.length < f.min || items.length > f.max) return problem(items.length);
       for (let i = 0; i < items.length; i++) {
         const item = items[i];
         if (typeof item !== "string" || !URL_PATTERN.test(item)) {
-          return { ok: false, message: `${k}[${i}] must be an http(s) URL or a data: URI (got ${describeValue(item)}).` };
+          return { ok: false, message: l10n.t("{0} must be an http(s) URL or a data: URI (got {1}).", `${k}[${i}]`, describeValue(item)) };
         }
       }
       return { ok: true, value: [...(items as string[])] };
@@ -147,7 +152,7 @@ export function resolveDefaults(op: Operation, settings: SettingValues | undefin
     if (configured === undefined) continue;
     const r = checkField(f, configured);
     if (r.ok) values[f.key] = r.value as Scalar;
-    else warnings.push({ field: `grokImagine.${f.setting}`, message: `The setting grokImagine.${f.setting} is invalid: ${r.message} Using the API default ${String(fallback)} instead.` });
+    else warnings.push({ field: `grokImagine.${f.setting}`, message: l10n.t("The setting {0} is invalid: {1} Using the API default {2} instead.", `grokImagine.${f.setting}`, r.message, String(fallback)) });
   }
   return { values, warnings };
 }
@@ -162,9 +167,9 @@ function unknownFields(op: Operation, args: Readonly<Record<string, unknown>>, a
     const f = fieldsOf(op).find((x) => x.key === key);
     const other = otherOperationTakes(op, key);
     let message: string;
-    if (f?.type === "urls") message = `${key} is filled in by the extension after it uploads the source images: pass the images to ${op} separately, not as ${key}.`;
-    else if (other) message = `${key} is not supported when you ${op}: only ${other} takes it. Remove it.`;
-    else message = `Unknown field ${JSON.stringify(key)}: the allowed fields are ${allowed.join(", ")}.`;
+    if (f?.type === "urls") message = l10n.t("{0} is filled in by the extension after it uploads the source images: pass the images to {1} separately, not as {0}.", key, op);
+    else if (other) message = l10n.t("{0} is not supported when you {1}: only {2} takes it. Remove it.", key, op, other);
+    else message = l10n.t("Unknown field {0}: the allowed fields are {1}.", JSON.stringify(key), allowed.join(", "));
     errors.push({ field: key, message });
   }
 }
@@ -188,7 +193,7 @@ export function buildRequest(op: Operation, args: unknown, settings: SettingValu
   const errors: FieldError[] = [];
   let a: Readonly<Record<string, unknown>> = {};
   if (isRecord(args)) a = args;
-  else if (args !== undefined) errors.push({ field: "input", message: `The ${op} request must be an object with at least a prompt (got ${describeValue(args)}).` });
+  else if (args !== undefined) errors.push({ field: "input", message: l10n.t("The {0} request must be an object with at least a prompt (got {1}).", op, describeValue(args)) });
   const { values: defaults, warnings } = resolveDefaults(op, settings);
   const values: Record<string, Value> = {};
   const allowed: string[] = [];
@@ -236,9 +241,9 @@ export function completeRequest(req: ApiRequest, lists: Readonly<Record<string, 
  */
 export function validateBody(endpointId: string, body: unknown, complete = true): Result<Values> {
   const endpoint = endpointById(endpointId);
-  if (!endpoint) return { ok: false, errors: [{ field: "endpoint", message: `${endpointId} is not an endpoint of this API.` }] };
+  if (!endpoint) return { ok: false, errors: [{ field: "endpoint", message: l10n.t("{0} is not an endpoint of this API.", endpointId) }] };
   const op = endpoint.operation;
-  if (!isRecord(body)) return { ok: false, errors: [{ field: "input", message: `The ${op} request must be an object (got ${describeValue(body)}).` }] };
+  if (!isRecord(body)) return { ok: false, errors: [{ field: "input", message: l10n.t("The {0} request must be an object (got {1}).", op, describeValue(body)) }] };
   const fields = fieldsOf(op).filter((f) => f.target !== "endpoint");
   const keys = fields.map((f) => f.key);
   const errors: FieldError[] = [];
@@ -248,7 +253,7 @@ export function validateBody(endpointId: string, body: unknown, complete = true)
     if (v === undefined && f.type !== "prompt") {
       // A field the API gained after the body was recorded; the images are never optional.
       if (!complete && f.type !== "urls") continue;
-      errors.push({ field: f.key, message: `${f.key} is missing: a complete ${op} request needs every field (${keys.join(", ")}).` });
+      errors.push({ field: f.key, message: l10n.t("{0} is missing: a complete {1} request needs every field ({2}).", f.key, op, keys.join(", ")) });
       continue;
     }
     const r = checkField(f, v);
@@ -256,7 +261,7 @@ export function validateBody(endpointId: string, body: unknown, complete = true)
     else errors.push({ field: f.key, message: r.message });
   }
   for (const key of Object.keys(body)) {
-    if (!keys.includes(key)) errors.push({ field: key, message: `Unknown field ${JSON.stringify(key)}: ${endpointId} takes ${keys.join(", ")}.` });
+    if (!keys.includes(key)) errors.push({ field: key, message: l10n.t("Unknown field {0}: {1} takes {2}.", JSON.stringify(key), endpointId, keys.join(", ")) });
   }
   return errors.length ? { ok: false, errors } : { ok: true, value: out };
 }

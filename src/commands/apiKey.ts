@@ -1,3 +1,4 @@
+import * as vscode from "vscode";
 import type { Services } from "../services";
 import { formatError } from "../format";
 
@@ -14,19 +15,19 @@ export async function setApiKey(s: Services, arg?: unknown): Promise<boolean> {
     }
   } catch (err) {
     s.log.error("key", "Could not save the API key", err);
-    void s.ui.current.showErrorMessage(`Grok Imagine: the API key was not saved. ${formatError(err)}`);
+    void s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: the API key was not saved. {0}", formatError(err)));
     return false;
   }
-  void s.ui.current.showInformationMessage("Grok Imagine: API key saved in VS Code's secret storage.");
+  void s.ui.current.showInformationMessage(vscode.l10n.t("Grok Imagine: API key saved in VS Code's secret storage."));
   return true;
 }
 
 /** Grok Imagine: Clear API Key. Resolves to true when a stored key was removed. */
 export async function clearApiKey(s: Services): Promise<boolean> {
   const had = await s.keys.clear();
-  const envNote = process.env.FAL_KEY?.trim() ? " The FAL_KEY environment variable is still set and will be used." : "";
+  const envNote = process.env.FAL_KEY?.trim() ? " " + vscode.l10n.t("The FAL_KEY environment variable is still set and will be used.") : "";
   void s.ui.current.showInformationMessage(
-    (had ? "Grok Imagine: API key removed from secret storage." : "Grok Imagine: no API key was stored.") + envNote,
+    (had ? vscode.l10n.t("Grok Imagine: API key removed from secret storage.") : vscode.l10n.t("Grok Imagine: no API key was stored.")) + envNote,
   );
   return had;
 }

@@ -20,7 +20,7 @@ const C = "details";
  */
 export async function targetImage(arg: unknown): Promise<vscode.Uri | string | undefined> {
   if (arg instanceof vscode.Uri || (typeof arg === "string" && arg)) {
-    const r = await resolveChecked(arg, "The image", { writing: false });
+    const r = await resolveChecked(arg, vscode.l10n.t("The image"), { writing: false });
     return r.ok ? r.uri : r.message;
   }
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
@@ -33,12 +33,12 @@ export async function targetImage(arg: unknown): Promise<vscode.Uri | string | u
 async function loadProvenance(s: Services, arg: unknown): Promise<{ uri: vscode.Uri; p: Provenance } | undefined> {
   const uri = await targetImage(arg);
   if (!uri) {
-    void s.ui.current.showErrorMessage("Grok Imagine: open an image, or right-click one in the Explorer, to see how it was made.");
+    void s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: open an image, or right-click one in the Explorer, to see how it was made."));
     return undefined;
   }
   if (typeof uri === "string") {
     s.log.warn(C, uri);
-    void s.ui.current.showErrorMessage(`Grok Imagine: ${uri}`);
+    void s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: {0}", uri));
     return undefined;
   }
   let p: Provenance | undefined;
@@ -46,11 +46,11 @@ async function loadProvenance(s: Services, arg: unknown): Promise<{ uri: vscode.
     p = await provenanceOf(uri);
   } catch (err) {
     s.log.error(C, `Could not read ${uri.toString()}`, err);
-    void s.ui.current.showErrorMessage(`Grok Imagine: ${vscode.workspace.asRelativePath(uri)} could not be read.`);
+    void s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: {0} could not be read.", vscode.workspace.asRelativePath(uri)));
     return undefined;
   }
   if (!p) {
-    void s.ui.current.showInformationMessage(`Grok Imagine: ${vscode.workspace.asRelativePath(uri)} carries no Grok Imagine provenance (it was not made by this extension, or metadata was turned off or stripped).`);
+    void s.ui.current.showInformationMessage(vscode.l10n.t("Grok Imagine: {0} carries no Grok Imagine provenance (it was not made by this extension, or metadata was turned off or stripped).", vscode.workspace.asRelativePath(uri)));
     return undefined;
   }
   return { uri, p };
@@ -67,14 +67,14 @@ function paramsLine(p: Provenance): string {
 export function describeProvenance(p: Provenance): string {
   const prompt = typeof p.input.prompt === "string" ? p.input.prompt : "";
   const lines = [
-    `Prompt: ${prompt}`,
-    `Revised prompt: ${p.revisedPrompt || "(none)"}`,
-    `Parameters: ${paramsLine(p)}`,
-    `Endpoint: ${p.endpoint}`,
-    `fal request: ${p.requestId} (image ${p.imageIndex + 1})`,
-    `Made: ${p.createDate} by ${p.creatorTool}`,
+    vscode.l10n.t("Prompt: {0}", prompt),
+    vscode.l10n.t("Revised prompt: {0}", p.revisedPrompt || vscode.l10n.t("(none)")),
+    vscode.l10n.t("Parameters: {0}", paramsLine(p)),
+    vscode.l10n.t("Endpoint: {0}", p.endpoint),
+    vscode.l10n.t("fal request: {0} (image {1})", p.requestId, p.imageIndex + 1),
+    vscode.l10n.t("Made: {0} by {1}", p.createDate, p.creatorTool),
   ];
-  if (p.sources?.length) lines.push(`Sources: ${p.sources.map((x) => `${x.path} (SHA-256 ${x.sha256.slice(0, 12)}…)`).join(", ")}`);
+  if (p.sources?.length) lines.push(vscode.l10n.t("Sources: {0}", p.sources.map((x) => `${x.path} (SHA-256 ${x.sha256.slice(0, 12)}…)`).join(", ")));
   return lines.join("\n");
 }
 
@@ -82,10 +82,12 @@ export async function showDetails(s: Services, arg?: unknown): Promise<Provenanc
   const found = await loadProvenance(s, arg);
   if (!found) return undefined;
   const { uri, p } = found;
-  const copy = "Copy Prompt";
-  const again = "Generate Again";
-  const edit = "Edit This Image";
-  const choice = await s.ui.current.showModal(`${vscode.workspace.asRelativePath(uri)} was made by Grok Imagine (${p.kind === "edit" ? "edited" : "generated"})`, describeProvenance(p), copy, again, edit);
+  const copy = vscode.l10n.t("Copy Prompt");
+  const again = vscode.l10n.t("Generate Again");
+  const edit = vscode.l10n.t("Edit This Image");
+  const name = vscode.workspace.asRelativePath(uri);
+  const title = p.kind === "edit" ? vscode.l10n.t("{0} was made by Grok Imagine (edited)", name) : vscode.l10n.t("{0} was made by Grok Imagine (generated)", name);
+  const choice = await s.ui.current.showModal(title, describeProvenance(p), copy, again, edit);
   if (choice === copy) await vscode.env.clipboard.writeText(typeof p.input.prompt === "string" ? p.input.prompt : "");
   if (choice === again) await generateAgain(s, uri);
   if (choice === edit) await vscode.commands.executeCommand("grokImagine.edit", uri, [uri]);
@@ -115,20 +117,20 @@ export async function generateAgain(s: Services, arg?: unknown): Promise<vscode.
   const refused: string[] = [];
   for (const [i, src] of (p.sources ?? []).entries()) {
     const named = folders.length > 1 && folders.some((f) => f.name === src.path.split(/[\\/]/)[0]);
-    const r = await resolveChecked(src.path, `Source ${i + 1}`, { writing: false, relativeTo: named || !own ? undefined : own.index });
+    const r = await resolveChecked(src.path, vscode.l10n.t("Source {0}", i + 1), { writing: false, relativeTo: named || !own ? undefined : own.index });
     if (!r.ok) refused.push(r.message);
   }
   if (refused.length) {
     s.log.warn(C, `Generate Again of ${uri.toString()} refused: ${refused.join(" ")}`);
-    void s.ui.current.showErrorMessage(`Grok Imagine: cannot edit again: ${refused.join(" ")} Edit the current file instead.`);
+    void s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: cannot edit again: {0} Edit the current file instead.", refused.join(" ")));
     return [];
   }
   const states = await checkSources(uri, p);
   const bad = states.filter((x) => x.state !== "same");
   if (!states.length || bad.length) {
-    const what = bad.map((x) => `${x.path} is ${x.state === "missing" ? "missing" : "changed since (its SHA-256 differs)"}`).join("; ");
+    const what = bad.map((x) => (x.state === "missing" ? vscode.l10n.t("{0} is missing", x.path) : vscode.l10n.t("{0} is changed since (its SHA-256 differs)", x.path))).join("; ");
     s.log.warn(C, `Generate Again of ${uri.toString()} refused: ${what || "no sources recorded"}.`);
-    void s.ui.current.showErrorMessage(`Grok Imagine: cannot edit again: ${what || "the image records no source images"}. Restore the source, or edit the current file instead.`);
+    void s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: cannot edit again: {0}. Restore the source, or edit the current file instead.", what || vscode.l10n.t("the image records no source images")));
     return [];
   }
   s.log.info(C, `Generate Again (edit) from ${vscode.workspace.asRelativePath(uri)} (request ${p.requestId}).`);

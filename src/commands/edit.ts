@@ -71,7 +71,7 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
   let scripted: { fields: Record<string, unknown>; errors: FieldError[] } | undefined;
   if (isUri(arg)) {
     const selection = Array.isArray(uris) ? uris.filter(isUri) : [];
-    given = [arg, ...selection].map((input) => ({ input, what: "The image" }));
+    given = [arg, ...selection].map((input) => ({ input, what: vscode.l10n.t("The image") }));
   } else if (isPlainObject(arg)) {
     const split = splitEditArgs(arg, isUri);
     given = split.images.map((input, i) => ({ input, what: `images[${i}]` }));
@@ -79,9 +79,9 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
   } else if (arg === undefined) {
     const picked = await pickImages(s);
     if (!picked) return [];
-    given = picked.map((input) => ({ input, what: "The image" }));
+    given = picked.map((input) => ({ input, what: vscode.l10n.t("The image") }));
   } else {
-    return refuse(s, "edit", ["Edit Image takes an image's URI, or an object such as {prompt, images: [\"photo.png\"]}."]);
+    return refuse(s, "edit", [vscode.l10n.t('Edit Image takes an image\'s URI, or an object such as {0}.', '{prompt, images: ["photo.png"]}')]);
   }
   // Every path through the one resolver: inside the workspace, no "." or "..", no link out of it.
   given = uniqueBy(given, (g) => (isUri(g.input) ? g.input.toString() : String(g.input)));
@@ -115,13 +115,13 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
     return refuse(s, "edit", [errorText(err)]);
   }
   if (!params) {
-    const where = settings.editOutput === "outputFolder" ? `in ${vscode.workspace.asRelativePath(folder)}` : `beside ${baseName(first)}`;
+    const where = settings.editOutput === "outputFolder" ? vscode.l10n.t("in {0}", vscode.workspace.asRelativePath(folder)) : vscode.l10n.t("beside {0}", baseName(first));
     const prompt = await askPrompt(s, sources, settings, where);
     if (!prompt) return [];
     const built = buildRequest("edit", { prompt }, settings.parameters);
     for (const w of built.warnings) s.log.warn("settings", w.message);
     if (!built.ok) return refuse(s, "edit", built.errors.map((e) => e.message));
-    params = await pickParameters(s, built.value, `Edit ${listNames(sources.map((x) => x.fileName))}: ${prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt}`, "$(edit) Edit");
+    params = await pickParameters(s, built.value, vscode.l10n.t("Edit {0}: {1}", listNames(sources.map((x) => x.fileName)), prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt), "$(edit) " + vscode.l10n.t("Edit"));
     if (!params) return [];
   }
   const prompt = String(params.values["prompt"]);
@@ -143,7 +143,7 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
       const named = sources.map((x, i) => ({ ...x, fileName: `image-${i + 1}${extensionForFormat(x.format)}` }));
       const urls = await uploadAll(named, (bytes, mime, name, sig) => fal.upload(bytes, mime, name, sig), signal);
       const complete = completeRequest(p, { [urlsField]: urls });
-      if (!complete.ok) throw new GrokError("failed", "The uploaded images could not be put in the request. Retry.", complete.errors.map((e) => e.message).join(" "));
+      if (!complete.ok) throw new GrokError("failed", vscode.l10n.t("The uploaded images could not be put in the request. Retry."), complete.errors.map((e) => e.message).join(" "));
       return complete.value.body;
     },
     prompt,
@@ -212,16 +212,16 @@ async function loadSource(uri: vscode.Uri, s: Services): Promise<Source | string
   try {
     stat = await vscode.workspace.fs.stat(uri);
   } catch {
-    return `${name} does not exist.`;
+    return vscode.l10n.t("{0} does not exist.", name);
   }
-  if (stat.type & vscode.FileType.Directory) return `${name} is a folder, not an image.`;
+  if (stat.type & vscode.FileType.Directory) return vscode.l10n.t("{0} is a folder, not an image.", name);
   const bySize = sizeProblem(name, stat.size);
   if (bySize) return bySize;
   let bytes: Uint8Array;
   try {
     bytes = await vscode.workspace.fs.readFile(uri);
   } catch (err) {
-    return `${name} could not be read (${errorText(err)}).`;
+    return vscode.l10n.t("{0} could not be read ({1}).", name, errorText(err));
   }
   const checked = checkSource(name, bytes);
   if (!checked.ok) return checked.message;
@@ -247,22 +247,22 @@ async function pickImages(s: Services): Promise<vscode.Uri[] | undefined> {
     .sort((a, b) => vscode.workspace.asRelativePath(a).localeCompare(vscode.workspace.asRelativePath(b)));
   const all = active ? [active, ...found] : found;
   if (!all.length) {
-    void s.ui.current.showInformationMessage("Grok Imagine: there are no PNG, JPEG or WebP images in this workspace to edit. Add one, or right-click an image in the Explorer.");
+    void s.ui.current.showInformationMessage(vscode.l10n.t("Grok Imagine: there are no PNG, JPEG or WebP images in this workspace to edit. Add one, or right-click an image in the Explorer."));
     return undefined;
   }
   let checked = new Set(active ? [active.toString()] : []);
-  let title = `Grok Imagine: Edit which images? (one to three)`;
+  let title = vscode.l10n.t("Grok Imagine: Edit which images? (one to three)");
   for (;;) {
     const items: ImageItem[] = all.map((uri) => {
       const rel = vscode.workspace.asRelativePath(uri);
       const dir = rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : "";
-      return { label: baseName(uri), description: uri.toString() === active?.toString() ? `${dir ? dir + " · " : ""}open in the editor` : dir, uri, picked: checked.has(uri.toString()) };
+      return { label: baseName(uri), description: uri.toString() === active?.toString() ? (dir ? dir + " · " : "") + vscode.l10n.t("open in the editor") : dir, uri, picked: checked.has(uri.toString()) };
     });
-    const picked = await s.ui.current.showQuickPickMany(items, { title, placeHolder: "Check the images to edit, then press Enter", ignoreFocusOut: true, matchOnDescription: true });
+    const picked = await s.ui.current.showQuickPickMany(items, { title, placeHolder: vscode.l10n.t("Check the images to edit, then press Enter"), ignoreFocusOut: true, matchOnDescription: true });
     if (!picked?.length) return undefined;
     if (picked.length <= MAX_EDIT_IMAGES) return picked.map((p) => p.uri);
     checked = new Set(picked.map((p) => p.uri.toString()));
-    title = `Grok Imagine: Check at most three images (${picked.length} are checked)`;
+    title = vscode.l10n.t("Grok Imagine: Check at most three images ({0} are checked)", picked.length);
   }
 }
 
@@ -270,8 +270,8 @@ async function pickImages(s: Services): Promise<vscode.Uri[] | undefined> {
 async function askPrompt(s: Services, sources: readonly Source[], settings: Settings, where: string): Promise<string | undefined> {
   const what = describeValues("edit", resolveDefaults("edit", settings.parameters).values);
   return s.ui.current.askText({
-    title: `Grok Imagine: Edit ${listNames(sources.map((x) => x.fileName))}`,
-    placeholder: `Describe the change (Enter to continue · ${what}, ${where})`,
+    title: vscode.l10n.t("Grok Imagine: Edit {0}", listNames(sources.map((x) => x.fileName))),
+    placeholder: vscode.l10n.t("Describe the change (Enter to continue · {0}, {1})", what, where),
     recent: recentPrompts(s, "edit"),
   });
 }

@@ -64,7 +64,7 @@ export async function generate(s: Services, jobs: JobPipeline, arg?: unknown): P
 /** Prompt, then the parameters (defaults from settings), each changeable, then send. */
 async function askForRequest(s: Services, settings: Settings): Promise<ApiRequest | undefined> {
   const recent = recentPrompts(s, "generate");
-  const prompt = await s.ui.current.askText({ title: "Grok Imagine: Generate Image", placeholder: "Describe the image to generate (Enter to continue)", recent });
+  const prompt = await s.ui.current.askText({ title: vscode.l10n.t("Grok Imagine: Generate Image"), placeholder: vscode.l10n.t("Describe the image to generate (Enter to continue)"), recent });
   if (!prompt) return undefined;
   const start = buildRequest("generate", { prompt }, settings.parameters);
   for (const w of start.warnings) s.log.warn("settings", w.message);
@@ -72,5 +72,5 @@ async function askForRequest(s: Services, settings: Settings): Promise<ApiReques
     refuse(s, "generate", start.errors.map((e) => e.message));
     return undefined;
   }
-  return pickParameters(s, start.value, `Generate: ${prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt}`, "$(sparkle) Generate");
+  return pickParameters(s, start.value, vscode.l10n.t("Generate: {0}", prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt), "$(sparkle) " + vscode.l10n.t("Generate"));
 }

@@ -28,13 +28,13 @@ export async function pickParameters(s: Services, start: ApiRequest, title: stri
       { label: "", kind: vscode.QuickPickItemKind.Separator },
       ...fields.map((f) => ({ label: f.label, description: showValue(req.values[f.key]), detail: f.description, key: f.key })),
     ];
-    const picked = await s.ui.current.showQuickPick(items, { title, placeHolder: "Enter to send, or pick a parameter to change it", ignoreFocusOut: true });
+    const picked = await s.ui.current.showQuickPick(items, { title, placeHolder: vscode.l10n.t("Enter to send, or pick a parameter to change it"), ignoreFocusOut: true });
     if (!picked) return undefined;
     const field = fields.find((f) => f.key === picked.key);
     if (picked.send || !field) return req;
     const current = req.values[field.key];
     const valueItems: ValueItem[] = field.options.map((o) => ({ label: o.label, ...(o.description ? { description: o.description } : {}), value: o.value, picked: o.value === current }));
-    const value = await s.ui.current.showQuickPick(valueItems, { title: field.label, placeHolder: `Current: ${showValue(current)}` });
+    const value = await s.ui.current.showQuickPick(valueItems, { title: field.label, placeHolder: vscode.l10n.t("Current: {0}", showValue(current)) });
     if (!value) continue;
     const next = buildRequest(req.operation, { ...req.values, [field.key]: value.value }, undefined);
     if (next.ok) req = next.value;

@@ -2,6 +2,7 @@
  * What the generate and edit commands share: recent prompts, refusing a request before it is sent,
  * and the file format a request asks for.
  */
+import * as vscode from "vscode";
 import type { ApiRequest } from "../api";
 import { IMAGE_FORMATS, type ImageFormat } from "../images/sniff";
 import type { Services } from "../services";
@@ -28,7 +29,7 @@ export function rememberPrompt(s: Services, kind: PromptKind, prompt: string): v
 export function refuse(s: Services, kind: PromptKind, problems: readonly string[]): [] {
   const text = problems.join(" ");
   s.log.warn(kind, `${kind === "edit" ? "Edit" : "Generate"} request not sent: ${text}`);
-  void s.ui.current.showErrorMessage(`Grok Imagine: ${text}`);
+  void s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: {0}", text));
   return [];
 }
 

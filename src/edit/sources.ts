@@ -6,6 +6,7 @@
  * Pure module: no `vscode`, no fal client.
  */
 import { MAX_EDIT_IMAGES } from "../api";
+import * as l10n from "../l10n";
 import { checkImageComplete, sniffImageFormat, type ImageFormat } from "../images/sniff";
 
 /**
@@ -15,16 +16,16 @@ import { checkImageComplete, sniffImageFormat, type ImageFormat } from "../image
  */
 export const MAX_SOURCE_BYTES = 20 * 1024 * 1024;
 
-const NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
-
+/** A small count as a word in the display language ("three"), else its digits. */
 function countWord(n: number): string {
-  return NUMBER_WORDS[n] ?? String(n);
+  const words = [l10n.t("no"), l10n.t("one"), l10n.t("two"), l10n.t("three"), l10n.t("four"), l10n.t("five")];
+  return words[n] ?? String(n);
 }
 
 /** `a`, `a and b`, `a, b and c`. */
 export function listNames(names: readonly string[]): string {
   if (names.length <= 1) return names[0] ?? "";
-  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return l10n.t("{0} and {1}", names.slice(0, -1).join(", "), names[names.length - 1]);
 }
 
 /** `812 bytes`, `14.2 KB`, `20.0 MB` (1 KB = 1024 bytes, as file managers mostly show them). */
@@ -38,22 +39,22 @@ export const MAX_SOURCE_SIZE_TEXT = formatSize(MAX_SOURCE_BYTES).replace(".0 ", 
 
 /** The message for a selection of `count` files when more than three are selected; else undefined. */
 export function countProblem(count: number): string | undefined {
-  if (count === 0) return `Select one to ${countWord(MAX_EDIT_IMAGES)} images to edit.`;
+  if (count === 0) return l10n.t("Select one to {0} images to edit.", countWord(MAX_EDIT_IMAGES));
   if (count > MAX_EDIT_IMAGES) {
-    return `Select at most ${countWord(MAX_EDIT_IMAGES)} images to edit: ${count} files are selected.`;
+    return l10n.t("Select at most {0} images to edit: {1} files are selected.", countWord(MAX_EDIT_IMAGES), count);
   }
   return undefined;
 }
 
 /** Problems known from a file's size alone (before reading it). */
 export function sizeProblem(name: string, size: number): string | undefined {
-  if (size === 0) return `${name} is empty: there is no image in it.`;
+  if (size === 0) return l10n.t("{0} is empty: there is no image in it.", name);
   if (size > MAX_SOURCE_BYTES) {
     // Just over the bound, "20.0 MB" would read as within it: then the exact numbers are shown.
     const shown = formatSize(size) === formatSize(MAX_SOURCE_BYTES)
-      ? `${size.toLocaleString("en-US")} bytes (the limit is ${MAX_SOURCE_BYTES.toLocaleString("en-US")})`
+      ? l10n.t("{0} bytes (the limit is {1})", size.toLocaleString("en-US"), MAX_SOURCE_BYTES.toLocaleString("en-US"))
       : formatSize(size);
-    return `${name} is ${shown}; images over ${MAX_SOURCE_SIZE_TEXT} cannot be edited. Make it smaller first.`;
+    return l10n.t("{0} is {1}; images over {2} cannot be edited. Make it smaller first.", name, shown, MAX_SOURCE_SIZE_TEXT);
   }
   return undefined;
 }
@@ -70,7 +71,7 @@ export function checkSource(name: string, bytes: Uint8Array): SourceCheck {
   const bySize = sizeProblem(name, bytes.length);
   if (bySize) return { ok: false, message: bySize };
   const format = sniffImageFormat(bytes);
-  if (!format) return { ok: false, message: `${name} is not a PNG, JPEG or WebP image.` };
+  if (!format) return { ok: false, message: l10n.t("{0} is not a PNG, JPEG or WebP image.", name) };
   const whole = checkImageComplete(bytes, format);
   return whole.ok ? { ok: true, format } : { ok: true, format, warning: `${name}: ${whole.reason}` };
 }

@@ -10,6 +10,7 @@
  */
 import { GrokError } from "../fal/errors";
 import { mimeForFormat, type ImageFormat } from "../images/sniff";
+import * as l10n from "../l10n";
 
 export interface SourceImage {
   /** The name the upload is given in the storage (part of its URL). */
@@ -22,7 +23,7 @@ export interface SourceImage {
 export type UploadFn = (bytes: Uint8Array, mime: string, fileName: string, signal: AbortSignal) => Promise<string>;
 
 function cancelled(): GrokError {
-  return new GrokError("cancelled", "Cancelled.");
+  return new GrokError("cancelled", l10n.t("Cancelled."));
 }
 
 /**

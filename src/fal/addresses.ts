@@ -13,6 +13,7 @@
  * Hosts are judged by their literal form only; a public name that resolves to a private address is
  * not caught here (that would need the resolver the fetch uses).
  */
+import * as l10n from "../l10n";
 
 /**
  * The IPv4 address a host stands for: dotted-quad, or IPv4-mapped IPv6 as the URL parser writes it
@@ -69,21 +70,21 @@ export function checkProxyUrl(raw: string): ProxyCheck {
   try {
     url = new URL(raw.trim());
   } catch {
-    return { ok: false, problem: "grokImagine.proxyUrl is not a URL. Set it to the proxy's https:// address in your user settings, or clear it to talk to fal directly." };
+    return { ok: false, problem: l10n.t("grokImagine.proxyUrl is not a URL. Set it to the proxy's https:// address in your user settings, or clear it to talk to fal directly.") };
   }
   if (url.username || url.password) {
     return {
       ok: false,
       problem:
-        "grokImagine.proxyUrl contains a user name or password (user:password@). Remove them from the URL: the proxy receives your fal key in the Authorization header, and credentials in a URL would be sent and shown in clear. Restrict the proxy by network or let it add its own credentials instead.",
+        l10n.t("grokImagine.proxyUrl contains a user name or password (user:password@). Remove them from the URL: the proxy receives your fal key in the Authorization header, and credentials in a URL would be sent and shown in clear. Restrict the proxy by network or let it add its own credentials instead."),
     };
   }
   const loopback = isLoopbackHost(url.hostname);
   if (url.protocol === "https:" || (url.protocol === "http:" && loopback)) return { ok: true, url: url.toString(), loopback };
   if (url.protocol === "http:") {
-    return { ok: false, problem: "grokImagine.proxyUrl uses http:// to another machine, which would send your fal key across the network in clear. Use the proxy's https:// address (http:// is allowed only for localhost)." };
+    return { ok: false, problem: l10n.t("grokImagine.proxyUrl uses http:// to another machine, which would send your fal key across the network in clear. Use the proxy's https:// address (http:// is allowed only for localhost).") };
   }
-  return { ok: false, problem: `grokImagine.proxyUrl must be an https:// address (it is ${url.protocol}). Fix it in your user settings, or clear it to talk to fal directly.` };
+  return { ok: false, problem: l10n.t("grokImagine.proxyUrl must be an https:// address (it is {0}). Fix it in your user settings, or clear it to talk to fal directly.", url.protocol) };
 }
 
 

@@ -4,6 +4,8 @@
  * and our download checks all end up here; nothing else in the extension inspects fal's error shapes.
  */
 
+import * as l10n from "../l10n";
+
 export type FailureKind =
   | "auth" // the key was refused: set another
   | "validation" // fal refused a field: fix it
@@ -103,7 +105,7 @@ function isNetwork(err: unknown): boolean {
 /** Maps anything thrown while talking to fal into a GrokError. */
 export function toGrokError(err: unknown): GrokError {
   if (err instanceof GrokError) return err;
-  if (isAbort(err)) return new GrokError("cancelled", "Cancelled.");
+  if (isAbort(err)) return new GrokError("cancelled", l10n.t("Cancelled."));
   if (err instanceof FalApiError) {
     const status = err.status;
     const body: unknown = err.body;
@@ -111,31 +113,31 @@ export function toGrokError(err: unknown): GrokError {
     const entries = detailEntries(body);
     const policy = entries.find((e) => e.type === "content_policy_violation");
     if (policy) {
-      return new GrokError("contentPolicy", "fal's content policy refused this prompt. Change the prompt and try again.", detail, status);
+      return new GrokError("contentPolicy", l10n.t("fal's content policy refused this prompt. Change the prompt and try again."), detail, status);
     }
     if (status === 401 || status === 403) {
-      return new GrokError("auth", `fal refused the API key (HTTP ${status}). Set a valid key with "Grok Imagine: Set API Key".`, detail, status);
+      return new GrokError("auth", l10n.t('fal refused the API key (HTTP {0}). Set a valid key with "Grok Imagine: Set API Key".', status), detail, status);
     }
     if (status === 422 || status === 400) {
-      const parts = entries.map((e) => `${fieldOf(e)}: ${typeof e.msg === "string" ? e.msg : "invalid value"}`);
+      const parts = entries.map((e) => `${fieldOf(e)}: ${typeof e.msg === "string" ? e.msg : l10n.t("invalid value")}`);
       const what = parts.length ? parts.join("; ") : err.message;
-      return new GrokError("validation", `fal rejected the request (${what}). Fix the value and try again.`, detail, status);
+      return new GrokError("validation", l10n.t("fal rejected the request ({0}). Fix the value and try again.", what), detail, status);
     }
     if (status === 404) {
-      return new GrokError("notFound", "fal answered that it does not know this request (HTTP 404). If you set grokImagine.proxyUrl, check that it is right.", detail, status);
+      return new GrokError("notFound", l10n.t("fal answered that it does not know this request (HTTP 404). If you set grokImagine.proxyUrl, check that it is right."), detail, status);
     }
     if (status === 429) {
-      return new GrokError("rateLimited", "fal is limiting requests right now (HTTP 429). Wait a moment, then retry.", detail, status);
+      return new GrokError("rateLimited", l10n.t("fal is limiting requests right now (HTTP 429). Wait a moment, then retry."), detail, status);
     }
     if (status >= 500) {
-      return new GrokError("server", `fal had a server error (HTTP ${status}). Retry in a moment.`, detail, status);
+      return new GrokError("server", l10n.t("fal had a server error (HTTP {0}). Retry in a moment.", status), detail, status);
     }
-    return new GrokError("failed", `fal answered HTTP ${status}: ${err.message}`, detail, status);
+    return new GrokError("failed", l10n.t("fal answered HTTP {0}: {1}", status, err.message), detail, status);
   }
   if (isNetwork(err)) {
     const msg = err instanceof Error ? err.message : String(err);
-    return new GrokError("network", "Could not reach fal: the network or the proxy is down. Check the connection, then retry.", msg);
+    return new GrokError("network", l10n.t("Could not reach fal: the network or the proxy is down. Check the connection, then retry."), msg);
   }
   const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return new GrokError("failed", `Something went wrong: ${err instanceof Error ? err.message : String(err)}`, msg);
+  return new GrokError("failed", l10n.t("Something went wrong: {0}", err instanceof Error ? err.message : String(err)), msg);
 }

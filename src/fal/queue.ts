@@ -5,6 +5,7 @@
 import { FalApiError, GrokError } from "./errors";
 import { DEFAULT_RULE, dispatch, QUEUE_RULE, readAnswer, STATUS_RULE, type FalHttpOptions } from "./http";
 import { SseParser } from "./sse";
+import * as l10n from "../l10n";
 
 const QUEUE_BASE = "https://queue.fal.run";
 /** Endpoint ids whose app id takes three segments (utils.js ENDPOINT_NAMESPACES). */
@@ -40,7 +41,7 @@ const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 function checkRequestId(id: unknown): string {
   if (typeof id === "string" && REQUEST_ID.test(id)) return id;
-  throw new GrokError("notFound", "This is not a request id fal gives, so nothing was sent about it.", `request id ${JSON.stringify(id)?.slice(0, 80)}`);
+  throw new GrokError("notFound", l10n.t("This is not a request id fal gives, so nothing was sent about it."), `request id ${JSON.stringify(id)?.slice(0, 80)}`);
 }
 
 /** Checks the JSON of a status (fal's or anyone's in its place) down to the fields read. */
@@ -82,7 +83,7 @@ export class FalQueue {
     );
     const id = answer && typeof answer === "object" ? (answer as { request_id?: unknown }).request_id : undefined;
     if (typeof id !== "string" || !REQUEST_ID.test(id)) {
-      throw new GrokError("failed", "fal accepted the request but its answer named no request id, so its result cannot be fetched. Try again; if it repeats, check grokImagine.proxyUrl.", JSON.stringify(answer)?.slice(0, 200));
+      throw new GrokError("failed", l10n.t("fal accepted the request but its answer named no request id, so its result cannot be fetched. Try again; if it repeats, check grokImagine.proxyUrl."), JSON.stringify(answer)?.slice(0, 200));
     }
     return id;
   }

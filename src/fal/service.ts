@@ -11,6 +11,7 @@ import type { FalHttpOptions } from "./http";
 import { FalQueue, type QueueStatus } from "./queue";
 import { retryingFetch, sleep as realSleep, type FetchFn, type SleepFn } from "./retry";
 import { upload } from "./storage";
+import * as l10n from "../l10n";
 
 export interface FalConnection {
   readonly key: string;
@@ -96,7 +97,7 @@ export class FalService {
    */
   async waitUntilDone(endpoint: string, requestId: string, onProgress: (p: QueueProgress) => void, signal?: AbortSignal): Promise<void> {
     const report = (s: QueueStatus) => onProgress(toProgress(s));
-    if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
+    if (signal?.aborted) throw new GrokError("cancelled", l10n.t("Cancelled."));
     try {
       const done = await this.queue.streamStatus(endpoint, requestId, true, report, signal);
       if (done && done.status === "COMPLETED") {
@@ -104,12 +105,12 @@ export class FalService {
         return;
       }
     } catch (err) {
-      if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
+      if (signal?.aborted) throw new GrokError("cancelled", l10n.t("Cancelled."));
       const e = toGrokError(err);
       if (e.kind === "auth" || e.kind === "notFound" || e.kind === "validation") throw e;
       // The stream is an optimisation; fall back to polling below.
     }
-    if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
+    if (signal?.aborted) throw new GrokError("cancelled", l10n.t("Cancelled."));
     await this.poll(endpoint, requestId, report, signal);
   }
 
@@ -126,7 +127,7 @@ export class FalService {
       try {
         await this.sleep(wait, signal);
       } catch {
-        throw new GrokError("cancelled", "Cancelled.");
+        throw new GrokError("cancelled", l10n.t("Cancelled."));
       }
     }
   }
@@ -145,7 +146,7 @@ export class FalService {
     const parsed = parseFalOutput(data);
     if (!parsed.ok) {
       // Treated like a server fault: the request is kept and can be fetched again by its id.
-      throw new GrokError("server", "fal's answer had no usable images. Retry saving in a moment.", parsed.errors.map((e) => e.message).join("; "));
+      throw new GrokError("server", l10n.t("fal's answer had no usable images. Retry saving in a moment."), parsed.errors.map((e) => e.message).join("; "));
     }
     return parsed.value;
   }
@@ -169,13 +170,13 @@ export class FalService {
    * upload in flight (both the initiate call and the PUT carry it).
    */
   async upload(bytes: Uint8Array, mime: string, fileName: string, signal?: AbortSignal): Promise<string> {
-    if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
+    if (signal?.aborted) throw new GrokError("cancelled", l10n.t("Cancelled."));
     try {
       // A person's source images should not stay at a public URL for ever: a week covers the queue,
       // a reload and Retry Saving.
       return await upload(this.http, bytes, mime, fileName, UPLOAD_EXPIRY, signal);
     } catch (err) {
-      if (signal?.aborted) throw new GrokError("cancelled", "Cancelled.");
+      if (signal?.aborted) throw new GrokError("cancelled", l10n.t("Cancelled."));
       throw toGrokError(err);
     }
   }
@@ -194,11 +195,11 @@ function guardDirect(f: FetchFn, proxyUrl: string | undefined, policy: UrlPolicy
       try {
         url = new URL(target);
       } catch {
-        return Promise.reject(new GrokError("refused", "fal answered with an address that is not a URL, so nothing was sent to it. Retry; if it repeats, check grokImagine.proxyUrl.", target.slice(0, 200)));
+        return Promise.reject(new GrokError("refused", l10n.t("fal answered with an address that is not a URL, so nothing was sent to it. Retry; if it repeats, check grokImagine.proxyUrl."), target.slice(0, 200)));
       }
       const problem = addressProblem(url, policy);
       if (problem) {
-        return Promise.reject(new GrokError("refused", `fal answered with an address the extension does not send to (${problem}), so nothing was sent to it. Retry; if it repeats, check grokImagine.proxyUrl.`, `${url.protocol}//${url.host}${url.pathname.slice(0, 80)}: ${problem}`));
+        return Promise.reject(new GrokError("refused", l10n.t("fal answered with an address the extension does not send to ({0}), so nothing was sent to it. Retry; if it repeats, check grokImagine.proxyUrl.", problem), `${url.protocol}//${url.host}${url.pathname.slice(0, 80)}: ${problem}`));
       }
     }
     return f(input, init);
@@ -208,7 +209,7 @@ function guardDirect(f: FetchFn, proxyUrl: string | undefined, policy: UrlPolicy
 /** A fetch whose answers are stopped past `max` bytes (a Content-Length above it is refused unread). */
 function limitBodies(f: FetchFn, max: number): FetchFn {
   const refused = (what: string) =>
-    new GrokError("refused", `fal's answer is larger than ${Math.round(max / (1024 * 1024))} MB, far more than a result of this model, so it was not read. Retry Saving in a while, or Discard it; if it repeats, check grokImagine.proxyUrl.`, what);
+    new GrokError("refused", l10n.t("fal's answer is larger than {0} MB, far more than a result of this model, so it was not read. Retry Saving in a while, or Discard it; if it repeats, check grokImagine.proxyUrl.", Math.round(max / (1024 * 1024))), what);
   return async (input, init) => {
     const res = await f(input, init);
     const declared = res.headers.get("content-length");

@@ -5,6 +5,7 @@
  */
 import { GrokError } from "./errors";
 import { DEFAULT_RULE, dispatch, readAnswer, type FalHttpOptions } from "./http";
+import * as l10n from "../l10n";
 
 const INITIATE_URL = "https://rest.fal.ai/storage/upload/initiate?storage_type=fal-cdn-v3";
 /**
@@ -22,7 +23,7 @@ export type Expiry = keyof typeof EXPIRY_SECONDS;
  * goes through `http.fetch` too (which FalService wraps with its address checks).
  */
 export async function upload(http: FalHttpOptions, bytes: Uint8Array, mime: string, fileName: string, expiresIn: Expiry, signal?: AbortSignal): Promise<string> {
-  if (bytes.byteLength > MAX_SINGLE_UPLOAD_BYTES) throw new GrokError("refused", "This image is too large to upload to fal in one piece.", `${bytes.byteLength} bytes`);
+  if (bytes.byteLength > MAX_SINGLE_UPLOAD_BYTES) throw new GrokError("refused", l10n.t("This image is too large to upload to fal in one piece."), `${bytes.byteLength} bytes`);
   const contentType = mime || "application/octet-stream";
   const answer = await dispatch(
     http,
@@ -38,7 +39,7 @@ export async function upload(http: FalHttpOptions, bytes: Uint8Array, mime: stri
   );
   const { upload_url: uploadUrl, file_url: fileUrl } = (answer && typeof answer === "object" ? answer : {}) as { upload_url?: unknown; file_url?: unknown };
   if (typeof uploadUrl !== "string" || typeof fileUrl !== "string") {
-    throw new GrokError("server", "fal's storage did not say where to upload the image. Retry in a moment.", JSON.stringify(answer)?.slice(0, 200));
+    throw new GrokError("server", l10n.t("fal's storage did not say where to upload the image. Retry in a moment."), JSON.stringify(answer)?.slice(0, 200));
   }
   // A copy the fetch may own (the caller's view may be of a larger, shared buffer).
   const body = new Uint8Array(bytes.byteLength);

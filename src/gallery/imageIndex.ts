@@ -274,7 +274,7 @@ export class ImageIndex implements vscode.Disposable {
     const keep = new Array<boolean>(uris.length).fill(false);
     const links = new Set<string>();
     await pool([...uris.keys()], CONCURRENCY, async (i) => {
-      const r = resolvePath(uris[i], "An image");
+      const r = resolvePath(uris[i], vscode.l10n.t("An image"));
       if (!r.ok) return;
       const out = await guard.linkOut(r.folder, r.uri);
       if (out) links.add(vscode.workspace.asRelativePath(out.link, false));

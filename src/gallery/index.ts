@@ -98,7 +98,7 @@ export class Gallery implements vscode.Disposable {
       return Promise.resolve();
     }
     const { options } = panelOptions({ s: this.s, index: this.index() }, true);
-    const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, "Grok Imagine Gallery", vscode.ViewColumn.Active, options);
+    const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, vscode.l10n.t("Grok Imagine Gallery"), vscode.ViewColumn.Active, options);
     return this.#attach(panel, t0, undefined);
   }
 

@@ -142,7 +142,7 @@ export class GalleryPanel implements vscode.Disposable {
       },
       (err: unknown) => {
         d.s.log.error(C, "Could not read the gallery's page (media/gallery/index.html)", err);
-        void d.s.ui.current.showErrorMessage("Grok Imagine: the gallery's page is missing from the extension. Reinstall the extension.");
+        void d.s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: the gallery's page is missing from the extension. Reinstall the extension."));
       },
     );
     this.#watchJobs();
@@ -235,6 +235,7 @@ export class GalleryPanel implements vscode.Disposable {
       indexing: this.d.index.indexing,
       ...(viewState ? { viewState } : {}),
       ...(markdownFile ? { markdownFile } : {}),
+      ...(vscode.l10n.bundle ? { l10n: vscode.l10n.bundle } : {}),
     });
     this.#initAt ??= Date.now() - this.d.openedAt;
     if (images.length > INIT_CHUNK) {
@@ -301,7 +302,7 @@ export class GalleryPanel implements vscode.Disposable {
     this.d.s.log.warn(C, `Refused a message from the gallery webview (${JSON.stringify(type)}): ${reason}.`);
     if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS)) this.d.trace?.refused.push({ reason, message: raw });
     const requestId = typeof raw === "object" && raw !== null ? (raw as { requestId?: unknown }).requestId : undefined;
-    if (typeof requestId === "number" && Number.isSafeInteger(requestId) && requestId >= 0) this.#reply(requestId, false, "The gallery refused that request.");
+    if (typeof requestId === "number" && Number.isSafeInteger(requestId) && requestId >= 0) this.#reply(requestId, false, vscode.l10n.t("The gallery refused that request."));
   }
 
   #reply(requestId: number, ok: boolean, message?: string): void {
@@ -363,7 +364,7 @@ export class GalleryPanel implements vscode.Disposable {
   resolveImage(id: string): IndexedImage | string {
     if (!/^[a-z][a-z0-9+.-]+:/i.test(id)) return "the id is not a URI";
     if (/^command:/i.test(id)) return "a command: URI is not an image";
-    const r = resolvePath(id, "The image");
+    const r = resolvePath(id, vscode.l10n.t("The image"));
     if (!r.ok) return r.message;
     return this.d.index.get(r.uri.toString()) ?? "the gallery lists no such image";
   }
@@ -372,10 +373,10 @@ export class GalleryPanel implements vscode.Disposable {
   async #checkedImage(id: string): Promise<IndexedImage | string> {
     const img = this.resolveImage(id);
     if (typeof img === "string") return img;
-    const r = resolvePath(img.uri, "The image");
+    const r = resolvePath(img.uri, vscode.l10n.t("The image"));
     if (!r.ok) return r.message;
     const out = await new LinkGuard().linkOut(r.folder, r.uri);
-    return out ? linkMessage("The image", img.uri, out, false) : img;
+    return out ? linkMessage(vscode.l10n.t("The image"), img.uri, out, false) : img;
   }
 
   async #run<T>(id: string, ...args: unknown[]): Promise<T | undefined> {
@@ -396,7 +397,7 @@ export class GalleryPanel implements vscode.Disposable {
       images.push(img);
     }
     if (typeof input["prompt"] !== "string" || !input["prompt"].trim()) {
-      this.#reply(requestId, false, "Describe the change to make.");
+      this.#reply(requestId, false, vscode.l10n.t("Describe the change to make."));
       return;
     }
     return this.#request(requestId, "edit", input, images);
@@ -413,7 +414,7 @@ export class GalleryPanel implements vscode.Disposable {
     // What the job saves joins the gallery through the job pipeline's onDidSave, with the
     // provenance it really recorded (see GalleryIndex.watchJobs).
     const uris = (await this.#run<vscode.Uri[]>(`grokImagine.${op}`, images.length ? { ...values, images: images.map((i) => i.uri) } : values)) ?? [];
-    this.#reply(requestId, true, uris.length ? `Saved ${uris.length} image${uris.length === 1 ? "" : "s"}.` : undefined);
+    this.#reply(requestId, true, uris.length === 1 ? vscode.l10n.t("Saved 1 image.") : uris.length ? vscode.l10n.t("Saved {0} images.", uris.length) : undefined);
   }
 
   async #action(requestId: number, action: ImageAction, id: string): Promise<void> {
@@ -426,7 +427,7 @@ export class GalleryPanel implements vscode.Disposable {
         else await this.#run(command, img.uri);
       } catch (err) {
         const missing = !(await vscode.commands.getCommands(true)).includes(command);
-        const msg = missing ? `${actionTitle(action)} is not available in this version.` : `${actionTitle(action)} failed: ${errorText(err)}`;
+        const msg = missing ? vscode.l10n.t("{0} is not available in this version.", actionTitle(action)) : vscode.l10n.t("{0} failed: {1}", actionTitle(action), errorText(err));
         this.d.s.log.warn(C, msg);
         this.#reply(requestId, false, msg);
         return;
@@ -437,11 +438,11 @@ export class GalleryPanel implements vscode.Disposable {
     switch (action) {
       case "copyPrompt":
         await vscode.env.clipboard.writeText(promptOf(img.prov));
-        this.#reply(requestId, true, "Prompt copied.");
+        this.#reply(requestId, true, vscode.l10n.t("Prompt copied."));
         return;
       case "copyMarkdown":
         await vscode.env.clipboard.writeText(this.markdownLink(img, this.d.markdown.file()));
-        this.#reply(requestId, true, "Markdown link copied.");
+        this.#reply(requestId, true, vscode.l10n.t("Markdown link copied."));
         return;
       case "insertMarkdown":
         return this.#insertMarkdown(requestId, img);
@@ -466,19 +467,21 @@ export class GalleryPanel implements vscode.Disposable {
   async #insertMarkdown(requestId: number, img: IndexedImage): Promise<void> {
     const file = this.d.markdown.file();
     if (!file) {
-      this.#reply(requestId, false, "Open a Markdown file to insert the link into.");
+      this.#reply(requestId, false, vscode.l10n.t("Open a Markdown file to insert the link into."));
       return;
     }
     const ok = await this.d.markdown.insert(this.markdownLink(img, file));
-    this.#reply(requestId, ok, ok ? `Link inserted into ${this.d.markdown.fileName() ?? "the Markdown file"}.` : "The link could not be inserted.");
+    const into = this.d.markdown.fileName();
+    this.#reply(requestId, ok, !ok ? vscode.l10n.t("The link could not be inserted.") : into ? vscode.l10n.t("Link inserted into {0}.", into) : vscode.l10n.t("Link inserted into the Markdown file."));
   }
 
   async #deleteImage(requestId: number, img: IndexedImage): Promise<void> {
     const name = vscode.workspace.asRelativePath(img.uri, false);
     const ui = this.d.s.ui.current;
     const fs = vscode.workspace.fs;
-    const choice = await ui.showModal(`Delete ${name}?`, "It is moved to the trash; its prompt and parameters go with it.", "Move to Trash");
-    if (choice !== "Move to Trash") {
+    const toTrash = vscode.l10n.t("Move to Trash");
+    const choice = await ui.showModal(vscode.l10n.t("Delete {0}?", name), vscode.l10n.t("It is moved to the trash; its prompt and parameters go with it."), toTrash);
+    if (choice !== toTrash) {
       this.#reply(requestId, false);
       return;
     }
@@ -487,8 +490,9 @@ export class GalleryPanel implements vscode.Disposable {
     } catch (err) {
       // Some file systems (a remote one, a virtual one) have no trash: ask again before deleting for good.
       this.d.s.log.warn(C, `Could not move ${name} to the trash: ${String(err)}`);
-      const again = await ui.showModal(`${name} cannot be moved to the trash here. Delete it permanently?`, "This cannot be undone.", "Delete Permanently");
-      if (again !== "Delete Permanently") {
+      const permanently = vscode.l10n.t("Delete Permanently");
+      const again = await ui.showModal(vscode.l10n.t("{0} cannot be moved to the trash here. Delete it permanently?", name), vscode.l10n.t("This cannot be undone."), permanently);
+      if (again !== permanently) {
         this.#reply(requestId, false);
         return;
       }
@@ -502,7 +506,7 @@ export class GalleryPanel implements vscode.Disposable {
     }
     this.d.s.log.info(C, `Deleted ${name}${hasSidecar ? " and its .xmp sidecar" : ""}.`);
     await this.d.index.update([img.uri]);
-    this.#reply(requestId, true, `Deleted ${name}.`);
+    this.#reply(requestId, true, vscode.l10n.t("Deleted {0}.", name));
   }
 
   dispose(): void {
@@ -527,7 +531,7 @@ export function panelOptions(d: Pick<PanelDeps, "s" | "index">, withRemembered: 
     const remembered = d.s.context.workspaceState.get<unknown>(ROOTS_KEY);
     for (const r of Array.isArray(remembered) ? (remembered as unknown[]) : []) {
       if (typeof r !== "string") continue;
-      const resolved = resolvePath(r, "A remembered folder");
+      const resolved = resolvePath(r, vscode.l10n.t("A remembered folder"));
       if (resolved.ok) dirs.push(resolved.uri);
     }
   }
@@ -569,13 +573,13 @@ function collapse(uris: vscode.Uri[]): vscode.Uri[] {
 function actionTitle(action: ImageAction): string {
   switch (action) {
     case "details":
-      return "Show Details";
+      return vscode.l10n.t("Show Details");
     case "generateAgain":
-      return "Generate Again";
+      return vscode.l10n.t("Generate Again");
     case "reveal":
-      return "Reveal in Explorer";
+      return vscode.l10n.t("Reveal in Explorer");
     default:
-      return "Open";
+      return vscode.l10n.t("Open");
   }
 }
 

@@ -23,6 +23,7 @@ export { addressProblem, type UrlPolicy } from "../fal/addresses";
 import { backoffDelay, sleep as realSleep, type FetchFn, type SleepFn } from "../fal/retry";
 import { httpGet } from "./httpGet";
 import { errorText } from "../format";
+import * as l10n from "../l10n";
 
 /**
  * The largest image body accepted: 32 MiB. The model's largest output is 2k, at most 2048×2048
@@ -70,7 +71,7 @@ const mb = (n: number) => `${Math.round((n / MB) * 10) / 10} MB`;
 function tooLarge(what: string, max: number): GrokError {
   return new GrokError(
     "refused",
-    `fal's image is larger than ${mb(max)}, far more than any image this model makes, so it was not downloaded. Retry Saving in a while, or Discard it; if it repeats, check grokImagine.proxyUrl.`,
+    l10n.t("fal's image is larger than {0}, far more than any image this model makes, so it was not downloaded. Retry Saving in a while, or Discard it; if it repeats, check grokImagine.proxyUrl.", mb(max)),
     what,
   );
 }
@@ -78,12 +79,12 @@ function tooLarge(what: string, max: number): GrokError {
 /** Checks that bytes are a whole image of the expected format; returns the format or throws. */
 export function verifyImage(bytes: Uint8Array, expected: ImageFormat): ImageFormat {
   const sniffed = sniffImageFormat(bytes);
-  if (!sniffed) throw new GrokError("download", "The downloaded file is not an image. Retry saving.", `${bytes.length} bytes, unknown format`);
+  if (!sniffed) throw new GrokError("download", l10n.t("The downloaded file is not an image. Retry saving."), `${bytes.length} bytes, unknown format`);
   if (sniffed !== expected) {
-    throw new GrokError("download", `The downloaded image is ${sniffed}, not the ${expected} that was asked for. Retry saving.`, `sniffed ${sniffed}, expected ${expected}`);
+    throw new GrokError("download", l10n.t("The downloaded image is {0}, not the {1} that was asked for. Retry saving.", sniffed, expected), `sniffed ${sniffed}, expected ${expected}`);
   }
   const whole = checkImageComplete(bytes, sniffed);
-  if (!whole.ok) throw new GrokError("download", "The downloaded image is incomplete. Retry saving.", whole.reason);
+  if (!whole.ok) throw new GrokError("download", l10n.t("The downloaded image is incomplete. Retry saving."), whole.reason);
   return sniffed;
 }
 
@@ -96,7 +97,7 @@ export function claimedFormat(image: FalImage, asked: ImageFormat): ImageFormat 
   return (image.content_type && formatFromMime(image.content_type)) || asked;
 }
 
-const cancelled = () => new GrokError("cancelled", "Cancelled.");
+const cancelled = () => new GrokError("cancelled", l10n.t("Cancelled."));
 
 /** Where a URL is, for the log: host and path, never its query (signed URLs carry tokens there). */
 function where(url: URL): string {
@@ -133,7 +134,7 @@ export async function readCapped(res: Response, max: number, what: string, signa
   } catch (err) {
     if (err instanceof GrokError) throw err;
     if (signal?.aborted) throw cancelled();
-    throw new GrokError("download", "The image download broke off. Retry saving.", `${what}: ${errorText(err)}`);
+    throw new GrokError("download", l10n.t("The image download broke off. Retry saving."), `${what}: ${errorText(err)}`);
   } finally {
     reader.releaseLock();
   }
@@ -153,25 +154,25 @@ async function getChecked(start: URL, f: FetchFn, policy: UrlPolicy, signal?: Ab
   for (let hop = 0; ; hop++) {
     const problem = addressProblem(url, policy);
     if (problem) {
-      throw new GrokError("refused", `fal's image address is not one the extension downloads from (${problem}), so it was not fetched. Discard the result; if it repeats, check grokImagine.proxyUrl.`, `${hop ? `redirect hop ${hop} to ` : ""}${where(url)}: ${problem}`);
+      throw new GrokError("refused", l10n.t("fal's image address is not one the extension downloads from ({0}), so it was not fetched. Discard the result; if it repeats, check grokImagine.proxyUrl.", problem), `${hop ? `redirect hop ${hop} to ` : ""}${where(url)}: ${problem}`);
     }
     let res: Response;
     try {
       res = await f(url.toString(), { signal, redirect: "manual" });
     } catch (err) {
       if (signal?.aborted) throw cancelled();
-      throw new GrokError("download", "Could not download the image: the network is down. Check the connection, then retry saving.", errorText(err));
+      throw new GrokError("download", l10n.t("Could not download the image: the network is down. Check the connection, then retry saving."), errorText(err));
     }
     const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
     if (location === null) return { res, url };
     await res.body?.cancel().catch(() => undefined);
     if (hop >= MAX_REDIRECTS) {
-      throw new GrokError("refused", `fal's image address redirected more than ${MAX_REDIRECTS} times, so it was not followed. Retry Saving in a while, or Discard it.`, `${where(start)}: too many redirects`);
+      throw new GrokError("refused", l10n.t("fal's image address redirected more than {0} times, so it was not followed. Retry Saving in a while, or Discard it.", MAX_REDIRECTS), `${where(start)}: too many redirects`);
     }
     try {
       url = new URL(location, url);
     } catch {
-      throw new GrokError("refused", "fal's image address redirected to something that is not a URL. Retry Saving in a while, or Discard it.", `${where(url)} → ${location.slice(0, 200)}`);
+      throw new GrokError("refused", l10n.t("fal's image address redirected to something that is not a URL. Retry Saving in a while, or Discard it."), `${where(url)} → ${location.slice(0, 200)}`);
     }
   }
 }
@@ -181,19 +182,19 @@ async function fetchOnce(image: FalImage, expected: ImageFormat, f: FetchFn, opt
     const maxChars = Math.ceil(max / 3) * 4 + 256;
     if (image.url.length > maxChars) throw tooLarge(`inline image of ${image.url.length} characters`, max);
     const decoded = decodeDataUri(image.url);
-    if (!decoded) throw new GrokError("download", "fal returned an image that could not be decoded. Generate again.", "malformed data URI");
+    if (!decoded) throw new GrokError("download", l10n.t("fal returned an image that could not be decoded. Generate again."), "malformed data URI");
     return { bytes: decoded.bytes, format: verifyImage(decoded.bytes, expected) };
   }
   let url: URL;
   try {
     url = new URL(image.url);
   } catch {
-    throw new GrokError("refused", "fal returned an image address that is not a URL, so it was not fetched. Discard the result.", image.url.slice(0, 200));
+    throw new GrokError("refused", l10n.t("fal returned an image address that is not a URL, so it was not fetched. Discard the result."), image.url.slice(0, 200));
   }
   const { res, url: final } = await getChecked(url, f, opts.policy ?? { allowLoopback: false }, opts.signal);
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);
-    throw new GrokError("download", `Could not download the image (HTTP ${res.status}). Retry saving.`, `GET ${where(final)} → ${res.status}`, res.status);
+    throw new GrokError("download", l10n.t("Could not download the image (HTTP {0}). Retry saving.", res.status), `GET ${where(final)} → ${res.status}`, res.status);
   }
   const bytes = await readCapped(res, max, `GET ${where(final)}`, opts.signal);
   return { bytes, format: verifyImage(bytes, expected) };
@@ -224,7 +225,7 @@ export async function downloadImage(image: FalImage, asked: ImageFormat, opts: D
       }
     }
   }
-  throw last ?? new GrokError("download", "Could not download the image. Retry saving.");
+  throw last ?? new GrokError("download", l10n.t("Could not download the image. Retry saving."));
 }
 
 /**

@@ -14,6 +14,34 @@ const C = "jobs";
 /** Buttons of a failure message that the pipeline acts on. */
 export type FailChoice = "Retry" | "Retry Saving" | "Discard";
 type FailButton = FailChoice | "Set API Key" | "Open Settings" | "Show Log";
+type Button = FailButton | "Save Them";
+
+/** A button's label in the display language (the choice itself stays the English id). */
+function label(b: Button): string {
+  switch (b) {
+    case "Retry":
+      return vscode.l10n.t("Retry");
+    case "Retry Saving":
+      return vscode.l10n.t("Retry Saving");
+    case "Discard":
+      return vscode.l10n.t("Discard");
+    case "Set API Key":
+      return vscode.l10n.t("Set API Key");
+    case "Open Settings":
+      return vscode.l10n.t("Open Settings");
+    case "Show Log":
+      return vscode.l10n.t("Show Log");
+    case "Save Them":
+      return vscode.l10n.t("Save Them");
+  }
+}
+
+/** Shows `message` with buttons labelled in the display language; resolves to the chosen button's id. */
+async function ask<B extends Button>(show: (message: string, ...items: string[]) => Thenable<string | undefined>, message: string, buttons: readonly B[]): Promise<B | undefined> {
+  const labels = buttons.map(label);
+  const picked = await show(message, ...labels);
+  return picked === undefined ? undefined : buttons[labels.indexOf(picked)];
+}
 
 export class JobNotifier {
   constructor(private readonly s: Services) {}
@@ -41,10 +69,10 @@ export class JobNotifier {
     }
     opts.showFirst?.(uris[0]);
     const where = vscode.workspace.asRelativePath(uris[0]);
-    const what = uris.length === 1 ? `Saved ${where}.` : `Saved ${uris.length} images (${where}, …).`;
-    const late = opts.cancelledLate ? " The request had already finished when you cancelled, so its images were kept." : "";
-    const rp = revised ? ` Revised prompt: "${revised.length > 300 ? revised.slice(0, 300) + "…" : revised}"` : "";
-    this.later("Could not show a message", this.s.ui.current.showInformationMessage(`Grok Imagine: ${what}${late}${rp}`));
+    const what = uris.length === 1 ? vscode.l10n.t("Grok Imagine: Saved {0}.", where) : vscode.l10n.t("Grok Imagine: Saved {0} images ({1}, …).", uris.length, where);
+    const late = opts.cancelledLate ? " " + vscode.l10n.t("The request had already finished when you cancelled, so its images were kept.") : "";
+    const rp = revised ? " " + vscode.l10n.t('Revised prompt: "{0}"', revised.length > 300 ? revised.slice(0, 300) + "…" : revised) : "";
+    this.later("Could not show a message", this.s.ui.current.showInformationMessage(what + late + rp));
   }
 
   /**
@@ -52,7 +80,8 @@ export class JobNotifier {
    * the others are done here.
    */
   async failed(message: string, buttons: readonly FailButton[]): Promise<FailChoice | undefined> {
-    const choice = await this.s.ui.current.showErrorMessage(this.s.log.redact(`Grok Imagine: ${message}`), ...buttons);
+    const ui = this.s.ui.current;
+    const choice = await ask((m, ...items) => ui.showErrorMessage(m, ...items), this.s.log.redact(vscode.l10n.t("Grok Imagine: {0}", message)), buttons);
     switch (choice) {
       case "Set API Key":
         await vscode.commands.executeCommand("grokImagine.setApiKey");
@@ -70,24 +99,34 @@ export class JobNotifier {
 
   /** A request the person cancelled finished at fal anyway: its images are kept, not saved. */
   keptAfterCancel(prompt: string, n: number): Thenable<"Save Them" | "Discard" | undefined> {
-    return this.s.ui.current.showWarningMessage(
-      `Grok Imagine: the request you cancelled ("${prompt.slice(0, 60)}") finished at fal anyway, so it may be charged. Its ${n === 1 ? "image was" : `${n} images were`} kept, not saved.`,
-      "Save Them",
-      "Discard",
+    const ui = this.s.ui.current;
+    return ask(
+      (m, ...items) => ui.showWarningMessage(m, ...items),
+      n === 1
+        ? vscode.l10n.t('Grok Imagine: the request you cancelled ("{0}") finished at fal anyway, so it may be charged. Its image was kept, not saved.', prompt.slice(0, 60))
+        : vscode.l10n.t('Grok Imagine: the request you cancelled ("{0}") finished at fal anyway, so it may be charged. Its {1} images were kept, not saved.', prompt.slice(0, 60), n),
+      ["Save Them", "Discard"] as const,
     );
   }
 
   /** At the start of a session: a kept result (unsaved, or unknown to fal) is offered again. */
   offerKept(rec: { readonly state: string; readonly prompt: string; readonly problem?: string; readonly images: number }): Thenable<"Retry Saving" | "Discard" | undefined> {
     const n = rec.images;
+    const prompt = rec.prompt.slice(0, 80);
+    const why = rec.problem ? ` (${rec.problem})` : "";
     const text =
       rec.state === "unknown"
-        ? `Grok Imagine: fal does not know the request for "${rec.prompt.slice(0, 80)}" (HTTP 404). If grokImagine.proxyUrl was mistyped, fix it and choose Retry Saving; otherwise Discard it.`
-        : `Grok Imagine: ${n || "The"} image${n === 1 ? "" : "s"} for "${rec.prompt.slice(0, 80)}" ${n === 1 ? "was" : "were"} not saved${rec.problem ? ` (${rec.problem})` : ""}.`;
-    return this.s.ui.current.showWarningMessage(this.s.log.redact(text), "Retry Saving", "Discard");
+        ? vscode.l10n.t('Grok Imagine: fal does not know the request for "{0}" (HTTP 404). If grokImagine.proxyUrl was mistyped, fix it and choose Retry Saving; otherwise Discard it.', prompt)
+        : n === 1
+          ? vscode.l10n.t('Grok Imagine: 1 image for "{0}" was not saved{1}.', prompt, why)
+          : n
+            ? vscode.l10n.t('Grok Imagine: {0} images for "{1}" were not saved{2}.', n, prompt, why)
+            : vscode.l10n.t('Grok Imagine: The images for "{0}" were not saved{1}.', prompt, why);
+    const ui = this.s.ui.current;
+    return ask((m, ...items) => ui.showWarningMessage(m, ...items), this.s.log.redact(text), ["Retry Saving", "Discard"] as const);
   }
 
   nothingToSave(): void {
-    this.later("Could not show a message", this.s.ui.current.showInformationMessage("Grok Imagine: there are no unsaved images."));
+    this.later("Could not show a message", this.s.ui.current.showInformationMessage(vscode.l10n.t("Grok Imagine: there are no unsaved images.")));
   }
 }

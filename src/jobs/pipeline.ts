@@ -121,15 +121,19 @@ export class JobPipeline implements vscode.Disposable {
     if (!key) return [];
     const id = `${Date.now().toString(36)}-${(this.#seq++).toString(36)}`;
     // npm start's stand-in says so in the progress notification too (the others carry its note).
-    const standIn = key === this.s.keys.standIn?.key ? " placeholder images (local stand-in for fal)" : "";
-    return this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, `Grok Imagine: ${req.kind === "edit" ? "editing" : "generating"}${standIn}`, true, (job) => this.#submit(req, job, key));
+    const standIn = key === this.s.keys.standIn?.key;
+    const title =
+      req.kind === "edit"
+        ? standIn ? vscode.l10n.t("Grok Imagine: editing placeholder images (local stand-in for fal)") : vscode.l10n.t("Grok Imagine: editing")
+        : standIn ? vscode.l10n.t("Grok Imagine: generating placeholder images (local stand-in for fal)") : vscode.l10n.t("Grok Imagine: generating");
+    return this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, title, true, (job) => this.#submit(req, job, key));
   }
 
   /** Saves a kept result again (after a failed download or write, or a 404); resolves to what was saved. */
   async retrySaving(id: string): Promise<SavedItem[]> {
     const rec = this.#store.get(id);
     if (!rec || this.#tracker.has(id)) return []; // gone, or being saved right now (no second copy)
-    return this.#job({ id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, "Grok Imagine: saving", false, async (job) => {
+    return this.#job({ id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, vscode.l10n.t("Grok Imagine: saving"), false, async (job) => {
       if (rec.stash?.length) {
         const images = await this.#store.readStash(rec.stash, rec.outputFormat);
         return this.#saveBytes(rec, images, rec.revisedPrompt ?? rec.output?.revised_prompt ?? "", job, { cancelledLate: false });
@@ -182,7 +186,7 @@ export class JobPipeline implements vscode.Disposable {
         // One message for all of them; they stay recorded and resume once the setting is fixed.
         const e = toGrokError(err);
         this.s.log.error(C, `${waiting.length} interrupted request(s) not resumed (${e.kind}): ${e.message}`);
-        this.#notify.later("Could not show a message", this.#notify.failed(`${e.message} (${waiting.length} interrupted request${waiting.length === 1 ? " waits" : "s wait"} for it.)`, ["Open Settings", "Show Log"]));
+        this.#notify.later("Could not show a message", this.#notify.failed(waiting.length === 1 ? vscode.l10n.t("{0} (1 interrupted request waits for it.)", e.message) : vscode.l10n.t("{0} ({1} interrupted requests wait for it.)", e.message, waiting.length), ["Open Settings", "Show Log"]));
       }
     }
     for (const rec of records) {
@@ -193,7 +197,7 @@ export class JobPipeline implements vscode.Disposable {
         this.s.log.info(C, `Resuming request ${rec.requestId} (${rec.endpoint}) interrupted by a reload.`);
         this.#notify.later(
           `Resuming ${rec.requestId} failed`,
-          this.#job({ id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, "Grok Imagine: resuming", true, (job) => this.#follow(rec, client, job, { cancelledLate: false })),
+          this.#job({ id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, vscode.l10n.t("Grok Imagine: resuming"), true, (job) => this.#follow(rec, client, job, { cancelledLate: false })),
         );
       } else if (rec.state !== "waiting" || !key) {
         const images = rec.output?.images.length ?? rec.stash?.length ?? 0;
@@ -275,13 +279,13 @@ export class JobPipeline implements vscode.Disposable {
     try {
       fal = this.#connect(key);
       if (typeof req.input === "function") {
-        job.say("Uploading images…");
+        job.say(vscode.l10n.t("Uploading images…"));
         input = await req.input(job.signal, fal);
       } else {
         input = req.input;
       }
       job.update({ state: "submitting" });
-      job.say("Sending the request…");
+      job.say(vscode.l10n.t("Sending the request…"));
       job.mark("prepared");
       // Not aborted mid-flight: a POST that reached fal may be queued (and paid for) even if we stop
       // listening, so it runs to its answer and a cancel follows.
@@ -319,11 +323,11 @@ export class JobPipeline implements vscode.Disposable {
       await fal.waitUntilDone(rec.endpoint, rec.requestId, (p: QueueProgress) => {
         if (p.state === "queued") {
           job.update({ state: "queued", position: p.position });
-          job.say(p.position !== undefined ? `Queued at fal (position ${p.position + 1})…` : "Queued at fal…");
+          job.say(p.position !== undefined ? vscode.l10n.t("Queued at fal (position {0})…", p.position + 1) : vscode.l10n.t("Queued at fal…"));
         } else if (p.state === "running") {
           tRun ??= Date.now();
           job.update({ state: "running", lastLog: p.lastLog });
-          job.say(p.lastLog ? `Generating: ${p.lastLog}` : "Generating…");
+          job.say(p.lastLog ? vscode.l10n.t("Generating: {0}", p.lastLog) : vscode.l10n.t("Generating…"));
         }
       }, job.signal);
     } catch (err) {
@@ -390,7 +394,7 @@ export class JobPipeline implements vscode.Disposable {
       if (e.kind === "network" || e.kind === "server" || e.kind === "rateLimited") {
         // Unknown: keep the record so that the next start (or Retry Saving) asks fal again.
         rec.state = "unsaved";
-        rec.problem = `cancelled, but whether fal stopped it is unknown (${e.message})`;
+        rec.problem = vscode.l10n.t("cancelled, but whether fal stopped it is unknown ({0})", e.message);
         await this.#store.put(rec);
         this.s.log.warn(C, `Request ${rec.requestId}: ${rec.problem}`);
         return;
@@ -401,7 +405,7 @@ export class JobPipeline implements vscode.Disposable {
     }
     this.s.log.warn(C, `Request ${rec.requestId} finished at fal although it was cancelled; keeping its ${output.images.length} image(s).`);
     rec.state = "unsaved";
-    rec.problem = "the request finished at fal although you cancelled it";
+    rec.problem = vscode.l10n.t("the request finished at fal although you cancelled it");
     rec.revisedPrompt = output.revised_prompt;
     if (rec.input.sync_mode) {
       try {
@@ -420,7 +424,7 @@ export class JobPipeline implements vscode.Disposable {
 
   async #saveOutput(rec: PendingRecord, output: FalOutput, job: TrackedJob, opts: SaveOptions): Promise<SavedItem[]> {
     job.update({ state: "downloading" });
-    job.say(`Downloading ${output.images.length} image${output.images.length === 1 ? "" : "s"}…`);
+    job.say(output.images.length === 1 ? vscode.l10n.t("Downloading 1 image…") : vscode.l10n.t("Downloading {0} images…", output.images.length));
     let images: ImageToSave[];
     try {
       // A result fal made is paid for: the person's Cancel does not stop its download, a suspend does.
@@ -434,7 +438,7 @@ export class JobPipeline implements vscode.Disposable {
 
   async #saveBytes(rec: PendingRecord, images: readonly ImageToSave[], revised: string, job: TrackedJob, opts: SaveOptions): Promise<SavedItem[]> {
     job.update({ state: "saving" });
-    job.say("Saving…");
+    job.say(vscode.l10n.t("Saving…"));
     const folder = vscode.Uri.parse(rec.folder);
     const provenance = this.#provenanceOf(rec, revised, images.length);
     const stamped = readSettings(folder).embedMetadata ? images.map((img, i) => this.#stampOne(rec, img, provenance[i], i)) : images.map((img) => ({ image: img, written: "none" as const }));
@@ -445,11 +449,11 @@ export class JobPipeline implements vscode.Disposable {
     } catch (err) {
       const detail = errorText(err);
       rec.state = "unsaved";
-      rec.problem = `The images could not be written to ${vscode.workspace.asRelativePath(folder)}: ${detail}`;
+      rec.problem = vscode.l10n.t("The images could not be written to {0}: {1}", vscode.workspace.asRelativePath(folder), detail);
       rec.stash = await this.#store.stash(rec.id, images);
       rec.revisedPrompt = revised;
       await this.#store.put(rec);
-      return this.#fail(new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), { endpoint: rec.endpoint, rec });
+      return this.#fail(new GrokError("failed", vscode.l10n.t("{0}. They are kept; fix the folder and choose Retry Saving.", rec.problem), detail), { endpoint: rec.endpoint, rec });
     }
     await Promise.all([this.#store.drop(rec.id), this.#store.dropStash(rec.stash)]);
     job.mark("cleared");
@@ -496,8 +500,8 @@ export class JobPipeline implements vscode.Disposable {
     let message = e.message;
     if (rec && unknown) {
       rec.state = "unknown";
-      rec.problem = `fal does not know request ${rec.requestId} (HTTP 404)`;
-      message = `fal does not know the request for "${rec.prompt.slice(0, 60)}" (HTTP 404): it may have expired, or grokImagine.proxyUrl is not the one it was sent through. It is kept: fix the proxy and choose Retry Saving, or Discard it.`;
+      rec.problem = vscode.l10n.t("fal does not know request {0} (HTTP 404)", rec.requestId);
+      message = vscode.l10n.t('fal does not know the request for "{0}" (HTTP 404): it may have expired, or grokImagine.proxyUrl is not the one it was sent through. It is kept: fix the proxy and choose Retry Saving, or Discard it.', rec.prompt.slice(0, 60));
       await this.#store.put(rec);
     } else if (rec && keep) {
       if (rec.state === "waiting") rec.state = "unsaved";

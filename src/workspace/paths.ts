@@ -19,6 +19,7 @@
  * The result is the workspace folder (its index) and the segments below it, from which the caller
  * builds the URI: no path the caller wrote is used as it was written.
  */
+import * as l10n from "../l10n";
 
 /** A URI's parts as VS Code's `Uri` holds them: the path percent-decoded, `/`-separated. */
 export interface UriParts {
@@ -224,41 +225,44 @@ export function resolveSettingFolder(setting: string, roots: readonly RootParts[
   return resolvePathText(text, roots, { relativeTo: root });
 }
 
-/** What each refusal says, after the path it names: what is wrong and what to do. */
-export function refusalText(reason: Refusal): string {
+/** What each refusal says about `subject` (the path it names, e.g. `The image "x.png"`): what is wrong and what to do. */
+export function refusalText(reason: Refusal, subject: string): string {
   switch (reason) {
     case "empty":
-      return "is empty: give a path inside the workspace, such as images/photo.png";
+      return l10n.t("{0} is empty: give a path inside the workspace, such as images/photo.png.", subject);
     case "not-a-path":
-      return "is not a path or URI: give a path inside the workspace, such as images/photo.png";
+      return l10n.t("{0} is not a path or URI: give a path inside the workspace, such as images/photo.png.", subject);
     case "too-long":
-      return `is longer than ${MAX_PATH_TEXT} characters: give a path inside the workspace`;
+      return l10n.t("{0} is longer than {1} characters: give a path inside the workspace.", subject, MAX_PATH_TEXT);
     case "bad-character":
-      return "has a control character or a character file names cannot hold: give the path as it is on disk";
+      return l10n.t("{0} has a control character or a character file names cannot hold: give the path as it is on disk.", subject);
     case "dot-segment":
-      return 'has a "." or ".." segment, which could lead out of the workspace: give the path without them, such as images/photo.png';
+      return l10n.t('{0} has a "." or ".." segment, which could lead out of the workspace: give the path without them, such as images/photo.png.', subject);
     case "encoded-separator":
-      return 'has an encoded "/" or "\\" in a name: give the path with plain separators';
+      return l10n.t('{0} has an encoded "/" or "\\" in a name: give the path with plain separators.', subject);
     case "query-or-fragment":
-      return "has a query or fragment (?… or #…), which a file does not have: give the file's plain URI or path";
+      return l10n.t("{0} has a query or fragment (?… or #…), which a file does not have: give the file's plain URI or path.", subject);
     case "device-path":
-      return "is a Windows device or verbatim path (\\\\?\\ or \\\\.\\): give an ordinary path inside the workspace";
+      return l10n.t("{0} is a Windows device or verbatim path (\\\\?\\ or \\\\.\\): give an ordinary path inside the workspace.", subject);
     case "drive-relative":
-      return "is relative to a drive's current folder (C:name): give a path relative to the workspace folder, or a full path such as C:\\…";
+      return l10n.t("{0} is relative to a drive's current folder (C:name): give a path relative to the workspace folder, or a full path such as C:\\….", subject);
     case "no-workspace":
-      return "cannot be used: no folder is open. Open a folder first";
+      return l10n.t("{0} cannot be used: no folder is open. Open a folder first.", subject);
     case "outside":
-      return "is outside the workspace: only files and folders inside the open workspace folders can be used. Move it into the workspace, or open its folder";
+      return l10n.t("{0} is outside the workspace: only files and folders inside the open workspace folders can be used. Move it into the workspace, or open its folder.", subject);
   }
 }
 
-/** The message for a path that passes through a symbolic link leading out of the workspace. */
-export function linkRefusalText(link: string, target: string | undefined, writing: boolean): string {
-  const where = target === undefined ? "whose target cannot be followed" : `to ${target}, outside the workspace`;
-  const fix = writing
-    ? "Replace the link with a real folder, or set grokImagine.outputFolder (or pass a folder) inside the workspace."
-    : "Copy the file into the workspace instead of linking to it.";
-  return `passes through ${link}, a symbolic link ${where}; Grok Imagine does not ${writing ? "write" : "read"} through it. ${fix}`;
+/** The message for `subject`, a path that passes through a symbolic link leading out of the workspace. */
+export function linkRefusalText(subject: string, link: string, target: string | undefined, writing: boolean): string {
+  if (writing) {
+    return target === undefined
+      ? l10n.t("{0} passes through {1}, a symbolic link whose target cannot be followed; Grok Imagine does not write through it. Replace the link with a real folder, or set grokImagine.outputFolder (or pass a folder) inside the workspace.", subject, link)
+      : l10n.t("{0} passes through {1}, a symbolic link to {2}, outside the workspace; Grok Imagine does not write through it. Replace the link with a real folder, or set grokImagine.outputFolder (or pass a folder) inside the workspace.", subject, link, target);
+  }
+  return target === undefined
+    ? l10n.t("{0} passes through {1}, a symbolic link whose target cannot be followed; Grok Imagine does not read through it. Copy the file into the workspace instead of linking to it.", subject, link)
+    : l10n.t("{0} passes through {1}, a symbolic link to {2}, outside the workspace; Grok Imagine does not read through it. Copy the file into the workspace instead of linking to it.", subject, link, target);
 }
 
 /**

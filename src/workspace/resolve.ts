@@ -35,7 +35,7 @@ export function shown(input: unknown): string {
 }
 
 function answer(r: PathResult, input: unknown, what: string, folders: readonly vscode.WorkspaceFolder[]): Resolved {
-  if (!r.ok) return { ok: false, message: `${what} ${shown(input)} ${refusalText(r.reason)}.` };
+  if (!r.ok) return { ok: false, message: refusalText(r.reason, `${what} ${shown(input)}`) };
   const folder = folders[r.root];
   return { ok: true, uri: r.segments.length ? vscode.Uri.joinPath(folder.uri, ...r.segments) : folder.uri, folder };
 }
@@ -50,7 +50,7 @@ export function resolvePath(input: unknown, what: string, options: ResolveOption
   const roots = rootsOf(folders);
   if (input instanceof vscode.Uri) return answer(resolveUriParts(input, roots), input, what, folders);
   if (typeof input === "string") return answer(resolvePathText(input, roots, options), input, what, folders);
-  return { ok: false, message: `${what} must be a path or a URI (got ${input === null ? "null" : typeof input}).` };
+  return { ok: false, message: vscode.l10n.t("{0} must be a path or a URI (got {1}).", what, input === null ? "null" : typeof input) };
 }
 
 /** A symbolic link on the way to a path that leads out of the workspace (`target` undefined: it cannot be followed). */
@@ -129,7 +129,7 @@ export class LinkGuard {
 
 /** A link's refusal, naming the link by its workspace-relative path. */
 export function linkMessage(what: string, input: unknown, out: LinkOut, writing: boolean): string {
-  return `${what} ${shown(input)} ${linkRefusalText(vscode.workspace.asRelativePath(out.link, false), out.target, writing)}`;
+  return linkRefusalText(`${what} ${shown(input)}`, vscode.workspace.asRelativePath(out.link, false), out.target, writing);
 }
 
 /**
@@ -156,7 +156,7 @@ export function outputFolderFor(root: vscode.Uri, log?: (msg: string) => void): 
   if (index < 0) index = 0;
   let r = resolveSettingFolder(setting, roots, index);
   if (!r.ok) {
-    log?.(`grokImagine.outputFolder "${setting}" ${refusalText(r.reason)}; using "${DEFAULT_OUTPUT_FOLDER}".`);
+    log?.(`${refusalText(r.reason, `grokImagine.outputFolder "${setting}"`)} Using "${DEFAULT_OUTPUT_FOLDER}".`);
     r = { ok: true, root: index, segments: [DEFAULT_OUTPUT_FOLDER] };
   }
   return r.segments.length ? vscode.Uri.joinPath(root, ...r.segments) : root;
@@ -166,7 +166,7 @@ export function outputFolderFor(root: vscode.Uri, log?: (msg: string) => void): 
 export async function checkedOutputFolder(folder: vscode.WorkspaceFolder, log?: (msg: string) => void): Promise<vscode.Uri> {
   const uri = outputFolderFor(folder.uri, log);
   const out = await new LinkGuard().linkOut(folder, uri);
-  if (out) throw new Error(`The output folder ${linkRefusalText(vscode.workspace.asRelativePath(out.link, false), out.target, true)}`);
+  if (out) throw new Error(linkRefusalText(vscode.l10n.t("The output folder"), vscode.workspace.asRelativePath(out.link, false), out.target, true));
   return uri;
 }
 
@@ -177,6 +177,6 @@ export async function checkedOutputFolder(folder: vscode.WorkspaceFolder, log?: 
  */
 export async function checkWritableFolder(folder: vscode.Uri): Promise<void> {
   if (!(vscode.workspace.workspaceFolders ?? []).length) return;
-  const r = await resolveChecked(folder, "The folder", { writing: true });
+  const r = await resolveChecked(folder, vscode.l10n.t("The folder"), { writing: true });
   if (!r.ok) throw new Error(r.message);
 }

@@ -23,7 +23,7 @@ export async function chooseOutputFolder(ui: Ui, interactive: boolean, requested
       const byName = folders.find((f) => f.name === requested);
       if (byName) return checkedOutputFolder(byName, log);
     } else if (!(requested instanceof vscode.Uri)) {
-      throw new Error(`"folder" must be a workspace folder's name, or the URI or path of a folder inside the workspace (got ${requested === null ? "null" : typeof requested}).`);
+      throw new Error(vscode.l10n.t('"folder" must be a workspace folder\'s name, or the URI or path of a folder inside the workspace (got {0}).', requested === null ? "null" : typeof requested));
     }
     const r = await resolveChecked(requested, '"folder"', { writing: true });
     if (!r.ok) throw new Error(r.message);
@@ -38,11 +38,11 @@ export async function chooseOutputFolder(ui: Ui, interactive: boolean, requested
     }
     const picked = await ui.showQuickPick(
       folders.map((f) => ({ label: f.name, description: vscode.workspace.asRelativePath(outputFolderFor(f.uri), true), folder: f })),
-      { title: "Grok Imagine: Save the images in which workspace folder?", ignoreFocusOut: true },
+      { title: vscode.l10n.t("Grok Imagine: Save the images in which workspace folder?"), ignoreFocusOut: true },
     );
     return picked ? checkedOutputFolder(picked.folder, log) : undefined;
   }
-  if (!interactive) throw new Error("No folder is open: open a folder first, then generate again.");
-  const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: "Save Images Here", title: "Grok Imagine: Where should the images be saved?" });
+  if (!interactive) throw new Error(vscode.l10n.t("No folder is open: open a folder first, then generate again."));
+  const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: vscode.l10n.t("Save Images Here"), title: vscode.l10n.t("Grok Imagine: Where should the images be saved?") });
   return chosen?.[0];
 }

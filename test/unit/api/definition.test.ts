@@ -44,8 +44,11 @@ interface SettingSchema {
   markdownDescription?: string;
 }
 
+/** package.json's settings as VS Code shows them: each `%key%` replaced by its English in package.nls.json. */
 function packageSettings(): Record<string, SettingSchema> {
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { contributes: { configuration: { properties: Record<string, SettingSchema> } } };
+  const nls = JSON.parse(fs.readFileSync(path.join(ROOT, "package.nls.json"), "utf8")) as Record<string, string>;
+  const text = fs.readFileSync(path.join(ROOT, "package.json"), "utf8");
+  const pkg = JSON.parse(text, (_k, v: unknown) => (typeof v === "string" && /^%[^%\s]+%$/.test(v) ? (nls[v.slice(1, -1)] ?? v) : v)) as { contributes: { configuration: { properties: Record<string, SettingSchema> } } };
   return pkg.contributes.configuration.properties;
 }
 

@@ -166,9 +166,9 @@ describe("workspace/paths: the output folder setting", () => {
 describe("workspace/paths: messages and platform containment", () => {
   it("every refusal says what to do", () => {
     const reasons: Refusal[] = ["empty", "not-a-path", "too-long", "bad-character", "dot-segment", "encoded-separator", "query-or-fragment", "device-path", "drive-relative", "no-workspace", "outside"];
-    for (const r of reasons) assert.match(refusalText(r), /: |\. |give|Open/, r);
-    assert.match(linkRefusalText("generated-images", "/etc", true), /generated-images.*symbolic link to \/etc, outside the workspace.*does not write.*Replace the link/);
-    assert.match(linkRefusalText("images/x.png", undefined, false), /cannot be followed.*does not read.*Copy the file/);
+    for (const r of reasons) assert.match(refusalText(r, "The image \"x\""), /^The image "x" .*(: |\. |give|Open)/, r);
+    assert.match(linkRefusalText("The output folder", "generated-images", "/etc", true), /^The output folder passes through generated-images.*symbolic link to \/etc, outside the workspace.*does not write.*Replace the link/);
+    assert.match(linkRefusalText("The image", "images/x.png", undefined, false), /cannot be followed.*does not read.*Copy the file/);
   });
 
   it("compares real paths by segment", () => {
