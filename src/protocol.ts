@@ -16,7 +16,7 @@
  * one it indexed inside the workspace, the job is running) before doing anything.
  */
 
-import { filterFields, formFields, isOption, isRecord, own, MAX_EDIT_IMAGES, MAX_PARAM_TEXT, MAX_PROMPT_LENGTH, OPERATIONS, type FormField, type Operation, type Scalar } from "./api";
+import { filterFields, formFields, isOption, isRecord, own, MAX_EDIT_IMAGES, MAX_PARAM_TEXT, MAX_PROMPT_LENGTH, OPERATIONS, type FormField, type Operation, type PriceTable, type Scalar } from "./api";
 
 import { IMAGE_FORMATS, type ImageFormat } from "./images/sniff";
 
@@ -139,6 +139,12 @@ export interface BenchResults {
 // ---------------------------------------------------------------------------------------------
 // Messages
 
+/** The gallery header's spend line and its tooltip (src/spend: today, this month, all time, by tier). */
+export interface SpendHeader {
+  readonly text: string;
+  readonly detail: string;
+}
+
 export type HostMessage =
   | {
       readonly type: "init";
@@ -153,6 +159,9 @@ export type HostMessage =
       /** Saved state handed back by the serializer (the webview prefers its own getState). */
       readonly viewState?: ViewState;
       readonly markdownFile?: string;
+      /** US dollars per image by endpoint id: the person's grokImagine.prices (the form estimates with api/price.ts). */
+      readonly prices: PriceTable;
+      readonly spend?: SpendHeader;
     }
   | {
       readonly type: "entries";
@@ -161,7 +170,8 @@ export type HostMessage =
       readonly indexing: boolean;
     }
   | { readonly type: "jobs"; readonly jobs: readonly JobInfo[] }
-  | { readonly type: "defaults"; readonly defaults: FormDefaults }
+  | { readonly type: "defaults"; readonly defaults: FormDefaults; readonly prices: PriceTable }
+  | { readonly type: "spend"; readonly spend: SpendHeader }
   /** The Markdown file a link would be inserted into (its name), or none. */
   | { readonly type: "context"; readonly markdownFile?: string }
   | { readonly type: "reply"; readonly requestId: number; readonly ok: boolean; readonly message?: string }

@@ -1,0 +1,118 @@
+/**
+ * The words of spend: costs, periods, tiers, the status bar's line about running jobs. Pure module:
+ * every sentence goes through a `Localize` function the glue passes (vscode.l10n.t), with `{0}`
+ * placeholders; {@link plain} fills them in unchanged for tests and the webview.
+ */
+import { formatUsd } from "../api";
+import type { PeriodSpend, SpendSummary, TierSpend } from "./ledger";
+
+export type Localize = (message: string, ...args: (string | number)[]) => string;
+
+/** Fills `{0}`… in without translating. */
+export const plain: Localize = (message, ...args) => message.replace(/\{(\d+)\}/g, (m, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : m));
+
+export function imagesText(n: number, t: Localize = plain): string {
+  return n === 1 ? t("1 image") : t("{0} images", n);
+}
+
+/** "$0.06", "price unknown", or "$0.06 + 2 images at unknown price". */
+export function costText(p: Pick<PeriodSpend, "images" | "usd" | "unknownImages">, t: Localize = plain): string {
+  if (p.unknownImages === 0 || p.images === 0) return formatUsd(p.usd);
+  if (p.unknownImages === p.images) return t("price unknown");
+  return t("{0} + {1} at unknown price", formatUsd(p.usd), imagesText(p.unknownImages, t));
+}
+
+/** "3 images, $0.06". */
+export function periodText(p: PeriodSpend, t: Localize = plain): string {
+  return t("{0}, {1}", imagesText(p.images, t), costText(p, t));
+}
+
+export function tierName(tier: string, t: Localize = plain): string {
+  return tier === "standard" ? t("Standard") : tier === "quality" ? t("Quality") : t("Other endpoints");
+}
+
+/** "Quality: 2 images, price unknown". */
+export function tierText(s: TierSpend, t: Localize = plain): string {
+  return t("{0}: {1}", tierName(s.tier, t), periodText({ ...s, tiers: [] }, t));
+}
+
+/** The three periods, each with its label. */
+export function periods(s: SpendSummary, t: Localize = plain): { label: string; spend: PeriodSpend }[] {
+  return [
+    { label: t("Today ({0})", s.day), spend: s.today },
+    { label: t("This month ({0})", s.month), spend: s.thisMonth },
+    { label: t("All time"), spend: s.allTime },
+  ];
+}
+
+/** One line for the gallery's header: "Spend today: 3 images, $0.06 · this month: … · all time: …". */
+export function headerText(s: SpendSummary, t: Localize = plain): string {
+  return t("Spend today: {0} · this month: {1} · all time: {2}", periodText(s.today, t), periodText(s.thisMonth, t), periodText(s.allTime, t));
+}
+
+/** Every period by tier, then how it is counted (for the header's tooltip and Show Spend). */
+export function detailText(s: SpendSummary, zone: string, t: Localize = plain): string {
+  const lines: string[] = [];
+  for (const p of periods(s, t)) {
+    lines.push(t("{0}: {1}", p.label, periodText(p.spend, t)));
+    for (const tier of p.spend.tiers) lines.push(`  ${tierText(tier, t)}`);
+  }
+  lines.push(howCounted(zone, t));
+  return lines.join("\n");
+}
+
+export function howCounted(zone: string, t: Localize = plain): string {
+  return t("Images saved in this workspace, estimated at list prices (grokImagine.prices overrides them). Days are your local time ({0}).", zone);
+}
+
+/** "Europe/Berlin, UTC+01:00": the time zone days are counted in, at `now`. */
+export function zoneLabel(now: number, name?: string): string {
+  const off = -new Date(now).getTimezoneOffset();
+  const sign = off < 0 ? "-" : "+";
+  const a = Math.abs(off);
+  const utc = `UTC${sign}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
+  return name ? `${name}, ${utc}` : utc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running jobs (the status bar item)
+
+/** What the status bar reads of a running job (the JobPipeline's JobView). */
+export interface JobLine {
+  readonly state: "preparing" | "submitting" | "queued" | "running" | "downloading" | "saving";
+  readonly prompt: string;
+  readonly position?: number;
+}
+
+export function jobStateText(j: JobLine, t: Localize = plain): string {
+  switch (j.state) {
+    case "preparing":
+    case "submitting":
+      return t("sending");
+    case "queued":
+      return j.position !== undefined ? t("queued (position {0})", j.position + 1) : t("queued");
+    case "running":
+      return t("generating");
+    case "downloading":
+    case "saving":
+      return t("saving");
+  }
+}
+
+/** "2 jobs: 1 generating, 1 queued", or "" when none runs. */
+export function jobsSummary(jobs: readonly JobLine[], t: Localize = plain): string {
+  if (!jobs.length) return "";
+  const counts = new Map<string, number>();
+  for (const j of jobs) {
+    const k = jobStateText({ ...j, position: undefined }, t);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const parts = [...counts.entries()].map(([k, n]) => `${n} ${k}`).join(", ");
+  return jobs.length === 1 ? t("1 job: {0}", parts) : t("{0} jobs: {1}", jobs.length, parts);
+}
+
+/** A prompt shortened for a line of a list. */
+export function shortPrompt(prompt: string, max = 60): string {
+  const p = prompt.replace(/\s+/g, " ").trim();
+  return p.length > max ? `${p.slice(0, max - 1)}…` : p;
+}
