@@ -7,7 +7,7 @@
  *   webview → `ready` (after every load) · host → `init` (entries, jobs, the forms' fields and
  *   defaults, the filters, saved view state)
  *   webview → `rendered` once the first `init` is painted (the first-paint figure is measured up to it)
- *   host → `entries` / `jobs` / `defaults` / `context` whenever something changes
+ *   host → `entries` / `jobs` / `defaults` / `context` / `spend` whenever something changes
  *   webview → `generate` | `edit` | `action` | `cancelJob`, each with a `requestId`;
  *   host → `reply` with that `requestId` once it is done (or refused)
  *
@@ -21,7 +21,7 @@ import { filterFields, formFields, isOption, isRecord, own, MAX_EDIT_IMAGES, MAX
 import { IMAGE_FORMATS, type ImageFormat } from "./images/sniff";
 
 
-export { buildRequest, MAX_EDIT_IMAGES, MAX_PROMPT_LENGTH, type FormField, type Operation, type Scalar } from "./api";
+export { buildRequest, estimate, formatUsd, MAX_EDIT_IMAGES, MAX_PROMPT_LENGTH, type FormField, type Operation, type PriceTable, type Scalar } from "./api";
 
 /** The webview panel's view type (also its serializer's and its activation event's). */
 export const GALLERY_VIEW_TYPE = "grokImagine.gallery";
