@@ -155,6 +155,28 @@ describe("Spend", function () {
     }
   });
 
+  it("Edit asks too: at 0 for its unknown price, and above the limit once its price is set", async () => {
+    const fake = session.fake;
+    const [source] = await generate({ prompt: "a source to edit", output_format: "png" });
+    assert.ok(source);
+    const submitted = fake.submits.length;
+    const edit = (arg: unknown) => vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.edit", arg);
+    await setUserSetting("confirmAboveUsd", 0);
+    try {
+      assert.deepEqual(await edit({ prompt: "make it blue", images: [source] }), []);
+      assert.equal(person.seen.modals.at(-1)?.message, "Edit: 1 image for an estimated price unknown?");
+      await setUserSetting("confirmAboveUsd", undefined);
+      await setUserSetting("prices", { "xai/grok-imagine-image/edit": 0.6 });
+      assert.deepEqual(await edit({ prompt: "make it blue", images: [source], num_images: 2 }), []);
+      assert.equal(person.seen.modals.at(-1)?.message, "Edit: 2 images for an estimated $1.20?");
+      assert.equal(fake.submits.length, submitted, "nothing was sent");
+      assert.equal(fake.uploads.length, 0, "not even the source image was uploaded");
+    } finally {
+      await setUserSetting("confirmAboveUsd", undefined);
+      await setUserSetting("prices", undefined);
+    }
+  });
+
   it("the parameter pick's Generate row says the estimated cost, following the number of images", async () => {
     const shown: { items: vscode.QuickPickItem[] }[] = [];
     let round = 0;
