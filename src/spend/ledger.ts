@@ -16,8 +16,11 @@ export const LEDGER_VERSION = 1;
 
 /** Days kept one by one; older ones are folded into `earlier` (all time stays exact). ~13 months covers "this month" with room. */
 export const MAX_DAYS = 400;
-/** Request ids remembered so that a result saved twice (Retry Saving) is counted once; far more than ever run between two saves. */
-export const MAX_RECENT_REQUESTS = 500;
+/**
+ * Request ids remembered so that a result saved twice (Retry Saving after a save whose record could not
+ * be cleared) is counted once; such a retry follows within a few jobs, and 200 ids are ~8 KB of storage.
+ */
+export const MAX_RECENT_REQUESTS = 200;
 /** More images than this in one day for one endpoint is a damaged record, not a day's work (fal takes ~1 request/s). */
 const MAX_IMAGES_PER_DAY = 1_000_000;
 /** Endpoints the API does not define (a provenance from elsewhere) are counted under this key, price unknown. */

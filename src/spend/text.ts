@@ -71,7 +71,19 @@ export function zoneLabel(now: number, name?: string): string {
   const sign = off < 0 ? "-" : "+";
   const a = Math.abs(off);
   const utc = `UTC${sign}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
-  return name ? `${name}, ${utc}` : utc;
+  // "UTC, UTC+00:00" says it twice.
+  return name && !/^(Etc\/)?(UTC|GMT|Universal|Zulu)$/i.test(name) ? `${name}, ${utc}` : utc;
+}
+
+/** The machine's time zone at `now`, named where the runtime knows its name: the days' zone. */
+export function localZone(now: number): string {
+  let name: string | undefined;
+  try {
+    name = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch {
+    name = undefined;
+  }
+  return zoneLabel(now, name);
 }
 
 // ---------------------------------------------------------------------------------------------

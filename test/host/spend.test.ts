@@ -78,6 +78,7 @@ describe("Spend", function () {
     ]);
     assert.equal(rows[0].detail, "Standard: 2 images, $0.04 · Quality: 1 image, price unknown");
     assert.match(shown[0]?.placeHolder ?? "", /Days are your local time \(.*UTC[+-]\d\d:\d\d\)/);
+    assert.match(shown[0]?.title ?? "", /^Grok Imagine: Spend, estimated \(days in .*UTC[+-]\d\d:\d\d\)$/);
     assert.match(r.text, /^Today \(.*\): 3 images/);
     console.log(`      Show Spend:\n${r.text.split("\n").map((l) => `        ${l}`).join("\n")}`);
 

@@ -38,6 +38,7 @@ describe("spend/text", () => {
     const minutes = (sign === "-" ? -1 : 1) * (Number(hh) * 60 + Number(mm));
     assert.ok(minutes === off, `${label} is ${minutes} minutes, the offset is ${off}`); // === : -0 and 0 are the same offset
     assert.equal(zoneLabel(now), label.slice("Some/Zone, ".length));
+    assert.equal(zoneLabel(now, "Etc/UTC"), zoneLabel(now), "a zone named UTC is not named twice");
   });
 
   it("sums the running jobs by state", () => {
