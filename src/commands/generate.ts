@@ -7,13 +7,13 @@
  */
 import * as vscode from "vscode";
 import { buildRequest, type ApiRequest } from "../api";
-import { stemFromPrompt } from "../images/naming";
 import type { JobPipeline } from "../jobs/pipeline";
+import { generateJob, prepareGenerate } from "../requests/generate";
 import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
 import { chooseOutputFolder } from "../workspace/target";
 import { pickParameters } from "./parameters";
-import { outputFormatOf, recentPrompts, refuse, rememberPrompt } from "./shared";
+import { recentPrompts, refuse, rememberPrompt } from "./shared";
 import { errorText } from "../format";
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -21,44 +21,24 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 export async function generate(s: Services, jobs: JobPipeline, arg?: unknown): Promise<vscode.Uri[]> {
-  const interactive = !isPlainObject(arg);
-  const settings = readSettings();
-  let req: ApiRequest | undefined;
-  let folderArg: unknown;
-  if (!interactive) {
-    const { folder, ...fields } = arg;
-    folderArg = folder;
-    const built = buildRequest("generate", fields, settings.parameters);
-    for (const w of built.warnings) s.log.warn("settings", w.message);
-    if (!built.ok) {
-      return refuse(s, "generate", built.errors.map((e) => e.message));
-    }
-    req = built.value;
-  } else {
-    req = await askForRequest(s, settings);
-    if (!req) return [];
+  if (isPlainObject(arg)) {
+    const prepared = await prepareGenerate(s.ui.current, arg, s.log);
+    if (!prepared.ok) return refuse(s, "generate", prepared.problems);
+    rememberPrompt(s, "generate", prepared.job.prompt);
+    return (await jobs.run(prepared.job)).map((item) => item.uri);
   }
-
+  const req = await askForRequest(s, readSettings());
+  if (!req) return [];
   let folder: vscode.Uri | undefined;
   try {
-    folder = await chooseOutputFolder(s.ui.current, interactive, folderArg, (m) => s.log.warn("output", m));
+    folder = await chooseOutputFolder(s.ui.current, true, undefined, (m) => s.log.warn("output", m));
   } catch (err) {
     return refuse(s, "generate", [errorText(err)]);
   }
   if (!folder) return [];
-  const prompt = String(req.values["prompt"]);
-  rememberPrompt(s, "generate", prompt);
-  const saved = await jobs.run({
-    kind: "generate",
-    endpoint: req.endpoint,
-    input: req.body,
-    prompt,
-    outputFormat: outputFormatOf(req),
-    folder,
-    stem: stemFromPrompt(prompt),
-    numbered: Number(req.values["num_images"] ?? 1) > 1,
-  });
-  return saved.map((item) => item.uri);
+  const job = generateJob(req, folder);
+  rememberPrompt(s, "generate", job.prompt);
+  return (await jobs.run(job)).map((item) => item.uri);
 }
 
 /** Prompt, then the parameters (defaults from settings), each changeable, then send. */

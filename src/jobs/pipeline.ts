@@ -48,6 +48,14 @@ export interface JobRequest {
   readonly sources?: readonly SourceRef[];
 }
 
+/** What a caller that is not a person at a notification needs (an agent tool). */
+export interface RunOptions {
+  /** Cancels the job as the progress notification's Cancel does (the request is cancelled at fal). */
+  readonly signal?: AbortSignal;
+  /** Told what ended the job when it fails (it is shown and logged as for every job, too). */
+  readonly onFailure?: (e: GrokError) => void;
+}
+
 /** One saved image and what made it. */
 export interface SavedItem {
   readonly uri: vscode.Uri;
@@ -63,6 +71,8 @@ interface FailContext {
   readonly rec?: PendingRecord;
   /** Sends the request again (only when none was taken). */
   readonly retry?: () => Promise<unknown>;
+  /** The job, when no request was taken yet (ctx.rec names it otherwise). */
+  readonly jobId?: string;
 }
 
 interface SaveOptions {
@@ -84,6 +94,8 @@ export class JobPipeline implements vscode.Disposable {
   /** Aborted when the pipeline is suspended: background work (following a cancelled request) stops. */
   #session = new AbortController();
   readonly #followers = new Set<Promise<void>>();
+  /** RunOptions.onFailure by job id, while the job runs. */
+  readonly #failureListeners = new Map<string, (e: GrokError) => void>();
   #seq = 0;
 
   constructor(private readonly s: Services) {
@@ -116,13 +128,23 @@ export class JobPipeline implements vscode.Disposable {
   // Entry points
 
   /** Runs a request with a cancellable progress notification; resolves to what was saved ([] if nothing). */
-  async run(req: JobRequest): Promise<SavedItem[]> {
+  async run(req: JobRequest, opts: RunOptions = {}): Promise<SavedItem[]> {
     const key = await this.s.keys.require();
-    if (!key) return [];
+    if (!key || opts.signal?.aborted) return [];
     const id = `${Date.now().toString(36)}-${(this.#seq++).toString(36)}`;
     // npm start's stand-in says so in the progress notification too (the others carry its note).
     const standIn = key === this.s.keys.standIn?.key ? " placeholder images (local stand-in for fal)" : "";
-    return this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, `Grok Imagine: ${req.kind === "edit" ? "editing" : "generating"}${standIn}`, true, (job) => this.#submit(req, job, key));
+    if (opts.onFailure) this.#failureListeners.set(id, opts.onFailure);
+    const done = this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, `Grok Imagine: ${req.kind === "edit" ? "editing" : "generating"}${standIn}`, true, (job) => this.#submit(req, job, key));
+    // The job is tracked from here on, so the caller's cancel is the tracker's (which cancels at fal).
+    const onAbort = (): void => void this.cancel(id);
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await done;
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+      this.#failureListeners.delete(id);
+    }
   }
 
   /** Saves a kept result again (after a failed download or write, or a 404); resolves to what was saved. */
@@ -240,6 +262,7 @@ export class JobPipeline implements vscode.Disposable {
       } catch (err) {
         const e = toGrokError(err);
         if (e.kind === "cancelled") return [];
+        this.#failureListeners.get(view.id)?.(e);
         this.s.log.error(C, `Job ${view.id} (${view.kind}) failed unexpectedly`, err);
         this.#notify.later("Could not show a message", this.#notify.failed(e.message, ["Show Log"]));
         return [];
@@ -289,7 +312,7 @@ export class JobPipeline implements vscode.Disposable {
       job.mark("submitted");
       this.s.log.info(C, `Submitted ${req.endpoint} request ${requestId}: ${describeValues(req.kind, input)}; prompt ${JSON.stringify(req.prompt)}.`);
     } catch (err) {
-      return this.#fail(toGrokError(err), { endpoint: req.endpoint, retry: () => this.run(req) });
+      return this.#fail(toGrokError(err), { endpoint: req.endpoint, retry: () => this.run(req), jobId: job.id });
     }
     const rec: PendingRecord = {
       id: job.id, kind: req.kind, endpoint: req.endpoint, input, prompt: req.prompt, outputFormat: req.outputFormat,
@@ -491,6 +514,8 @@ export class JobPipeline implements vscode.Disposable {
   async #fail(e: GrokError, ctx: FailContext): Promise<SavedItem[]> {
     if (e.kind === "cancelled") return [];
     const rec = ctx.rec;
+    const jobId = rec?.id ?? ctx.jobId;
+    if (jobId !== undefined) this.#failureListeners.get(jobId)?.(e);
     const unknown = rec !== undefined && e.kind === "notFound";
     const keep = rec !== undefined && (rec.state !== "waiting" || e.retryable || unknown || e.kind === "auth" || e.kind === "refused" || e.kind === "settings");
     let message = e.message;
