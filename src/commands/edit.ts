@@ -7,10 +7,11 @@
  *   clicked file and the whole selection; the clicked file goes first (it names the results);
  * - the palette (no argument): a multi-select picker of the workspace's images, the open image first
  *   and checked;
- * - scripts, keybindings and tests: an argument object `{prompt, images, …}`: the images, and every
- *   field the edit operation takes in api/definition.ts but the uploaded URLs (see edit/args.ts), no UI.
+ * - scripts, keybindings, tests and the agent tool: an argument object `{prompt, images, folder, …}`:
+ *   the images, every field the edit operation takes in api/definition.ts but the uploaded URLs (see
+ *   edit/args.ts), and optionally the folder for the results; no UI (src/requests/edit.ts).
  *
- * Every file is read through workspace.fs and checked (inside the workspace, not empty, at most
+ * Every file is read through workspace.fs (src/requests/edit.ts) and checked (inside the workspace, not empty, at most
  * 20 MB, a PNG, JPEG or WebP by its bytes) before anything is sent; the problems are shown in one
  * message. The job itself (uploads, submit, progress, cancel, download, verify, save, errors) is the
  * job pipeline's. The results go beside the first source (`photo-edit-1.png`, …) or, with
@@ -18,11 +19,10 @@
  * result are shown side by side (`grokImagine.showComparison`). Resolves to the saved files.
  */
 import * as vscode from "vscode";
-import { buildRequest, describeValues, MAX_EDIT_IMAGES, resolveDefaults, type ApiRequest, type FieldError } from "../api";
-import { splitEditArgs } from "../edit/args";
+import { buildRequest, describeValues, MAX_EDIT_IMAGES, resolveDefaults } from "../api";
 import { listNames } from "../edit/sources";
 import type { JobPipeline } from "../jobs/pipeline";
-import { baseName, checkSources, editFolder, editJob, isUri, type Given, type Source } from "../requests/edit";
+import { baseName, checkSources, editFolder, editJob, isUri, prepareEdit, type Given, type Source } from "../requests/edit";
 import type { Services } from "../services";
 import type { Settings } from "../settings";
 import { pickParameters } from "./parameters";
@@ -41,16 +41,19 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?: unknown): Promise<vscode.Uri[]> {
-  // 1. Which files, and (for scripts) which parameters.
+  // 1. Which files (scripts: the whole request, without UI).
   let given: Given[];
-  let scripted: { fields: Record<string, unknown>; errors: FieldError[] } | undefined;
   if (isUri(arg)) {
     const selection = Array.isArray(uris) ? uris.filter(isUri) : [];
     given = [arg, ...selection].map((input) => ({ input, what: "The image" }));
   } else if (isPlainObject(arg)) {
-    const split = splitEditArgs(arg, isUri);
-    given = split.images.map((input, i) => ({ input, what: `images[${i}]` }));
-    scripted = { fields: split.fields, errors: split.errors };
+    // Scripts: no UI at all (the agent tool takes the same path).
+    const prepared = await prepareEdit(s.ui.current, arg, s.log, (source, result) => showEditComparison(s, source, result));
+    if (!prepared.ok) return refuse(s, "edit", prepared.problems);
+    const { job, request, sources } = prepared;
+    rememberPrompt(s, "edit", job.prompt);
+    s.log.info(C, `Editing ${listNames(sources.map((x) => x.label))} (${describeValues("edit", request.values)}), results in ${vscode.workspace.asRelativePath(job.folder)}.`);
+    return (await jobs.run(job)).map((item) => item.uri);
   } else if (arg === undefined) {
     const picked = await pickImages(s);
     if (!picked) return [];
@@ -59,32 +62,27 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
     return refuse(s, "edit", ["Edit Image takes an image's URI, or an object such as {prompt, images: [\"photo.png\"]}."]);
   }
 
-  // 2-3. Every path through the one resolver, the files read and checked, a scripted request's
-  // parameters checked with them: one message says it all, before anything is sent.
-  const checked = await checkSources(given, s.log, scripted);
+  // 2-3. Every path through the one resolver, the files read and checked before anything is sent.
+  const checked = await checkSources(given, s.log);
   const { first, sources, settings } = checked;
   if (checked.problems.length || !first) return refuse(s, "edit", checked.problems);
-  let params = checked.params;
 
-  // 4. Where the results go; the prompt, for the person.
+  // 4. Where the results go; the prompt and the parameters, from the person.
   let folder: vscode.Uri;
   try {
     folder = await editFolder(first, settings, s.log);
   } catch (err) {
     return refuse(s, "edit", [errorText(err)]);
   }
-  if (!params) {
-    const where = settings.editOutput === "outputFolder" ? `in ${vscode.workspace.asRelativePath(folder)}` : `beside ${baseName(first)}`;
-    const prompt = await askPrompt(s, sources, settings, where);
-    if (!prompt) return [];
-    const built = buildRequest("edit", { prompt }, settings.parameters);
-    for (const w of built.warnings) s.log.warn("settings", w.message);
-    if (!built.ok) return refuse(s, "edit", built.errors.map((e) => e.message));
-    params = await pickParameters(s, built.value, `Edit ${listNames(sources.map((x) => x.fileName))}: ${prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt}`, "$(edit) Edit");
-    if (!params) return [];
-  }
-  const p: ApiRequest = params;
-  rememberPrompt(s, "edit", String(p.values["prompt"]));
+  const where = settings.editOutput === "outputFolder" ? `in ${vscode.workspace.asRelativePath(folder)}` : `beside ${baseName(first)}`;
+  const prompt = await askPrompt(s, sources, settings, where);
+  if (!prompt) return [];
+  const built = buildRequest("edit", { prompt }, settings.parameters);
+  for (const w of built.warnings) s.log.warn("settings", w.message);
+  if (!built.ok) return refuse(s, "edit", built.errors.map((e) => e.message));
+  const p = await pickParameters(s, built.value, `Edit ${listNames(sources.map((x) => x.fileName))}: ${prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt}`, "$(edit) Edit");
+  if (!p) return [];
+  rememberPrompt(s, "edit", prompt);
 
   // 5. The job. The sources (path in their workspace folder, SHA-256) go into the results' provenance.
   s.log.info(C, `Editing ${listNames(sources.map((x) => x.label))} (${describeValues("edit", p.values)}), results in ${vscode.workspace.asRelativePath(folder)}.`);

@@ -18,7 +18,9 @@ import { extensionForFormat } from "../images/sniff";
 import type { JobRequest } from "../jobs/pipeline";
 import { sha256Hex } from "../provenance/hash";
 import { readSettings, type Settings } from "../settings";
+import type { Ui } from "../ui";
 import { checkedOutputFolder, resolveChecked } from "../workspace/resolve";
+import { chooseOutputFolder } from "../workspace/target";
 import { outputFormatOf } from "./format";
 import type { PrepareLog } from "./generate";
 
@@ -126,20 +128,28 @@ export type PreparedEdit =
   | { readonly ok: true; readonly job: JobRequest; readonly request: ApiRequest; readonly sources: readonly Source[]; readonly settings: Settings }
   | { readonly ok: false; readonly problems: string[] };
 
-/** The argument object `{prompt, images, …API fields}` without UI: every problem at once, or the job. */
-export async function prepareEdit(arg: Readonly<Record<string, unknown>>, log: PrepareLog): Promise<PreparedEdit> {
-  const split = splitEditArgs(arg, isUri);
+/**
+ * The argument object `{prompt, images, folder, …API fields}` without UI: every problem at once, or
+ * the job. `folder` (optional) puts the results there instead of where grokImagine.editOutput says;
+ * `showFirst` shows the first source and the first result (the command's comparison).
+ */
+export async function prepareEdit(ui: Ui, arg: Readonly<Record<string, unknown>>, log: PrepareLog, showFirst?: (source: vscode.Uri, result: vscode.Uri) => void): Promise<PreparedEdit> {
+  const { folder: folderArg, ...rest } = arg;
+  const split = splitEditArgs(rest, isUri);
   const given = split.images.map((input, i) => ({ input, what: `images[${i}]` }));
   const checked = await checkSources(given, log, { fields: split.fields, errors: split.errors });
   const { first, params } = checked;
   if (checked.problems.length || !first || !params) return { ok: false, problems: checked.problems };
-  let folder: vscode.Uri;
+  let folder: vscode.Uri | undefined;
   try {
-    folder = await editFolder(first, checked.settings, log);
+    const given = !(folderArg === undefined || (typeof folderArg === "string" && !folderArg.trim()));
+    folder = given ? await chooseOutputFolder(ui, false, folderArg, (m) => log.warn("output", m)) : await editFolder(first, checked.settings, log);
   } catch (err) {
     return { ok: false, problems: [errorText(err)] };
   }
-  return { ok: true, job: editJob(params, checked.sources, folder), request: params, sources: checked.sources, settings: checked.settings };
+  if (!folder) return { ok: false, problems: ['"folder" must be a workspace folder\'s name, or a folder inside the workspace.'] };
+  const show = showFirst && checked.settings.showComparison ? (result: vscode.Uri) => showFirst(first, result) : undefined;
+  return { ok: true, job: editJob(params, checked.sources, folder, show), request: params, sources: checked.sources, settings: checked.settings };
 }
 
 /**
