@@ -14,6 +14,7 @@ import * as vscode from "vscode";
 import { estimate, parsePriceOverrides } from "../api/price";
 import { isRecord } from "../api/request";
 import type { GrokError } from "../fal/errors";
+import { pngThumbnail } from "../images/pngThumbnail";
 import { mimeForFormat, sniffImageFormat } from "../images/sniff";
 import type { JobPipeline, SavedItem } from "../jobs/pipeline";
 import { prepareEdit } from "../requests/edit";
@@ -26,11 +27,16 @@ import { confirmationText, failedText, invocationText, noKeyText, refusedText, r
 const C = "agent";
 
 /**
- * The preview image handed to the model: the first result, only when its file is at most this big.
- * A 1k JPEG or WebP from the model is about 100–400 KB; a 2k PNG can be several MB, which would make
- * every later turn of the chat carry it. Bigger results get no preview (the text says so).
+ * The preview image handed to the model: the first result, at most this many bytes. A 1k JPEG or WebP
+ * from the model is about 100–400 KB and goes as it is; a PNG (a few MB) goes scaled down to
+ * {@link PREVIEW_SIDE}. Anything still bigger gets no preview (the text says so): every later turn
+ * of the chat carries it.
  */
 export const MAX_PREVIEW_BYTES = 1024 * 1024;
+/** A PNG preview's longer side: enough to see what was made, at most 1 MB of pixels before compression. */
+export const PREVIEW_SIDE = 512;
+/** A PNG bigger than this is not read for a preview (the model's are a few MB). */
+const MAX_PNG_READ_BYTES = 32 * 1024 * 1024;
 
 export interface AgentDeps {
   readonly s: Services;
@@ -148,11 +154,16 @@ class ImageTool implements vscode.LanguageModelTool<Input> {
     if (!item || !DataPart) return {};
     try {
       const stat = await vscode.workspace.fs.stat(item.uri);
-      if (stat.size > MAX_PREVIEW_BYTES) return { note: `No preview is attached: the first image is ${Math.round(stat.size / 1024)} KB (previews stop at ${MAX_PREVIEW_BYTES / 1024} KB).` };
+      const isPng = item.uri.path.toLowerCase().endsWith(".png");
+      const tooBig = `No preview is attached: the first image is ${Math.round(stat.size / 1024)} KB.`;
+      if (stat.size > (isPng ? MAX_PNG_READ_BYTES : MAX_PREVIEW_BYTES)) return { note: tooBig };
       const bytes = await vscode.workspace.fs.readFile(item.uri);
       const format = sniffImageFormat(bytes);
-      if (!format || bytes.length > MAX_PREVIEW_BYTES) return {};
-      return { part: DataPart.image(bytes, mimeForFormat(format)), note: "A preview of the first image is attached." };
+      if (!format) return {};
+      const preview = format === "png" ? pngThumbnail(bytes, PREVIEW_SIDE) : bytes;
+      if (!preview || preview.length > MAX_PREVIEW_BYTES) return { note: tooBig };
+      const scaled = preview !== bytes ? ` (scaled down to at most ${PREVIEW_SIDE} pixels a side)` : "";
+      return { part: DataPart.image(preview, mimeForFormat(format)), note: `A preview of the first image${scaled} is attached.` };
     } catch (err) {
       this.deps.s.log.error(C, "Could not read the saved image for the preview", err);
       return {};

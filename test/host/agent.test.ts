@@ -9,7 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { EDIT_TOOL, GENERATE_TOOL, toolInputSchema } from "../../src/agent/schema";
-import { MAX_PREVIEW_BYTES } from "../../src/agent/index";
+import { MAX_PREVIEW_BYTES, PREVIEW_SIDE } from "../../src/agent/index";
+import { u32be } from "../../src/images/bytes";
 import { sniffImageFormat } from "../../src/images/sniff";
 import type { FakeFal } from "../fake-fal/server";
 import { freshPerson, namesIn, scriptedPerson, TEST_KEY, until, workspaceRoot, withFakeFal, type Testing } from "./util";
@@ -36,6 +37,11 @@ function textOf(r: vscode.LanguageModelToolResult): string {
 
 function dataParts(r: vscode.LanguageModelToolResult): { mimeType: string; data: Uint8Array }[] {
   return r.content.filter((p): p is { mimeType: string; data: Uint8Array } => typeof p === "object" && p !== null && typeof (p as { mimeType?: unknown }).mimeType === "string");
+}
+
+/** A PNG's width and height, from its header. */
+function pngSize(png: Uint8Array): [number, number] {
+  return [u32be(png, 16), u32be(png, 20)];
 }
 
 async function cleanUp(): Promise<void> {
@@ -82,11 +88,16 @@ describe("Agent tools", function () {
     assert.match(text, /Revised prompt \(what the model drew\): "A lighthouse at dusk — rendered in rich detail with cinematic lighting\."/);
     assert.match(text, /!\[A lighthouse at dusk — rendered in rich detail with cinematic lighting\.\]\(generated-images\/a-lighthouse-at-dusk-1\.png\)/);
     assert.match(text, /recorded in the file \(XMP\)/);
-    // The fake's PNGs are a few MB, over the preview's bound: none is attached, and the text says so.
+    // The fake's PNGs are a few MB: the preview is the first one scaled down, a PNG within the bounds.
     const first = await vscode.workspace.fs.readFile(ws(`${OUT}/a-lighthouse-at-dusk-1.png`));
-    assert.ok(first.length > MAX_PREVIEW_BYTES, `the fake's PNG (${first.length} bytes) is over the preview's bound`);
-    assert.equal(dataParts(result).length, 0, "no preview of a big file");
-    assert.match(text, /No preview is attached: the first image is \d+ KB/);
+    assert.ok(first.length > MAX_PREVIEW_BYTES, `the fake's PNG (${first.length} bytes) is over the preview's bound as it is`);
+    const previews = dataParts(result);
+    assert.equal(previews.length, 1, "one preview");
+    assert.equal(previews[0].mimeType, "image/png");
+    assert.equal(sniffImageFormat(previews[0].data), "png");
+    assert.ok(previews[0].data.length <= MAX_PREVIEW_BYTES, `${previews[0].data.length} bytes`);
+    assert.deepEqual(pngSize(previews[0].data), [PREVIEW_SIDE, PREVIEW_SIDE], "a square image at the preview's side");
+    assert.match(text, /A preview of the first image \(scaled down to at most 512 pixels a side\) is attached/);
     assert.equal(person.seen.error.length, 0);
   });
 
