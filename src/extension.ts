@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import { Logger } from "./log";
+import { useTranslator } from "./l10n";
 import { ApiKeyStore, type ResolvedKey } from "./secrets";
 import { notedUi, UiHolder, windowUi, type Ui } from "./ui";
 import { standInFrom, standInStatusItem, withStandInNote } from "./standin";
@@ -42,6 +43,8 @@ export interface GrokImagineApi {
 }
 
 export function activate(context: vscode.ExtensionContext): GrokImagineApi {
+  // Pure modules' messages (src/l10n.ts) in the display language, before anything can say one.
+  useTranslator(vscode.l10n.t);
   const log = new Logger();
   // npm start without a fal key: a local stand-in makes placeholder images, and every notification
   // and a status bar item say so for as long as no real key is set.

@@ -85,9 +85,9 @@ class ImageTool implements vscode.LanguageModelTool<Input> {
     const input: unknown = options.input;
     const op = this.spec.operation;
     // Nothing will be sent when the request is refused: invoke says why, without a confirmation first.
-    if (!vscode.workspace.isTrusted || !isRecord(input)) return { invocationMessage: invocationText({ operation: op, images: 1 }, vscode.l10n.t) };
+    if (!vscode.workspace.isTrusted || !isRecord(input)) return { invocationMessage: invocationText({ operation: op, images: 1 }) };
     const prepared = await this.#prepare(input, silent);
-    if (!prepared.ok) return { invocationMessage: invocationText({ operation: op, images: 1 }, vscode.l10n.t) };
+    if (!prepared.ok) return { invocationMessage: invocationText({ operation: op, images: 1 }) };
     const values = prepared.request.values;
     const images = Number(values["num_images"] ?? 1);
     const overrides = parsePriceOverrides(vscode.workspace.getConfiguration(SECTION).get("prices")).prices;
@@ -100,7 +100,7 @@ class ImageTool implements vscode.LanguageModelTool<Input> {
       folder: relative(prepared.job.folder),
       sources: prepared.job.sources?.map((x) => x.path),
     };
-    return { invocationMessage: invocationText(c, vscode.l10n.t), confirmationMessages: confirmationText(c, vscode.l10n.t) };
+    return { invocationMessage: invocationText(c), confirmationMessages: confirmationText(c) };
   }
 
   async invoke(options: vscode.LanguageModelToolInvocationOptions<Input>, token: vscode.CancellationToken): Promise<vscode.LanguageModelToolResult> {

@@ -1,17 +1,12 @@
 /**
- * What the agent tools say: the confirmation the person reads before anything is sent (localizable:
- * the caller passes `t`, vscode.l10n.t in the extension), and the text the model reads back (English:
- * it is the model's input, not the person's): the saved files, the revised prompt, a Markdown link
+ * What the agent tools say: the confirmation the person reads before anything is sent (in the display
+ * language, through src/l10n.ts), and the text the model reads back (English: it is the model's
+ * input, not the person's): the saved files, the revised prompt, a Markdown link
  * to embed each one, or what stopped the request and what to change. Pure module: strings only.
  */
 import { formatUsd } from "../api/price";
 import { markdownAlt, markdownImageLink } from "../gallery/markdown";
-
-/** vscode.l10n.t's shape: `{0}`-style placeholders. */
-export type Translate = (message: string, ...args: (string | number)[]) => string;
-
-/** Fills `{0}`, `{1}`, … (what vscode.l10n.t does when there is no translation). */
-export const untranslated: Translate = (message, ...args) => message.replace(/\{(\d+)\}/g, (m, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : m));
+import * as l10n from "../l10n";
 
 /** A prompt longer than this is cut in the confirmation (the whole of it is sent). */
 export const MAX_SHOWN_PROMPT = 300;
@@ -41,22 +36,22 @@ function codePath(path: string): string {
 }
 
 /** The title and Markdown body of the confirmation shown before a tool sends anything. */
-export function confirmationText(c: Confirmation, t: Translate = untranslated): { title: string; message: string } {
-  const title = c.operation === "edit" ? t("Edit images with Grok Imagine?") : t("Generate images with Grok Imagine?");
+export function confirmationText(c: Confirmation): { title: string; message: string } {
+  const title = c.operation === "edit" ? l10n.t("Edit images with Grok Imagine?") : l10n.t("Generate images with Grok Imagine?");
   const lines = [
-    t("**Prompt:** {0}", shownPrompt(c.prompt)),
-    ...(c.sources?.length ? [t("**Images to edit:** {0}", c.sources.map(codePath).join(", "))] : []),
-    t("**Images:** {0} · **Tier:** {1}", c.images, c.tier),
-    t("**Estimated cost:** {0} (charged to your fal account)", c.usd === null ? t("price unknown") : formatUsd(c.usd)),
-    t("**Saved in:** {0}", codePath(c.folder)),
+    l10n.t("**Prompt:** {0}", shownPrompt(c.prompt)),
+    ...(c.sources?.length ? [l10n.t("**Images to edit:** {0}", c.sources.map(codePath).join(", "))] : []),
+    l10n.t("**Images:** {0} · **Tier:** {1}", c.images, c.tier),
+    l10n.t("**Estimated cost:** {0} (charged to your fal account)", c.usd === null ? l10n.t("price unknown") : formatUsd(c.usd)),
+    l10n.t("**Saved in:** {0}", codePath(c.folder)),
   ];
   return { title, message: lines.join("  \n") };
 }
 
 /** The progress line while a tool runs. */
-export function invocationText(c: Pick<Confirmation, "operation" | "images">, t: Translate = untranslated): string {
-  if (c.operation === "edit") return c.images === 1 ? t("Editing with Grok Imagine…") : t("Editing with Grok Imagine ({0} images)…", c.images);
-  return c.images === 1 ? t("Generating an image with Grok Imagine…") : t("Generating {0} images with Grok Imagine…", c.images);
+export function invocationText(c: Pick<Confirmation, "operation" | "images">): string {
+  if (c.operation === "edit") return c.images === 1 ? l10n.t("Editing with Grok Imagine…") : l10n.t("Editing with Grok Imagine ({0} images)…", c.images);
+  return c.images === 1 ? l10n.t("Generating an image with Grok Imagine…") : l10n.t("Generating {0} images with Grok Imagine…", c.images);
 }
 
 export interface SavedFile {

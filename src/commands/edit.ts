@@ -45,7 +45,7 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
   let given: Given[];
   if (isUri(arg)) {
     const selection = Array.isArray(uris) ? uris.filter(isUri) : [];
-    given = [arg, ...selection].map((input) => ({ input, what: "The image" }));
+    given = [arg, ...selection].map((input) => ({ input, what: vscode.l10n.t("The image") }));
   } else if (isPlainObject(arg)) {
     // Scripts: no UI at all (the agent tool takes the same path).
     const prepared = await prepareEdit(s.ui.current, arg, s.log, (source, result) => showEditComparison(s, source, result));
@@ -57,9 +57,9 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
   } else if (arg === undefined) {
     const picked = await pickImages(s);
     if (!picked) return [];
-    given = picked.map((input) => ({ input, what: "The image" }));
+    given = picked.map((input) => ({ input, what: vscode.l10n.t("The image") }));
   } else {
-    return refuse(s, "edit", ["Edit Image takes an image's URI, or an object such as {prompt, images: [\"photo.png\"]}."]);
+    return refuse(s, "edit", [vscode.l10n.t('Edit Image takes an image\'s URI, or an object such as {0}.', '{prompt, images: ["photo.png"]}')]);
   }
 
   // 2-3. Every path through the one resolver, the files read and checked before anything is sent.
@@ -74,13 +74,13 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
   } catch (err) {
     return refuse(s, "edit", [errorText(err)]);
   }
-  const where = settings.editOutput === "outputFolder" ? `in ${vscode.workspace.asRelativePath(folder)}` : `beside ${baseName(first)}`;
+  const where = settings.editOutput === "outputFolder" ? vscode.l10n.t("in {0}", vscode.workspace.asRelativePath(folder)) : vscode.l10n.t("beside {0}", baseName(first));
   const prompt = await askPrompt(s, sources, settings, where);
   if (!prompt) return [];
   const built = buildRequest("edit", { prompt }, settings.parameters);
   for (const w of built.warnings) s.log.warn("settings", w.message);
   if (!built.ok) return refuse(s, "edit", built.errors.map((e) => e.message));
-  const p = await pickParameters(s, built.value, `Edit ${listNames(sources.map((x) => x.fileName))}: ${prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt}`, "$(edit) Edit");
+  const p = await pickParameters(s, built.value, vscode.l10n.t("Edit {0}: {1}", listNames(sources.map((x) => x.fileName)), prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt), "$(edit) " + vscode.l10n.t("Edit"));
   if (!p) return [];
   rememberPrompt(s, "edit", prompt);
 

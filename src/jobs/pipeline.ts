@@ -133,9 +133,13 @@ export class JobPipeline implements vscode.Disposable {
     if (!key || opts.signal?.aborted) return [];
     const id = `${Date.now().toString(36)}-${(this.#seq++).toString(36)}`;
     // npm start's stand-in says so in the progress notification too (the others carry its note).
-    const standIn = key === this.s.keys.standIn?.key ? " placeholder images (local stand-in for fal)" : "";
+    const standIn = key === this.s.keys.standIn?.key;
+    const title =
+      req.kind === "edit"
+        ? standIn ? vscode.l10n.t("Grok Imagine: editing placeholder images (local stand-in for fal)") : vscode.l10n.t("Grok Imagine: editing")
+        : standIn ? vscode.l10n.t("Grok Imagine: generating placeholder images (local stand-in for fal)") : vscode.l10n.t("Grok Imagine: generating");
     if (opts.onFailure) this.#failureListeners.set(id, opts.onFailure);
-    const done = this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, `Grok Imagine: ${req.kind === "edit" ? "editing" : "generating"}${standIn}`, true, (job) => this.#submit(req, job, key));
+    const done = this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, title, true, (job) => this.#submit(req, job, key));
     // The job is tracked from here on, so the caller's cancel is the tracker's (which cancels at fal).
     const onAbort = (): void => void this.cancel(id);
     opts.signal?.addEventListener("abort", onAbort, { once: true });

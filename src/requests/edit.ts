@@ -111,7 +111,7 @@ export function editJob(p: ApiRequest, sources: readonly Source[], folder: vscod
       const named = sources.map((x, i) => ({ ...x, fileName: `image-${i + 1}${extensionForFormat(x.format)}` }));
       const urls = await uploadAll(named, (bytes, mime, name, sig) => fal.upload(bytes, mime, name, sig), signal);
       const complete = completeRequest(p, { [urlsField]: urls });
-      if (!complete.ok) throw new GrokError("failed", "The uploaded images could not be put in the request. Retry.", complete.errors.map((e) => e.message).join(" "));
+      if (!complete.ok) throw new GrokError("failed", vscode.l10n.t("The uploaded images could not be put in the request. Retry."), complete.errors.map((e) => e.message).join(" "));
       return complete.value.body;
     },
     prompt: String(p.values["prompt"]),
@@ -147,7 +147,7 @@ export async function prepareEdit(ui: Ui, arg: Readonly<Record<string, unknown>>
   } catch (err) {
     return { ok: false, problems: [errorText(err)] };
   }
-  if (!folder) return { ok: false, problems: ['"folder" must be a workspace folder\'s name, or a folder inside the workspace.'] };
+  if (!folder) return { ok: false, problems: [vscode.l10n.t('"folder" must be a workspace folder\'s name, or a folder inside the workspace.')] };
   const show = showFirst && checked.settings.showComparison ? (result: vscode.Uri) => showFirst(first, result) : undefined;
   return { ok: true, job: editJob(params, checked.sources, folder, show), request: params, sources: checked.sources, settings: checked.settings };
 }
@@ -191,16 +191,16 @@ async function loadSource(uri: vscode.Uri, log: PrepareLog): Promise<Source | st
   try {
     stat = await vscode.workspace.fs.stat(uri);
   } catch {
-    return `${name} does not exist.`;
+    return vscode.l10n.t("{0} does not exist.", name);
   }
-  if (stat.type & vscode.FileType.Directory) return `${name} is a folder, not an image.`;
+  if (stat.type & vscode.FileType.Directory) return vscode.l10n.t("{0} is a folder, not an image.", name);
   const bySize = sizeProblem(name, stat.size);
   if (bySize) return bySize;
   let bytes: Uint8Array;
   try {
     bytes = await vscode.workspace.fs.readFile(uri);
   } catch (err) {
-    return `${name} could not be read (${errorText(err)}).`;
+    return vscode.l10n.t("{0} could not be read ({1}).", name, errorText(err));
   }
   const checked = checkSource(name, bytes);
   if (!checked.ok) return checked.message;

@@ -4,7 +4,7 @@
  * problems that stop it (each a sentence naming the field). The one place the command's scripted path
  * and the agent tool build their request; stateless vscode glue.
  */
-import type * as vscode from "vscode";
+import * as vscode from "vscode";
 import { buildRequest, type ApiRequest } from "../api";
 import { errorText } from "../format";
 import { stemFromPrompt } from "../images/naming";
@@ -52,6 +52,6 @@ export async function prepareGenerate(ui: Ui, arg: Readonly<Record<string, unkno
     return { ok: false, problems: [errorText(err)] };
   }
   // Without UI a folder is always chosen or refused; this is for the type.
-  if (!folder) return { ok: false, problems: ["No folder is open: open a folder first, then generate again."] };
+  if (!folder) return { ok: false, problems: [vscode.l10n.t("No folder is open: open a folder first, then generate again.")] };
   return { ok: true, job: generateJob(built.value, folder), request: built.value };
 }

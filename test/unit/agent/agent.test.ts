@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fieldsOf, OPERATIONS, type JsonSchema } from "../../../src/api";
 import { AGENT_TOOLS, EDIT_TOOL, GENERATE_TOOL, toolInputSchema } from "../../../src/agent/schema";
-import { confirmationText, failedText, invocationText, MAX_SHOWN_PROMPT, noKeyText, refusedText, restrictedText, savedText, untranslated, type Confirmation } from "../../../src/agent/text";
+import { confirmationText, failedText, invocationText, MAX_SHOWN_PROMPT, noKeyText, refusedText, restrictedText, savedText, type Confirmation } from "../../../src/agent/text";
+import { bundleTranslator, useTranslator } from "../../../src/l10n";
 
 const ROOT = path.resolve(__dirname, "../../../..");
 
@@ -121,17 +122,16 @@ describe("agent tools: the confirmation", () => {
     assert.ok(confirmationText({ ...base, folder: "" }).message.includes("**Saved in:** `.`"));
   });
 
-  it("goes through the translator with {n} placeholders", () => {
-    const seen: string[] = [];
-    const t = (m: string, ...args: (string | number)[]): string => {
-      seen.push(m);
-      return untranslated(m.toUpperCase(), ...args);
-    };
-    const { title } = confirmationText(base, t);
-    assert.equal(title, "GENERATE IMAGES WITH GROK IMAGINE?");
-    assert.ok(seen.includes("**Images:** {0} · **Tier:** {1}"));
+  it("goes through the display language's translator (src/l10n.ts)", () => {
+    useTranslator(bundleTranslator({ "Generate images with Grok Imagine?": "Bilder mit Grok Imagine erzeugen?", "**Images:** {0} · **Tier:** {1}": "**Bilder:** {0} · **Stufe:** {1}" }));
+    try {
+      const { title, message } = confirmationText(base);
+      assert.equal(title, "Bilder mit Grok Imagine erzeugen?");
+      assert.ok(message.includes("**Bilder:** 2 · **Stufe:** quality"), message);
+    } finally {
+      useTranslator(bundleTranslator(undefined));
+    }
     assert.equal(invocationText({ operation: "generate", images: 3 }), "Generating 3 images with Grok Imagine…");
-    assert.equal(untranslated("{0} and {1}, not {2}", "a", 1), "a and 1, not {2}");
   });
 });
 
