@@ -141,7 +141,9 @@ export class JobPipeline implements vscode.Disposable {
     if (opts.onFailure) this.#failureListeners.set(id, opts.onFailure);
     const done = this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, title, true, (job) => this.#submit(req, job, key));
     // The job is tracked from here on, so the caller's cancel is the tracker's (which cancels at fal).
-    const onAbort = (): void => void this.cancel(id);
+    const onAbort = (): void => {
+      this.cancel(id);
+    };
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       return await done;
