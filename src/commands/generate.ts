@@ -7,14 +7,14 @@
  */
 import * as vscode from "vscode";
 import { buildRequest, type ApiRequest } from "../api";
-import { stemFromPrompt } from "../images/naming";
 import type { JobPipeline } from "../jobs/pipeline";
+import { generateJob, prepareGenerate } from "../requests/generate";
 import type { Services } from "../services";
 import type { ConfirmSpend } from "../spend/index";
 import { readSettings, type Settings } from "../settings";
 import { chooseOutputFolder } from "../workspace/target";
 import { pickParameters } from "./parameters";
-import { imagesOf, outputFormatOf, recentPrompts, refuse, rememberPrompt } from "./shared";
+import { imagesOf, recentPrompts, refuse, rememberPrompt } from "./shared";
 import { errorText } from "../format";
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -22,52 +22,33 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 export async function generate(s: Services, jobs: JobPipeline, arg?: unknown, confirm?: ConfirmSpend): Promise<vscode.Uri[]> {
-  const interactive = !isPlainObject(arg);
-  const settings = readSettings();
-  let req: ApiRequest | undefined;
-  let folderArg: unknown;
-  if (!interactive) {
-    const { folder, ...fields } = arg;
-    folderArg = folder;
-    const built = buildRequest("generate", fields, settings.parameters);
-    for (const w of built.warnings) s.log.warn("settings", w.message);
-    if (!built.ok) {
-      return refuse(s, "generate", built.errors.map((e) => e.message));
-    }
-    req = built.value;
-  } else {
-    req = await askForRequest(s, settings);
-    if (!req) return [];
+  if (isPlainObject(arg)) {
+    const prepared = await prepareGenerate(s.ui.current, arg, s.log);
+    if (!prepared.ok) return refuse(s, "generate", prepared.problems);
+    // Above grokImagine.confirmAboveUsd the person is asked first, whoever sent the request.
+    if (confirm && !(await confirm(prepared.request.endpoint, imagesOf(prepared.request), vscode.l10n.t("Generate")))) return [];
+    rememberPrompt(s, "generate", prepared.job.prompt);
+    return (await jobs.run(prepared.job)).map((item) => item.uri);
   }
-
+  const req = await askForRequest(s, readSettings());
+  if (!req) return [];
   let folder: vscode.Uri | undefined;
   try {
-    folder = await chooseOutputFolder(s.ui.current, interactive, folderArg, (m) => s.log.warn("output", m));
+    folder = await chooseOutputFolder(s.ui.current, true, undefined, (m) => s.log.warn("output", m));
   } catch (err) {
     return refuse(s, "generate", [errorText(err)]);
   }
   if (!folder) return [];
-  // Above grokImagine.confirmAboveUsd the person is asked first, whoever sent the request.
   if (confirm && !(await confirm(req.endpoint, imagesOf(req), vscode.l10n.t("Generate")))) return [];
-  const prompt = String(req.values["prompt"]);
-  rememberPrompt(s, "generate", prompt);
-  const saved = await jobs.run({
-    kind: "generate",
-    endpoint: req.endpoint,
-    input: req.body,
-    prompt,
-    outputFormat: outputFormatOf(req),
-    folder,
-    stem: stemFromPrompt(prompt),
-    numbered: imagesOf(req) > 1,
-  });
-  return saved.map((item) => item.uri);
+  const job = generateJob(req, folder);
+  rememberPrompt(s, "generate", job.prompt);
+  return (await jobs.run(job)).map((item) => item.uri);
 }
 
 /** Prompt, then the parameters (defaults from settings), each changeable, then send. */
 async function askForRequest(s: Services, settings: Settings): Promise<ApiRequest | undefined> {
   const recent = recentPrompts(s, "generate");
-  const prompt = await s.ui.current.askText({ title: vscode.l10n.t("Grok Imagine: Generate Image"), placeholder: vscode.l10n.t("Describe the image to generate (Enter to continue)"), recent });
+  const prompt = await s.ui.current.askText({ title: "Grok Imagine: Generate Image", placeholder: "Describe the image to generate (Enter to continue)", recent });
   if (!prompt) return undefined;
   const start = buildRequest("generate", { prompt }, settings.parameters);
   for (const w of start.warnings) s.log.warn("settings", w.message);
@@ -75,5 +56,5 @@ async function askForRequest(s: Services, settings: Settings): Promise<ApiReques
     refuse(s, "generate", start.errors.map((e) => e.message));
     return undefined;
   }
-  return pickParameters(s, start.value, vscode.l10n.t("Generate: {0}", prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt), "$(sparkle) " + vscode.l10n.t("Generate"));
+  return pickParameters(s, start.value, `Generate: ${prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt}`, "$(sparkle) Generate");
 }
