@@ -48,3 +48,13 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     proxy: typeof proxy === "string" && proxy.trim() ? checkProxyUrl(proxy) : undefined,
   };
 }
+
+/**
+ * VS Code's Markdown setting `markdown.copyFiles.destination` as it applies to a document (any shape:
+ * src/markdown/destination.ts checks it). It decides where files are written, so in Restricted Mode
+ * only the user's value counts, as for grokImagine.outputFolder.
+ */
+export function markdownCopyDestination(document: vscode.Uri): unknown {
+  const c = vscode.workspace.getConfiguration("markdown", document);
+  return vscode.workspace.isTrusted ? c.get<unknown>("copyFiles.destination") : c.inspect<unknown>("copyFiles.destination")?.globalValue;
+}

@@ -25,7 +25,7 @@ import { uploadAll, type SourceImage } from "../edit/upload";
 import { GrokError } from "../fal/errors";
 import { editStemFromSource } from "../images/naming";
 import { extensionForFormat } from "../images/sniff";
-import type { JobPipeline } from "../jobs/pipeline";
+import type { JobPipeline, SavedItem } from "../jobs/pipeline";
 import { sha256Hex } from "../provenance/hash";
 import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
@@ -66,6 +66,11 @@ function label(uri: vscode.Uri): string {
 }
 
 export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?: unknown): Promise<vscode.Uri[]> {
+  return (await editItems(s, jobs, arg, uris)).map((item) => item.uri);
+}
+
+/** {@link edit}, resolving to what was saved with its provenance (the revised prompt). */
+export async function editItems(s: Services, jobs: JobPipeline, arg?: unknown, uris?: unknown): Promise<SavedItem[]> {
   // 1. Which files, and (for scripts) which parameters.
   let given: Given[];
   let scripted: { fields: Record<string, unknown>; errors: FieldError[] } | undefined;
@@ -158,7 +163,7 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
       : undefined,
     sources: sourceRefs,
   });
-  return saved.map((item) => item.uri);
+  return saved;
 }
 
 async function outputFolderForSource(source: vscode.Uri, s: Services): Promise<vscode.Uri> {

@@ -8,7 +8,7 @@
 import * as vscode from "vscode";
 import { buildRequest, type ApiRequest } from "../api";
 import { stemFromPrompt } from "../images/naming";
-import type { JobPipeline } from "../jobs/pipeline";
+import type { JobPipeline, SavedItem } from "../jobs/pipeline";
 import type { Services } from "../services";
 import { readSettings, type Settings } from "../settings";
 import { chooseOutputFolder } from "../workspace/target";
@@ -20,7 +20,22 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof vscode.Uri);
 }
 
+/** Where an entry point that knows the place (Generate Image Here) wants the images, instead of the output folder. */
+export interface Placement {
+  /** Already through the one resolver (src/workspace/resolve.ts). */
+  readonly folder: vscode.Uri;
+  /** The file name without extension; by default made from the prompt. */
+  readonly stem?: string;
+  /** Shows the first image the caller's way instead of opening it (see JobRequest.showFirst). */
+  readonly showFirst?: (first: vscode.Uri) => void;
+}
+
 export async function generate(s: Services, jobs: JobPipeline, arg?: unknown): Promise<vscode.Uri[]> {
+  return (await generateItems(s, jobs, arg)).map((item) => item.uri);
+}
+
+/** {@link generate}, resolving to what was saved with its provenance (the revised prompt); `place` replaces the output folder. */
+export async function generateItems(s: Services, jobs: JobPipeline, arg?: unknown, place?: Placement): Promise<SavedItem[]> {
   const interactive = !isPlainObject(arg);
   const settings = readSettings();
   let req: ApiRequest | undefined;
@@ -39,9 +54,9 @@ export async function generate(s: Services, jobs: JobPipeline, arg?: unknown): P
     if (!req) return [];
   }
 
-  let folder: vscode.Uri | undefined;
+  let folder = place?.folder;
   try {
-    folder = await chooseOutputFolder(s.ui.current, interactive, folderArg, (m) => s.log.warn("output", m));
+    folder ??= await chooseOutputFolder(s.ui.current, interactive, folderArg, (m) => s.log.warn("output", m));
   } catch (err) {
     return refuse(s, "generate", [errorText(err)]);
   }
@@ -55,10 +70,11 @@ export async function generate(s: Services, jobs: JobPipeline, arg?: unknown): P
     prompt,
     outputFormat: outputFormatOf(req),
     folder,
-    stem: stemFromPrompt(prompt),
+    stem: place?.stem ?? stemFromPrompt(prompt),
     numbered: Number(req.values["num_images"] ?? 1) > 1,
+    ...(place?.showFirst ? { showFirst: place.showFirst } : {}),
   });
-  return saved.map((item) => item.uri);
+  return saved;
 }
 
 /** Prompt, then the parameters (defaults from settings), each changeable, then send. */
