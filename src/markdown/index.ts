@@ -132,6 +132,7 @@ async function insertAt(s: Services, tracker: PlaceTracker, text: string, saved:
   }
   const p = tracker.place;
   const range = new vscode.Range(doc.positionAt(p.start), doc.positionAt(p.end));
+  const stillThere = vscode.window.visibleTextEditors.filter((e) => e.document === doc && e.selections.length === 1 && e.selection.isEqual(range));
   const edit = new vscode.WorkspaceEdit();
   edit.replace(doc.uri, range, text);
   let ok = false;
@@ -148,6 +149,11 @@ async function insertAt(s: Services, tracker: PlaceTracker, text: string, saved:
     if (choice === copy) await vscode.env.clipboard.writeText(text);
     return false;
   }
+  // An editor whose selection was still the chosen place would select the link (or keep the cursor
+  // before it): its cursor goes after the link, so that typing on neither replaces it nor lands
+  // before it. An editor where the person has moved elsewhere is left alone.
+  const end = doc.positionAt(doc.offsetAt(range.start) + text.length);
+  for (const e of stillThere) e.selection = new vscode.Selection(end, end);
   const how = p.deleted
     ? " (the text chosen for it was deleted while the image was made, so the link went where it was)"
     : p.touched

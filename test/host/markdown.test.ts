@@ -83,6 +83,8 @@ describe("Markdown: Generate Image Here and Edit Image Here", function () {
     assert.equal(doc.getText(), `# Title\n\nIntro: ![a lighthouse at dusk${REVISED}](media/${name}). End.\n`);
     assert.equal(fake.submits.length, 1);
     assert.equal((fake.submits[0].body as { prompt: string }).prompt, "a lighthouse at dusk");
+    const linkEnd = doc.positionAt(doc.getText().indexOf(". End."));
+    assert.ok(editor.selection.isEmpty && editor.selection.active.isEqual(linkEnd), "the cursor is after the link, not selecting it");
     // One undo takes the whole link out and gives the chosen text back.
     await vscode.window.showTextDocument(doc);
     await vscode.commands.executeCommand("undo");
