@@ -133,11 +133,18 @@ async function insertAt(s: Services, tracker: PlaceTracker, text: string, saved:
   const p = tracker.place;
   const range = new vscode.Range(doc.positionAt(p.start), doc.positionAt(p.end));
   const stillThere = vscode.window.visibleTextEditors.filter((e) => e.document === doc && e.selections.length === 1 && e.selection.isEqual(range));
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(doc.uri, range, text);
   let ok = false;
   try {
-    ok = await vscode.workspace.applyEdit(edit);
+    // Through the editor where the person still is (VS Code's workspace edits are made minimal,
+    // which leaves the link selected from its alt text on); else as a workspace edit. One undo each.
+    const editor = stillThere[0];
+    if (editor) {
+      ok = await editor.edit((b) => b.replace(range, text));
+    } else {
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(doc.uri, range, text);
+      ok = await vscode.workspace.applyEdit(edit);
+    }
   } catch (err) {
     s.log.error(C, `Could not insert the link into ${name}`, err);
   }
@@ -230,7 +237,9 @@ async function generateHere(deps: MarkdownDeps, arg: unknown): Promise<vscode.Ur
         title: vscode.l10n.t("Grok Imagine: Generate Image Here"),
         value: selected,
         placeHolder: vscode.l10n.t("Describe the image to generate"),
-        prompt: vscode.l10n.t("{0} · estimated {1} · saved in {2}, linked at the cursor", describeValues("generate", start.value.values), cost, where.shown),
+        prompt: sel.isEmpty
+          ? vscode.l10n.t("{0} · estimated {1} · saved in {2}, linked at the cursor", describeValues("generate", start.value.values), cost, where.shown)
+          : vscode.l10n.t("{0} · estimated {1} · saved in {2}, linked in place of the selection", describeValues("generate", start.value.values), cost, where.shown),
         ignoreFocusOut: true,
       });
       if (!prompt?.trim()) return [];
