@@ -4,13 +4,19 @@
  * new image (relative to the document, escaped as the gallery's links are: gallery/markdown.ts).
  *
  * The document is untrusted: only the cursor's line is read, lines longer than {@link MAX_LINE_CHARS}
- * are not parsed, and the scan is linear in the line. Pure module.
+ * are not parsed, and only links of at most {@link MAX_LINK_CHARS} starting that far before the
+ * cursor are tried, so a hostile line costs at most MAX_LINK_CHARS² steps. Pure module.
  */
 import { markdownImageLink, relativePath } from "../gallery/markdown";
 import { dirName, normalizePath } from "./destination";
 
 /** Longer lines are not searched for a link (a minified blob, not prose). */
 export const MAX_LINE_CHARS = 20_000;
+/**
+ * The longest link read, from `![` to `)`: a real one (alt text, a path, a title) is well under
+ * this; the bound keeps a line of unclosed `![` or `(` linear to scan (each start reads at most this far).
+ */
+export const MAX_LINK_CHARS = 1000;
 
 export interface ImageLink {
   /** Columns on the line: the `!` and just after the closing `)`. */
@@ -22,9 +28,9 @@ export interface ImageLink {
 }
 
 /** Skips a bracketed alt text starting at `[` (nested brackets balanced, `\` escapes); the index after `]`, or -1. */
-function skipAlt(line: string, open: number): number {
+function skipAlt(line: string, open: number, limit: number): number {
   let depth = 0;
-  for (let i = open; i < line.length; i++) {
+  for (let i = open; i < limit; i++) {
     const c = line[i];
     if (c === "\\") i++;
     else if (c === "[") depth++;
@@ -33,30 +39,30 @@ function skipAlt(line: string, open: number): number {
   return -1;
 }
 
-function skipSpaces(line: string, i: number): number {
-  while (i < line.length && (line[i] === " " || line[i] === "\t")) i++;
+function skipSpaces(line: string, i: number, limit: number): number {
+  while (i < limit && (line[i] === " " || line[i] === "\t")) i++;
   return i;
 }
 
 /** The destination and title inside `(…)` starting after `(`; the index after `)`, or undefined. */
-function parseTarget(line: string, from: number): { destination: string; end: number } | undefined {
-  let i = skipSpaces(line, from);
+function parseTarget(line: string, from: number, limit: number): { destination: string; end: number } | undefined {
+  let i = skipSpaces(line, from, limit);
   let destination = "";
   if (line[i] === "<") {
     i++;
-    for (; i < line.length && line[i] !== ">"; i++) {
+    for (; i < limit && line[i] !== ">"; i++) {
       if (line[i] === "<") return undefined;
-      if (line[i] === "\\" && i + 1 < line.length) i++;
+      if (line[i] === "\\" && i + 1 < limit) i++;
       destination += line[i];
     }
     if (line[i] !== ">") return undefined;
     i++;
   } else {
     let depth = 0;
-    for (; i < line.length; i++) {
+    for (; i < limit; i++) {
       const c = line[i];
       if (c === " " || c === "\t") break;
-      if (c === "\\" && i + 1 < line.length && /[!-/:-@[-`{-~]/.test(line[i + 1])) {
+      if (c === "\\" && i + 1 < limit && /[!-/:-@[-`{-~]/.test(line[i + 1])) {
         destination += line[++i];
         continue;
       }
@@ -68,14 +74,14 @@ function parseTarget(line: string, from: number): { destination: string; end: nu
       destination += c;
     }
   }
-  i = skipSpaces(line, i);
+  i = skipSpaces(line, i, limit);
   const quote = line[i];
   if (quote === '"' || quote === "'" || quote === "(") {
     const close = quote === "(" ? ")" : quote;
     i++;
-    while (i < line.length && line[i] !== close) i += line[i] === "\\" ? 2 : 1;
-    if (i >= line.length) return undefined;
-    i = skipSpaces(line, i + 1);
+    while (i < limit && line[i] !== close) i += line[i] === "\\" ? 2 : 1;
+    if (i >= limit) return undefined;
+    i = skipSpaces(line, i + 1, limit);
   }
   return line[i] === ")" ? { destination, end: i + 1 } : undefined;
 }
@@ -83,12 +89,15 @@ function parseTarget(line: string, from: number): { destination: string; end: nu
 /** The inline image link whose text contains column `column` (its ends included), if any. */
 export function imageLinkAt(line: string, column: number): ImageLink | undefined {
   if (line.length > MAX_LINE_CHARS) return undefined;
-  for (let start = line.indexOf("!["); start >= 0; start = line.indexOf("![", start + 1)) {
+  // A link around the cursor starts at most MAX_LINK_CHARS before it: only those starts are tried.
+  const first = line.indexOf("![", Math.max(0, column - MAX_LINK_CHARS));
+  for (let start = first; start >= 0; start = line.indexOf("![", start + 1)) {
     if (start > column) return undefined;
     if (start > 0 && line[start - 1] === "\\") continue;
-    const altEnd = skipAlt(line, start + 1);
+    const limit = Math.min(line.length, start + MAX_LINK_CHARS);
+    const altEnd = skipAlt(line, start + 1, limit);
     if (altEnd < 0 || line[altEnd] !== "(") continue;
-    const target = parseTarget(line, altEnd + 1);
+    const target = parseTarget(line, altEnd + 1, limit);
     if (!target) continue;
     if (column <= target.end) return { start, end: target.end, alt: line.slice(start + 2, altEnd - 1), destination: target.destination };
     start = target.end - 1;

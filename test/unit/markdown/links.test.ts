@@ -1,6 +1,6 @@
 /** markdown/links.ts: the image link under the cursor, where it points, and the link for a new image. */
 import assert from "node:assert/strict";
-import { imageLinkAt, imageLinkFor, linkTarget, MAX_LINE_CHARS } from "../../../src/markdown/links";
+import { imageLinkAt, imageLinkFor, linkTarget, MAX_LINE_CHARS, MAX_LINK_CHARS } from "../../../src/markdown/links";
 
 describe("markdown/links: image links in a document", () => {
   it("finds the inline image link the cursor is on, its ends included", () => {
@@ -24,6 +24,25 @@ describe("markdown/links: image links in a document", () => {
     assert.equal(imageLinkAt("[link](a.png)", 2), undefined, "a link is not an image");
     assert.equal(imageLinkAt("![broken(a.png)", 2), undefined);
     assert.equal(imageLinkAt("x".repeat(MAX_LINE_CHARS + 1) + "![a](b.png)", MAX_LINE_CHARS + 3), undefined, "a line too long is not read");
+  });
+
+  it("reads a hostile line in bounded time (min/median/max printed), and no link longer than the bound", function () {
+    this.timeout(20_000);
+    const lines = ["![".repeat(MAX_LINE_CHARS / 2), "![a](".repeat(MAX_LINE_CHARS / 5), "![" + "[".repeat(MAX_LINE_CHARS - 2)];
+    const times: number[] = [];
+    for (const line of lines) {
+      for (let i = 0; i < 3; i++) {
+        const t0 = process.hrtime.bigint();
+        assert.equal(imageLinkAt(line, line.length - 1), undefined);
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }
+    times.sort((a, b) => a - b);
+    console.log(`      ${MAX_LINE_CHARS}-character lines of unclosed links: min ${times[0].toFixed(1)} ms, median ${times[4].toFixed(1)} ms, max ${times[8].toFixed(1)} ms`);
+    // At most MAX_LINK_CHARS starts of at most MAX_LINK_CHARS steps each: a million, well under a second.
+    assert.ok(times[4] < 1000, `median ${times[4]} ms`);
+    const long = `![a](${"x".repeat(MAX_LINK_CHARS)}.png)`;
+    assert.equal(imageLinkAt(long, 2), undefined);
   });
 
   it("resolves a destination relative to the document, or to the workspace folder with /", () => {
