@@ -21,7 +21,7 @@
 import * as vscode from "vscode";
 import { buildRequest, describeValues, MAX_EDIT_IMAGES, resolveDefaults } from "../api";
 import { listNames } from "../edit/sources";
-import type { JobPipeline } from "../jobs/pipeline";
+import type { JobPipeline, SavedItem } from "../jobs/pipeline";
 import { baseName, checkSources, editFolder, editJob, isUri, prepareEdit, type Given, type Source } from "../requests/edit";
 import type { Services } from "../services";
 import type { Settings } from "../settings";
@@ -42,6 +42,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?: unknown, confirm?: ConfirmSpend): Promise<vscode.Uri[]> {
+  return (await editItems(s, jobs, arg, uris, confirm)).map((item) => item.uri);
+}
+
+/** {@link edit}, resolving to what was saved with its provenance (the revised prompt). */
+export async function editItems(s: Services, jobs: JobPipeline, arg?: unknown, uris?: unknown, confirm?: ConfirmSpend): Promise<SavedItem[]> {
   // 1. Which files (scripts: the whole request, without UI).
   let given: Given[];
   if (isUri(arg)) {
@@ -56,7 +61,7 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
     if (confirm && !(await confirm(request.endpoint, imagesOf(request), vscode.l10n.t("Edit")))) return [];
     rememberPrompt(s, "edit", job.prompt);
     s.log.info(C, `Editing ${listNames(sources.map((x) => x.label))} (${describeValues("edit", request.values)}), results in ${vscode.workspace.asRelativePath(job.folder)}.`);
-    return (await jobs.run(job)).map((item) => item.uri);
+    return jobs.run(job);
   } else if (arg === undefined) {
     const picked = await pickImages(s);
     if (!picked) return [];
@@ -91,8 +96,7 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
   // 5. The job. The sources (path in their workspace folder, SHA-256) go into the results' provenance.
   s.log.info(C, `Editing ${listNames(sources.map((x) => x.label))} (${describeValues("edit", p.values)}), results in ${vscode.workspace.asRelativePath(folder)}.`);
   const showFirst = settings.showComparison ? (result: vscode.Uri) => showEditComparison(s, first, result) : undefined;
-  const saved = await jobs.run(editJob(p, sources, folder, showFirst));
-  return saved.map((item) => item.uri);
+  return jobs.run(editJob(p, sources, folder, showFirst));
 }
 
 /** The image open in the active editor group's image preview, if any. */

@@ -7,7 +7,7 @@
  */
 import * as vscode from "vscode";
 import { buildRequest, type ApiRequest } from "../api";
-import type { JobPipeline } from "../jobs/pipeline";
+import type { JobPipeline, JobRequest, SavedItem } from "../jobs/pipeline";
 import { generateJob, prepareGenerate } from "../requests/generate";
 import type { Services } from "../services";
 import type { ConfirmSpend } from "../spend/index";
@@ -21,28 +21,46 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof vscode.Uri);
 }
 
+/** Where an entry point that knows the place (Generate Image Here) wants the images, instead of the output folder. */
+export interface Placement {
+  /** Already through the one resolver (src/workspace/resolve.ts). */
+  readonly folder: vscode.Uri;
+  /** The file name without extension; by default made from the prompt. */
+  readonly stem?: string;
+  /** Shows the first image the caller's way instead of opening it (see JobRequest.showFirst). */
+  readonly showFirst?: (first: vscode.Uri) => void;
+}
+
 export async function generate(s: Services, jobs: JobPipeline, arg?: unknown, confirm?: ConfirmSpend): Promise<vscode.Uri[]> {
+  return (await generateItems(s, jobs, arg, undefined, confirm)).map((item) => item.uri);
+}
+
+/** {@link generate}, resolving to what was saved with its provenance (the revised prompt); `place` replaces the output folder. */
+export async function generateItems(s: Services, jobs: JobPipeline, arg?: unknown, place?: Placement, confirm?: ConfirmSpend): Promise<SavedItem[]> {
+  let req: ApiRequest | undefined;
+  let job: JobRequest;
   if (isPlainObject(arg)) {
-    const prepared = await prepareGenerate(s.ui.current, arg, s.log);
+    const prepared = await prepareGenerate(s.ui.current, arg, s.log, place?.folder);
     if (!prepared.ok) return refuse(s, "generate", prepared.problems);
-    // Above grokImagine.confirmAboveUsd the person is asked first, whoever sent the request.
-    if (confirm && !(await confirm(prepared.request.endpoint, imagesOf(prepared.request), vscode.l10n.t("Generate")))) return [];
-    rememberPrompt(s, "generate", prepared.job.prompt);
-    return (await jobs.run(prepared.job)).map((item) => item.uri);
+    req = prepared.request;
+    job = prepared.job;
+  } else {
+    req = await askForRequest(s, readSettings());
+    if (!req) return [];
+    let folder = place?.folder;
+    try {
+      folder ??= await chooseOutputFolder(s.ui.current, true, undefined, (m) => s.log.warn("output", m));
+    } catch (err) {
+      return refuse(s, "generate", [errorText(err)]);
+    }
+    if (!folder) return [];
+    job = generateJob(req, folder);
   }
-  const req = await askForRequest(s, readSettings());
-  if (!req) return [];
-  let folder: vscode.Uri | undefined;
-  try {
-    folder = await chooseOutputFolder(s.ui.current, true, undefined, (m) => s.log.warn("output", m));
-  } catch (err) {
-    return refuse(s, "generate", [errorText(err)]);
-  }
-  if (!folder) return [];
+  // Above grokImagine.confirmAboveUsd the person is asked first, whoever sent the request.
   if (confirm && !(await confirm(req.endpoint, imagesOf(req), vscode.l10n.t("Generate")))) return [];
-  const job = generateJob(req, folder);
   rememberPrompt(s, "generate", job.prompt);
-  return (await jobs.run(job)).map((item) => item.uri);
+  if (place) job = { ...job, stem: place.stem ?? job.stem, ...(place.showFirst ? { showFirst: place.showFirst } : {}) };
+  return jobs.run(job);
 }
 
 /** Prompt, then the parameters (defaults from settings), each changeable, then send. */

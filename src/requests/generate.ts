@@ -40,11 +40,13 @@ export function generateJob(req: ApiRequest, folder: vscode.Uri): JobRequest {
  * The argument object, checked (defaults from the settings), with its output folder resolved
  * (`folder`: a workspace folder's name or a folder inside the workspace; else the output folder).
  */
-export async function prepareGenerate(ui: Ui, arg: Readonly<Record<string, unknown>>, log: PrepareLog): Promise<Prepared> {
+export async function prepareGenerate(ui: Ui, arg: Readonly<Record<string, unknown>>, log: PrepareLog, placed?: vscode.Uri): Promise<Prepared> {
   const { folder: folderArg, ...fields } = arg;
   const built = buildRequest("generate", fields, readSettings().parameters);
   for (const w of built.warnings) log.warn("settings", w.message);
   if (!built.ok) return { ok: false, problems: built.errors.map((e) => e.message) };
+  // A caller that knows the place (Generate Image Here) has resolved it already.
+  if (placed) return { ok: true, job: generateJob(built.value, placed), request: built.value };
   let folder: vscode.Uri | undefined;
   try {
     folder = await chooseOutputFolder(ui, false, folderArg, (m) => log.warn("output", m));
