@@ -139,12 +139,13 @@ async function pickImages(s: Services): Promise<vscode.Uri[] | undefined> {
 /** The prompt box names the images in its title, and says what will be made (the settings' defaults) and where. */
 async function askPrompt(s: Services, sources: readonly Source[], settings: Settings, where: string): Promise<string | undefined> {
   const defaults = resolveDefaults("edit", settings.parameters).values;
-  // What it costs at these defaults (the parameter pick that follows says it again as they change).
   const start = buildRequest("edit", { ...defaults, prompt: "-" }, undefined);
-  const what = describeValues("edit", defaults) + (start.ok ? ` · ${estimateText(start.value)}` : "");
+  const what = describeValues("edit", defaults);
+  // What it costs at these defaults (the parameter pick that follows says it again as they change).
+  const cost = start.ok ? ` · ${estimateText(start.value)}` : "";
   return s.ui.current.askText({
     title: vscode.l10n.t("Grok Imagine: Edit {0}", listNames(sources.map((x) => x.fileName))),
-    placeholder: vscode.l10n.t("Describe the change (Enter to continue · {0}, {1})", what, where),
+    placeholder: vscode.l10n.t("Describe the change (Enter to continue · {0}, {1}{2})", what, where, cost),
     recent: recentPrompts(s, "edit"),
   });
 }
