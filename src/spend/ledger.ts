@@ -75,8 +75,8 @@ function endpointKey(endpoint: string): string {
  * no valid time are counted today.
  */
 export function addImages(ledger: Ledger, images: readonly CountedImage[], now: number): Ledger {
-  const days: Record<DayKey, Record<string, number>> = {};
-  for (const [d, per] of Object.entries(ledger.days)) days[d] = { ...per };
+  // The days not touched are shared with the old ledger (never changed in place).
+  const days: Record<DayKey, Readonly<Record<string, number>>> = { ...ledger.days };
   const recent = [...ledger.recent];
   const seen = new Set(recent);
   const added = new Set<string>();
@@ -87,9 +87,9 @@ export function addImages(ledger: Ledger, images: readonly CountedImage[], now: 
       recent.push(img.requestId);
     }
     const day = dayKey(Number.isFinite(img.at) ? img.at : now);
-    const per = (days[day] ??= {});
     const key = endpointKey(img.endpoint);
-    per[key] = Math.min(MAX_IMAGES_PER_DAY, (per[key] ?? 0) + 1);
+    const per = days[day] ?? {};
+    days[day] = { ...per, [key]: Math.min(MAX_IMAGES_PER_DAY, (per[key] ?? 0) + 1) };
   }
   return fold({ version: LEDGER_VERSION, days, earlier: { ...ledger.earlier }, recent: recent.slice(-MAX_RECENT_REQUESTS) });
 }
@@ -115,12 +115,12 @@ function fold(ledger: Ledger): Ledger {
   const keys = Object.keys(ledger.days);
   if (keys.length <= MAX_DAYS) return ledger;
   keys.sort();
-  const days: Record<DayKey, Readonly<Record<string, number>>> = { ...ledger.days };
+  const cut = keys.length - MAX_DAYS;
   const earlier: Record<string, number> = { ...ledger.earlier };
-  for (const d of keys.slice(0, keys.length - MAX_DAYS)) {
-    for (const [e, n] of Object.entries(days[d] ?? {})) earlier[e] = (earlier[e] ?? 0) + n;
-    delete days[d];
-  }
+  for (const d of keys.slice(0, cut)) for (const [e, n] of Object.entries(ledger.days[d] ?? {})) earlier[e] = (earlier[e] ?? 0) + n;
+  // A new object of the kept days (deleting keys would leave a slow dictionary-mode object behind).
+  const days: Record<DayKey, Readonly<Record<string, number>>> = {};
+  for (const d of keys.slice(cut)) days[d] = ledger.days[d] ?? {};
   return { ...ledger, days, earlier };
 }
 

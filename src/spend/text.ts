@@ -11,11 +11,11 @@ export function imagesText(n: number): string {
   return n === 1 ? l10n.t("1 image") : l10n.t("{0} images", n);
 }
 
-/** "$0.06", "price unknown", or "$0.06 + 2 images at unknown price". */
+/** "$0.06", "price unknown", or "$0.06 (2 of them at an unknown price)": the known part never passes for the whole. */
 export function costText(p: Pick<PeriodSpend, "images" | "usd" | "unknownImages">): string {
   if (p.unknownImages === 0 || p.images === 0) return formatUsd(p.usd);
   if (p.unknownImages === p.images) return l10n.t("price unknown");
-  return l10n.t("{0} + {1} at unknown price", formatUsd(p.usd), imagesText(p.unknownImages));
+  return l10n.t("{0} ({1} of them at an unknown price)", formatUsd(p.usd), p.unknownImages);
 }
 
 /** "3 images, $0.06". */

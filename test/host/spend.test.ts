@@ -72,9 +72,9 @@ describe("Spend", function () {
     const rows = shown[0]?.items.filter((i) => i.kind !== vscode.QuickPickItemKind.Separator) ?? [];
     const today = dayKey(Date.now());
     assert.deepEqual(rows.slice(0, 3).map((i) => [i.label, i.description]), [
-      [`Today (${today})`, "3 images, $0.04 + 1 image at unknown price"],
-      [`This month (${today.slice(0, 7)})`, "3 images, $0.04 + 1 image at unknown price"],
-      ["All time", "3 images, $0.04 + 1 image at unknown price"],
+      [`Today (${today})`, "3 images, $0.04 (1 of them at an unknown price)"],
+      [`This month (${today.slice(0, 7)})`, "3 images, $0.04 (1 of them at an unknown price)"],
+      ["All time", "3 images, $0.04 (1 of them at an unknown price)"],
     ]);
     assert.equal(rows[0].detail, "Standard: 2 images, $0.04 · Quality: 1 image, price unknown");
     assert.match(shown[0]?.placeHolder ?? "", /Days are your local time \(.*UTC[+-]\d\d:\d\d\)/);

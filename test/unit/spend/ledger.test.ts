@@ -67,8 +67,8 @@ describe("spend/ledger", () => {
   });
 
   it("stays bounded: old days fold into one bucket with all time exact, and the request list is capped", function () {
-    // The bound below (5 s) is the check; mocha's 2 s default would cut it short on a loaded machine.
-    this.timeout(10_000);
+    // Its own bound on the time is below; mocha's default 2 s is too tight on a loaded machine.
+    this.timeout(20_000);
     const start = local(2020, 1, 1);
     const images: CountedImage[] = [];
     const days = MAX_DAYS + 250;
@@ -82,6 +82,7 @@ describe("spend/ledger", () => {
     assert.ok(l.recent.length <= MAX_RECENT_REQUESTS);
     assert.equal(l.earlier[STD], (days - MAX_DAYS) * 2);
     assert.equal(summarize(l, start).allTime.images, days * 2);
+    console.log(`      figure: ${images.length / 2} saves into a ledger of ${MAX_DAYS} days: ${ms} ms`);
     assert.ok(ms < 5000, `${days} saves took ${ms} ms`);
     // Rebuild from the same images gives the same counts.
     const rebuilt = ledgerFrom(images, start);

@@ -8,8 +8,8 @@ describe("spend/text", () => {
     assert.equal(costText({ images: 0, usd: 0, unknownImages: 0 }), "$0.00");
     assert.equal(costText({ images: 3, usd: 0.06, unknownImages: 0 }), "$0.06");
     assert.equal(costText({ images: 2, usd: 0, unknownImages: 2 }), "price unknown");
-    assert.equal(costText({ images: 5, usd: 0.06, unknownImages: 2 }), "$0.06 + 2 images at unknown price");
-    assert.equal(costText({ images: 2, usd: 0.06, unknownImages: 1 }), "$0.06 + 1 image at unknown price");
+    assert.equal(costText({ images: 5, usd: 0.06, unknownImages: 2 }), "$0.06 (2 of them at an unknown price)");
+    assert.equal(costText({ images: 2, usd: 0.06, unknownImages: 1 }), "$0.06 (1 of them at an unknown price)");
   });
 
   it("writes the header line and the detail with every period by tier and the time zone", () => {
@@ -19,10 +19,10 @@ describe("spend/text", () => {
       { endpoint: "xai/grok-imagine-image/quality/text-to-image", requestId: "b", at: now },
     ], now);
     const s = summarize(l, now);
-    assert.equal(headerText(s), "Spend today: 4 images, $0.06 + 1 image at unknown price · this month: 4 images, $0.06 + 1 image at unknown price · all time: 4 images, $0.06 + 1 image at unknown price");
+    assert.equal(headerText(s), "Spend today: 4 images, $0.06 (1 of them at an unknown price) · this month: 4 images, $0.06 (1 of them at an unknown price) · all time: 4 images, $0.06 (1 of them at an unknown price)");
     const detail = detailText(s, "Europe/Berlin, UTC+01:00");
     assert.deepEqual(detail.split("\n").slice(0, 3), [
-      "Today (2026-12-15): 4 images, $0.06 + 1 image at unknown price",
+      "Today (2026-12-15): 4 images, $0.06 (1 of them at an unknown price)",
       "  Standard: 3 images, $0.06",
       "  Quality: 1 image, price unknown",
     ]);
