@@ -103,6 +103,8 @@ describe("A person uses the gallery", () => {
     assert.doesNotMatch((await next.textContent()) ?? "", /a red fox in fresh snow/);
     await page.keyboard.press("Space");
     await g.locator("#selection", { hasText: "1 of 3 selected" }).waitFor({ state: "visible" });
+    // The edit bar says what an edit costs: fal publishes no price for edits, so it says so.
+    await g.locator("#editEstimate", { hasText: /^Estimated price unknown$/ }).waitFor({ state: "visible" });
     await g.locator("#clearSelection").click();
     await g.locator("#selection").waitFor({ state: "hidden" });
     await page.keyboard.press("Control+F");
