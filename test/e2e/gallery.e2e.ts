@@ -140,15 +140,6 @@ describe("A person uses the gallery", () => {
     await spend.waitFor({ state: "visible", timeout: 15_000 });
     assert.match((await g.locator("#spend").getAttribute("title")) ?? "", /Standard: [1-9]\d* images?, \$/);
     await shot(page, "gallery-spend");
-    // Show Spend: the same sums in a quick pick, by tier, with the time zone the days are counted in.
-    await runFromPalette(page, "Grok Imagine: Show Spend");
-    const today = page.locator(".quick-input-widget .monaco-list-row", { hasText: /Today \(\d{4}-\d\d-\d\d\)/ });
-    await today.first().waitFor({ state: "visible", timeout: 15_000 });
-    assert.match((await today.first().textContent()) ?? "", /[1-9]\d* images?, \$\d+\.\d\d.*Standard: /);
-    await page.locator(".quick-input-widget .quick-input-title", { hasText: /Spend, estimated \(days in .*UTC[+-]\d\d:\d\d\)/ }).waitFor({ state: "visible" });
-    await shot(page, "show-spend");
-    await page.keyboard.press("Escape");
-    await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
 
     // Search finds it.
     await g.locator("#search").fill("paper boat");
@@ -169,6 +160,16 @@ describe("A person uses the gallery", () => {
     assert.match(text, /!\[.+\]\(\.\.\/generated-images\/a-paper-boat-on-a-pond\.jpg\)/);
     assert.ok(text.indexOf("Notes for the docs folder") < text.indexOf("!["), `the link went where the cursor was, after the text: ${text}`);
     await shot(page, "gallery-4-markdown-link");
+
+    // Show Spend: the same sums in a quick pick, by tier, with the time zone the days are counted in.
+    await runFromPalette(page, "Grok Imagine: Show Spend");
+    const today = page.locator(".quick-input-widget .monaco-list-row", { hasText: /Today \(\d{4}-\d\d-\d\d\)/ });
+    await today.first().waitFor({ state: "visible", timeout: 15_000 });
+    assert.match((await today.first().textContent()) ?? "", /[1-9]\d* images?, \$\d+\.\d\d.*Standard: /);
+    await page.locator(".quick-input-widget .quick-input-title", { hasText: /Spend, estimated \(days in .*UTC[+-]\d\d:\d\d\)/ }).waitFor({ state: "visible" });
+    await shot(page, "show-spend");
+    await page.keyboard.press("Escape");
+    await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
 
     // The same gallery in the dark, light and high-contrast themes, with the whole editor area.
     await page.locator(".monaco-editor .view-lines", { hasText: "Notes for the docs folder" }).click();
