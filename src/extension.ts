@@ -9,9 +9,11 @@ import { clearApiKey, setApiKey } from "./commands/apiKey";
 import { edit, editItems } from "./commands/edit";
 import { generateAgain, showDetails } from "./commands/details";
 import { registerGallery } from "./gallery/index";
-import { registerAgentTools } from "./agent/index";
+import { prepareEdit } from "./requests/edit";
+import { prepareGenerate } from "./requests/generate";
+import { registerAgentTools } from "./agent/register";
 import { generate, generateItems } from "./commands/generate";
-import { registerMarkdown } from "./markdown/index";
+import { registerMarkdown } from "./markdown/register";
 import { JobPipeline, type JobView } from "./jobs/pipeline";
 import { ImageSaver } from "./workspace/save";
 import { registerSpend, type Spend } from "./spend/index";
@@ -91,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   // The same command under the title "Edit with Grok Imagine", for the Explorer and the image's title bar.
   register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris, spend.confirm));
   context.subscriptions.push(...registerGallery(s, jobs, spend.gallery));
-  registerAgentTools(context, { s, jobs });
+  registerAgentTools(context, { s, jobs, prepare: { generate: prepareGenerate, edit: prepareEdit } });
   // Generate Image Here and Edit Image Here in Markdown documents, through the commands' own runners.
   registerMarkdown(context, { s, generate: (arg, place) => generateItems(s, jobs, arg, place, spend.confirm), edit: (arg) => editItems(s, jobs, arg, undefined, spend.confirm) });
 

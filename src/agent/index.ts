@@ -17,12 +17,14 @@ import type { GrokError } from "../fal/errors";
 import { pngThumbnail } from "../images/pngThumbnail";
 import { mimeForFormat, sniffImageFormat } from "../images/sniff";
 import type { JobPipeline, SavedItem } from "../jobs/pipeline";
-import { prepareEdit } from "../requests/edit";
-import { prepareGenerate, type PrepareLog } from "../requests/generate";
+import type { prepareEdit } from "../requests/edit";
+import type { prepareGenerate, PrepareLog } from "../requests/generate";
 import type { Services } from "../services";
 import { SECTION } from "../settings";
 import { EDIT_TOOL, GENERATE_TOOL, type ToolSpec } from "./schema";
 import { confirmationText, failedText, invocationText, noKeyText, refusedText, restrictedText, savedText, type Confirmation } from "./text";
+
+export { useTranslator } from "../l10n";
 
 const C = "agent";
 
@@ -41,6 +43,8 @@ const MAX_PNG_READ_BYTES = 32 * 1024 * 1024;
 export interface AgentDeps {
   readonly s: Services;
   readonly jobs: JobPipeline;
+  /** The commands' own request checks (extension.js's: the errors they throw are its GrokError). */
+  readonly prepare: { readonly generate: typeof prepareGenerate; readonly edit: typeof prepareEdit };
 }
 
 type Input = Record<string, unknown>;
@@ -78,7 +82,7 @@ class ImageTool implements vscode.LanguageModelTool<Input> {
   /** The argument object checked the commands' way (src/requests/): the job, or the problems. */
   #prepare(input: Input, log: PrepareLog): ReturnType<typeof prepareGenerate> {
     const ui = this.deps.s.ui.current;
-    return this.spec.operation === "edit" ? prepareEdit(ui, input, log) : prepareGenerate(ui, input, log);
+    return this.spec.operation === "edit" ? this.deps.prepare.edit(ui, input, log) : this.deps.prepare.generate(ui, input, log);
   }
 
   async prepareInvocation(options: vscode.LanguageModelToolInvocationPrepareOptions<Input>): Promise<vscode.PreparedToolInvocation> {
@@ -172,8 +176,9 @@ class ImageTool implements vscode.LanguageModelTool<Input> {
 }
 
 /** Registers both tools (package.json's languageModelTools declares them). */
-export function registerAgentTools(context: vscode.ExtensionContext, deps: AgentDeps): void {
-  for (const spec of [GENERATE_TOOL, EDIT_TOOL]) {
-    context.subscriptions.push(vscode.lm.registerTool<Input>(spec.name, new ImageTool(spec, deps)));
-  }
+/** The tool called `name` (a name of schema.ts's tools). */
+export function createTool(name: string, deps: AgentDeps): vscode.LanguageModelTool<Input> {
+  const spec = [GENERATE_TOOL, EDIT_TOOL].find((t) => t.name === name);
+  if (!spec) throw new Error(`No tool ${name}`);
+  return new ImageTool(spec, deps);
 }

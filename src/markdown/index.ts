@@ -34,6 +34,8 @@ import { copyDestination, destinationStem } from "./destination";
 import { imageLinkAt, imageLinkFor, linkTarget } from "./links";
 import { applyChanges, place, type TrackedPlace } from "./tracking";
 
+export { useTranslator } from "../l10n";
+
 const C = "markdown";
 
 export interface MarkdownDeps {
@@ -51,12 +53,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof vscode.Uri);
 }
 
-export function registerMarkdown(context: vscode.ExtensionContext, deps: MarkdownDeps): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand("grokImagine.generateHere", (arg: unknown) => generateHere(deps, arg)),
-    vscode.commands.registerCommand("grokImagine.editHere", (arg: unknown) => editHere(deps, arg)),
-  );
-}
 
 /** Shows a refusal (what to do) and logs it; resolves to no files. */
 function refuse(s: Services, text: string): [] {
@@ -207,7 +203,7 @@ async function imagePlace(s: Services, doc: vscode.Uri, folder: vscode.Workspace
   return { folder: target, stem: stemFromPrompt(destinationStem(dest.path)), shown: vscode.workspace.asRelativePath(target), fromSetting: dest.glob };
 }
 
-async function generateHere(deps: MarkdownDeps, arg: unknown): Promise<vscode.Uri[]> {
+export async function generateHere(deps: MarkdownDeps, arg: unknown): Promise<vscode.Uri[]> {
   const { s } = deps;
   const title = vscode.l10n.t("Generate Image Here");
   const scripted = isPlainObject(arg) ? arg : undefined;
@@ -275,7 +271,7 @@ function promptOf(item: SavedItem): string {
   return typeof p === "string" ? p : "";
 }
 
-async function editHere(deps: MarkdownDeps, arg: unknown): Promise<vscode.Uri[]> {
+export async function editHere(deps: MarkdownDeps, arg: unknown): Promise<vscode.Uri[]> {
   const { s } = deps;
   const title = vscode.l10n.t("Edit Image Here");
   const scripted = isPlainObject(arg) ? arg : undefined;

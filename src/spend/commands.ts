@@ -11,6 +11,8 @@ import type { SpendSummary } from "./ledger";
 import type { SpendLedger } from "./index";
 import { detailText, howCounted, jobStateText, localZone, periods, periodText, shortPrompt, tierText } from "./text";
 
+export { useTranslator } from "../l10n";
+
 const C = "spend";
 
 // ---------------------------------------------------------------------------------------------

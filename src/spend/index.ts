@@ -23,7 +23,8 @@ import type { Services } from "../services";
 import { readSettings } from "../settings";
 import { confirmSpend } from "./confirm";
 import { addImages, emptyLedger, ledgerFrom, parseLedger, summarize, type CountedImage, type Ledger, type SpendSummary } from "./ledger";
-import { showJobs, showSpend } from "./commands";
+import { chunk } from "../chunks";
+import type * as SpendCommands from "./commands";
 import { detailText, headerText, jobStateText, jobsSummary, localZone, shortPrompt } from "./text";
 
 export { confirmSpend, needsConfirm } from "./confirm";
@@ -31,6 +32,9 @@ export type { ShownSpend } from "./commands";
 
 const C = "spend";
 /** workspaceState: the ledger (one small object: a number per day and endpoint). */
+/** Show Spend and Show Running Jobs: loaded when one first runs (src/chunks.ts). */
+const commands = chunk<typeof SpendCommands>("spendCommands");
+
 export const LEDGER_KEY = "grokImagine.spend.ledger";
 
 
@@ -71,8 +75,8 @@ export function registerSpend(context: vscode.ExtensionContext, deps: SpendDeps)
     ledger,
     status,
     jobs.onDidSave((items) => ledger.addSaved(items)),
-    vscode.commands.registerCommand("grokImagine.showSpend", () => showSpend(s, ledger, imageSource)),
-    vscode.commands.registerCommand("grokImagine.showJobs", () => showJobs(s, jobs)),
+    vscode.commands.registerCommand("grokImagine.showSpend", () => commands().showSpend(s, ledger, imageSource)),
+    vscode.commands.registerCommand("grokImagine.showJobs", () => commands().showJobs(s, jobs)),
   );
   logIgnoredPrices(context, s);
   const confirmEstimate = async (est: Estimate, what: string): Promise<boolean> => {

@@ -12,7 +12,24 @@ import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 // The same number esbuild.js enforces for `npm run package`.
-const { EXTENSION_BUDGET_BYTES: BUDGET_BYTES } = createRequire(__filename)(path.join(ROOT, "esbuild.js")) as { EXTENSION_BUDGET_BYTES: number };
+const { EXTENSION_BUDGET_BYTES: BUDGET_BYTES, CHUNKS } = createRequire(__filename)(path.join(ROOT, "esbuild.js")) as { EXTENSION_BUDGET_BYTES: number; CHUNKS: Record<string, string> };
+
+/**
+ * Modules a chunk (src/chunks.ts) must not carry its own copy of: they hold state, or classes whose
+ * identity matters (the job pipeline, the fal client and its errors, the saver, the log, the keys).
+ */
+const NOT_IN_CHUNKS = /^src\/(jobs\/|fal\/(?!addresses\.ts$)|workspace\/save|log\.ts$|secrets\.ts$|extension\.ts$|chunks\.ts$|gallery\/imageIndex\.ts$)/;
+
+/** What breaks the chunk rules, given what each file bundles (esbuild.js writes bundles.json). */
+export function chunkProblems(bundles: Readonly<Record<string, readonly string[]>>, chunks: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  const main = bundles["extension"] ?? [];
+  for (const [name, entry] of Object.entries(chunks)) {
+    if (main.includes(entry)) problems.push(`extension.js bundles ${entry}, the entry of chunk ${name}: import it as a type and load it through src/chunks.ts`);
+    for (const input of bundles[name] ?? []) if (NOT_IN_CHUNKS.test(input)) problems.push(`chunk ${name} bundles its own copy of ${input}: pass that in as an argument`);
+  }
+  return problems;
+}
 
 /** Strings that only the test and benchmark hooks contain. */
 const EXTENSION_MARKERS = ["grokImagine.testing.gallery", "simulateRestart", "logLines", "benchResult", "#bench-", "this build has no benchmark hooks", "firstPaint"];
@@ -43,14 +60,28 @@ describe("the production build", function () {
     for (const m of [...EXTENSION_MARKERS, ...WEBVIEW_MARKERS]) assert.ok(dev.includes(m), `the development build lacks ${m}`);
   });
 
-  it("dist/extension.js carries no test or benchmark hook", () => {
+  it("dist/extension.js and its chunks carry no test or benchmark hook", () => {
     for (const m of EXTENSION_MARKERS) assert.ok(!extension.includes(m), `the production extension.js contains ${JSON.stringify(m)}`);
+    for (const name of Object.keys(CHUNKS)) {
+      const text = fs.readFileSync(path.join(out, "prod", `${name}.js`), "utf8");
+      for (const m of EXTENSION_MARKERS) assert.ok(!text.includes(m), `the production ${name}.js contains ${JSON.stringify(m)}`);
+    }
   });
 
   it(`dist/extension.js is within its ${BUDGET_BYTES / 1024} KB budget (minified)`, () => {
     const size = Buffer.byteLength(extension);
     console.log(`      dist/extension.js: ${(size / 1024).toFixed(1)} KB of ${BUDGET_BYTES / 1024} KB`);
     assert.ok(size <= BUDGET_BYTES, `${(size / 1024).toFixed(1)} KB is over the ${BUDGET_BYTES / 1024} KB budget (node esbuild.js --production --analyze shows what makes it up)`);
+  });
+
+  it("extension.js loads its chunks instead of bundling them, and no chunk copies a stateful module", () => {
+    const bundles = JSON.parse(fs.readFileSync(path.join(out, "prod", "bundles.json"), "utf8")) as Record<string, string[]>;
+    assert.deepEqual(Object.keys(bundles).sort(), ["extension", ...Object.keys(CHUNKS)].sort());
+    assert.deepEqual(chunkProblems(bundles, CHUNKS), []);
+    for (const name of Object.keys(CHUNKS)) console.log(`      ${name}.js (loaded on first use): ${(fs.statSync(path.join(out, "prod", `${name}.js`)).size / 1024).toFixed(1)} KB`);
+    // The check finds what it is for.
+    const planted = chunkProblems({ extension: ["src/extension.ts", "src/x/index.ts"], x: ["src/x/index.ts", "src/jobs/pipeline.ts", "src/fal/addresses.ts", "src/fal/errors.ts"] }, { x: "src/x/index.ts" });
+    assert.equal(planted.length, 3, planted.join("\n"));
   });
 
   it("the gallery's webview script carries no benchmark code", () => {
