@@ -60,6 +60,8 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
         usingStandIn = k?.source === "standIn";
         if (usingStandIn) item.show();
         else item.hide();
+        // The walkthrough's first step: "try it without a key" instead of "set your key".
+        void vscode.commands.executeCommand("setContext", "grokImagine.usingStandIn", usingStandIn);
       }, (err: unknown) => log.error("extension", "Could not read the API key", err));
     };
     refresh();
