@@ -58,6 +58,9 @@ describe("A person new to the extension follows its walkthrough", () => {
   it("opens it from the palette, sees the steps and their pictures in dark, light and high-contrast themes, and ticks a step off by doing it", async function () {
     this.timeout(240_000);
     const { page } = await session();
+    // Whatever the other files left open: the walkthrough shows its pictures only when it has the width.
+    await runFromPalette(page, "View: Close All Editor Groups");
+    await page.locator(".tabs-container .tab").first().waitFor({ state: "detached" });
     await runFromPalette(page, "Welcome: Open Walkthrough");
     const input = page.locator(".quick-input-widget input");
     await input.fill("Grok Imagine");
