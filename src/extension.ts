@@ -12,6 +12,7 @@ import { registerGallery } from "./gallery/index";
 import { generate } from "./commands/generate";
 import { JobPipeline, type JobView } from "./jobs/pipeline";
 import { ImageSaver } from "./workspace/save";
+import { registerSpend, type Spend } from "./spend/index";
 
 /** What activate() returns. `testing` exists only when VS Code runs the extension's tests. */
 export interface GrokImagineApi {
@@ -38,6 +39,8 @@ export interface GrokImagineApi {
     workspaceState(): vscode.Memento;
     /** The last lines of the log, already redacted. */
     logLines(): readonly string[];
+    /** Spend: the ledger, the confirmation, the status bar item's state. */
+    spend(): Spend;
   };
 }
 
@@ -72,20 +75,22 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   const jobs = new JobPipeline(s);
   context.subscriptions.push(jobs);
   const uris = (items: readonly { uri: vscode.Uri }[]) => items.map((i) => i.uri);
+  // Spend: the ledger of what jobs saved, Show Spend, the confirmation above grokImagine.confirmAboveUsd, the jobs' status bar item.
+  const spend = registerSpend(context, { s, jobs });
 
   const register = (id: string, handler: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   register("grokImagine.setApiKey", (arg) => setApiKey(s, arg));
   register("grokImagine.clearApiKey", () => clearApiKey(s));
   register("grokImagine.showLog", () => log.show());
-  register("grokImagine.generate", (arg) => generate(s, jobs, arg));
+  register("grokImagine.generate", (arg) => generate(s, jobs, arg, spend.confirm));
   register("grokImagine.showDetails", (arg) => showDetails(s, arg));
   register("grokImagine.generateAgain", (arg) => generateAgain(s, arg));
   register("grokImagine.retrySaving", async () => uris(await jobs.retryAllUnsaved()));
-  register("grokImagine.edit", (arg, uris) => edit(s, jobs, arg, uris));
+  register("grokImagine.edit", (arg, uris) => edit(s, jobs, arg, uris, spend.confirm));
   // The same command under the title "Edit with Grok Imagine", for the Explorer and the image's title bar.
-  register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris));
-  context.subscriptions.push(...registerGallery(s, jobs));
+  register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris, spend.confirm));
+  context.subscriptions.push(...registerGallery(s, jobs, spend.gallery));
 
   // Temporary files a crash left mid-save (this extension's, recorded): removed.
   s.saver.removeLeftovers().then(
@@ -112,6 +117,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
         simulateRestart: () => jobs.restart(),
         pipeline: () => jobs,
         logLines: () => [...log.recent],
+        spend: () => spend,
       },
     };
   }

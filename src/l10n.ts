@@ -21,7 +21,7 @@ export type L10nArg = string | number | boolean;
 type Translate = (message: string, ...args: L10nArg[]) => string;
 
 /** `{0}`, `{1}`… replaced by the arguments, as `vscode.l10n.t` does when it has no translation. */
-function english(message: string, ...args: L10nArg[]): string {
+export function english(message: string, ...args: L10nArg[]): string {
   return message.replace(/\{(\d+)\}/g, (whole, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : whole));
 }
 

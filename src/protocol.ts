@@ -7,7 +7,7 @@
  *   webview → `ready` (after every load) · host → `init` (entries, jobs, the forms' fields and
  *   defaults, the filters, saved view state)
  *   webview → `rendered` once the first `init` is painted (the first-paint figure is measured up to it)
- *   host → `entries` / `jobs` / `defaults` / `context` whenever something changes
+ *   host → `entries` / `jobs` / `defaults` / `context` / `spend` whenever something changes
  *   webview → `generate` | `edit` | `action` | `cancelJob`, each with a `requestId`;
  *   host → `reply` with that `requestId` once it is done (or refused)
  *
@@ -16,12 +16,12 @@
  * one it indexed inside the workspace, the job is running) before doing anything.
  */
 
-import { filterFields, formFields, isOption, isRecord, own, MAX_EDIT_IMAGES, MAX_PARAM_TEXT, MAX_PROMPT_LENGTH, OPERATIONS, type FormField, type Operation, type Scalar } from "./api";
+import { filterFields, formFields, isOption, isRecord, own, MAX_EDIT_IMAGES, MAX_PARAM_TEXT, MAX_PROMPT_LENGTH, OPERATIONS, type FormField, type Operation, type PriceTable, type Scalar } from "./api";
 
 import { IMAGE_FORMATS, type ImageFormat } from "./images/sniff";
 
 
-export { buildRequest, MAX_EDIT_IMAGES, MAX_PROMPT_LENGTH, type FormField, type Operation, type Scalar } from "./api";
+export { buildRequest, estimate, formatUsd, MAX_EDIT_IMAGES, MAX_PROMPT_LENGTH, type FormField, type Operation, type PriceTable, type Scalar } from "./api";
 
 /** The webview panel's view type (also its serializer's and its activation event's). */
 export const GALLERY_VIEW_TYPE = "grokImagine.gallery";
@@ -139,6 +139,12 @@ export interface BenchResults {
 // ---------------------------------------------------------------------------------------------
 // Messages
 
+/** The gallery header's spend line and its tooltip (src/spend: today, this month, all time, by tier). */
+export interface SpendHeader {
+  readonly text: string;
+  readonly detail: string;
+}
+
 export type HostMessage =
   | {
       readonly type: "init";
@@ -155,6 +161,9 @@ export type HostMessage =
       readonly markdownFile?: string;
       /** The display language's translations (`vscode.l10n.bundle`); absent in English. See src/l10n.ts. */
       readonly l10n?: Readonly<Record<string, string>>;
+      /** US dollars per image by endpoint id: the person's grokImagine.prices (the form estimates with api/price.ts). */
+      readonly prices: PriceTable;
+      readonly spend?: SpendHeader;
     }
   | {
       readonly type: "entries";
@@ -163,7 +172,8 @@ export type HostMessage =
       readonly indexing: boolean;
     }
   | { readonly type: "jobs"; readonly jobs: readonly JobInfo[] }
-  | { readonly type: "defaults"; readonly defaults: FormDefaults }
+  | { readonly type: "defaults"; readonly defaults: FormDefaults; readonly prices: PriceTable }
+  | { readonly type: "spend"; readonly spend: SpendHeader }
   /** The Markdown file a link would be inserted into (its name), or none. */
   | { readonly type: "context"; readonly markdownFile?: string }
   | { readonly type: "reply"; readonly requestId: number; readonly ok: boolean; readonly message?: string }

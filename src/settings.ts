@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { parameterSettings, type SettingValues } from "./api";
+import { parameterSettings, parsePriceOverrides, type PriceTable, type SettingValues } from "./api";
 import { checkProxyUrl, type ProxyCheck } from "./fal/addresses";
 
 /**
@@ -24,12 +24,18 @@ export interface Settings {
    * the API key, so a workspace's .vscode/settings.json must never be able to redirect it.
    */
   readonly proxy: ProxyCheck | undefined;
+  /** `grokImagine.prices`: the person's USD per image by endpoint id, valid entries only; `pricesIgnored` names the rest. */
+  readonly prices: PriceTable;
+  readonly pricesIgnored: readonly string[];
+  /** `grokImagine.confirmAboveUsd`: a request estimated above this asks first (≥ 0; anything else is the default). */
+  readonly confirmAboveUsd: number;
 }
 
 export type EditOutput = "besideSource" | "outputFolder";
 
 export const SECTION = "grokImagine";
 export const DEFAULT_OUTPUT_FOLDER = "generated-images";
+export const DEFAULT_CONFIRM_ABOVE_USD = 1;
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
@@ -38,6 +44,8 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     ? c.get<string>("outputFolder", DEFAULT_OUTPUT_FOLDER)
     : (c.inspect<string>("outputFolder")?.globalValue ?? DEFAULT_OUTPUT_FOLDER);
   const proxy = c.inspect<string>("proxyUrl")?.globalValue;
+  const prices = parsePriceOverrides(c.get<unknown>("prices"));
+  const confirmAboveUsd = c.get<unknown>("confirmAboveUsd");
   return {
     outputFolder: typeof outputFolder === "string" && outputFolder.trim() ? outputFolder.trim() : DEFAULT_OUTPUT_FOLDER,
     parameters: Object.fromEntries(parameterSettings().map((k) => [k, c.get<unknown>(k)])),
@@ -46,5 +54,9 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     editOutput: c.get<unknown>("editOutput") === "outputFolder" ? "outputFolder" : "besideSource",
     showComparison: c.get<boolean>("showComparison", true) !== false,
     proxy: typeof proxy === "string" && proxy.trim() ? checkProxyUrl(proxy) : undefined,
+    prices: prices.prices,
+    pricesIgnored: prices.ignored,
+    // A typo must not turn the check off: only a number ≥ 0 replaces the default.
+    confirmAboveUsd: typeof confirmAboveUsd === "number" && Number.isFinite(confirmAboveUsd) && confirmAboveUsd >= 0 ? confirmAboveUsd : DEFAULT_CONFIRM_ABOVE_USD,
   };
 }

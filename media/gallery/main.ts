@@ -9,6 +9,8 @@
 import {
   buildRequest,
   defaultViewState,
+  estimate,
+  formatUsd,
   MAX_EDIT_IMAGES,
   parseViewState,
   type BenchResults,
@@ -20,7 +22,10 @@ import {
   type ImageAction,
   type JobInfo,
   type KindFilter,
+  type Operation,
+  type PriceTable,
   type Scalar,
+  type SpendHeader,
   type ViewState,
   type WebviewMessage,
 } from "../../src/protocol";
@@ -67,6 +72,10 @@ const ui = {
   empty: byId("empty", HTMLElement),
   details: byId("details", HTMLElement),
   toast: byId("toast", HTMLElement),
+  spend: byId("spend", HTMLElement),
+  spendText: byId("spendText", HTMLElement),
+  estimate: byId("estimate", HTMLElement),
+  editEstimate: byId("editEstimate", HTMLElement),
 };
 
 const GRID = { minCardWidth: 176, captionHeight: 104, gap: 12, padding: 12 };
@@ -90,6 +99,8 @@ let metrics: GridMetrics = gridMetrics(800, GRID);
 let requestSeq = 1;
 let firstPaintSent = false;
 let editRequest: number | undefined;
+/** The person's grokImagine.prices (from `init` and `defaults`); the list prices are api/'s. */
+let prices: PriceTable = {};
 
 function setView(patch: Partial<ViewState>): void {
   if (!view) return;
@@ -529,6 +540,30 @@ function readFilterParams(): Record<string, string> {
   return out;
 }
 
+// The estimated cost before sending, as the form changes (the host estimates again and confirms
+// above grokImagine.confirmAboveUsd: this is what the person reads, not what decides).
+
+function estimateText(op: Operation, values: FormValues): string {
+  // The prompt does not change the price: a placeholder lets an empty form be estimated too.
+  const built = buildRequest(op, { ...values, prompt: "-" }, undefined);
+  if (!built.ok) return "";
+  const n = Number(built.value.values["num_images"] ?? 1);
+  const e = estimate(built.value.endpoint, n, prices);
+  return `Estimated ${formatUsd(e.usd)}${n === 1 ? "" : ` for ${n} images`}`;
+}
+
+function renderEstimates(): void {
+  ui.estimate.textContent = estimateText("generate", readControls(formControls));
+  ui.editEstimate.textContent = estimateText("edit", readControls(editControls));
+}
+
+function renderSpend(spend: SpendHeader | undefined): void {
+  ui.spend.hidden = !spend;
+  ui.spendText.textContent = spend?.text ?? "";
+  ui.spend.title = spend?.detail ?? "";
+  ui.spend.setAttribute("aria-label", spend ? `${spend.text}. ${spend.detail}` : "");
+}
+
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
 function toast(text: string, ok: boolean): void {
   ui.toast.textContent = text;
@@ -571,7 +606,10 @@ ui.filters.addEventListener("change", () => {
 });
 ui.formBox.addEventListener("toggle", () => setView({ formOpen: ui.formBox.open }));
 ui.form.addEventListener("input", () => setView({ form: readForm() }));
-ui.form.addEventListener("change", () => setView({ form: readForm() }));
+ui.form.addEventListener("change", () => {
+  setView({ form: readForm() });
+  renderEstimates();
+});
 ui.form.addEventListener("submit", (ev) => {
   ev.preventDefault();
   const form = readForm();
@@ -594,7 +632,10 @@ ui.prompt.addEventListener("keydown", (ev) => {
   }
 });
 ui.editPrompt.addEventListener("input", () => setView({ editPrompt: ui.editPrompt.value }));
-ui.editFields.addEventListener("change", () => setView({ editForm: readControls(editControls) }));
+ui.editFields.addEventListener("change", () => {
+  setView({ editForm: readControls(editControls) });
+  renderEstimates();
+});
 ui.editPrompt.addEventListener("keydown", (ev) => {
   if (ev.key === "Enter") {
     ev.preventDefault();
@@ -759,6 +800,9 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   for (const f of [...m.fields.generate, ...m.fields.edit, ...m.filters]) if (!byKey.has(f.key)) byKey.set(f.key, f);
   knownFields = [...byKey.values()];
   restoreView(parseViewState(api.getState(), m.defaults) ?? m.viewState ?? defaultViewState(m.defaults));
+  prices = m.prices;
+  renderEstimates();
+  renderSpend(m.spend);
   setAll(m.entries);
   renderJobs(m.jobs);
   applyFilter();
@@ -858,6 +902,11 @@ window.addEventListener("message", (ev: MessageEvent<unknown>) => {
       // New defaults apply to a form that still holds the old ones untouched.
       if (view && !ui.prompt.value) writeForm({ ...m.defaults.generate, prompt: "" });
       if (view && !ui.editPrompt.value) writeControls(editControls, m.defaults.edit);
+      prices = m.prices;
+      renderEstimates();
+      return;
+    case "spend":
+      renderSpend(m.spend);
       return;
     case "context":
       markdownFile = m.markdownFile;

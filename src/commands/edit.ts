@@ -28,10 +28,11 @@ import { extensionForFormat } from "../images/sniff";
 import type { JobPipeline } from "../jobs/pipeline";
 import { sha256Hex } from "../provenance/hash";
 import type { Services } from "../services";
+import type { ConfirmSpend } from "../spend/index";
 import { readSettings, type Settings } from "../settings";
 import { checkedOutputFolder, resolveChecked } from "../workspace/resolve";
 import { pickParameters } from "./parameters";
-import { outputFormatOf, recentPrompts, refuse, rememberPrompt } from "./shared";
+import { estimateText, imagesOf, outputFormatOf, recentPrompts, refuse, rememberPrompt } from "./shared";
 import { errorText } from "../format";
 
 const C = "edit";
@@ -65,7 +66,7 @@ function label(uri: vscode.Uri): string {
   return vscode.workspace.getWorkspaceFolder(uri) ? vscode.workspace.asRelativePath(uri) : uri.scheme === "file" ? uri.fsPath : uri.toString(true);
 }
 
-export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?: unknown): Promise<vscode.Uri[]> {
+export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?: unknown, confirm?: ConfirmSpend): Promise<vscode.Uri[]> {
   // 1. Which files, and (for scripts) which parameters.
   let given: Given[];
   let scripted: { fields: Record<string, unknown>; errors: FieldError[] } | undefined;
@@ -124,6 +125,8 @@ export async function edit(s: Services, jobs: JobPipeline, arg?: unknown, uris?:
     params = await pickParameters(s, built.value, vscode.l10n.t("Edit {0}: {1}", listNames(sources.map((x) => x.fileName)), prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt), "$(edit) " + vscode.l10n.t("Edit"));
     if (!params) return [];
   }
+  // Above grokImagine.confirmAboveUsd the person is asked first, whoever sent the request.
+  if (confirm && !(await confirm(params.endpoint, imagesOf(params), vscode.l10n.t("Edit")))) return [];
   const prompt = String(params.values["prompt"]);
   rememberPrompt(s, "edit", prompt);
 
@@ -268,7 +271,9 @@ async function pickImages(s: Services): Promise<vscode.Uri[] | undefined> {
 
 /** The prompt box names the images in its title, and says what will be made (the settings' defaults) and where. */
 async function askPrompt(s: Services, sources: readonly Source[], settings: Settings, where: string): Promise<string | undefined> {
-  const what = describeValues("edit", resolveDefaults("edit", settings.parameters).values);
+  const defaults = resolveDefaults("edit", settings.parameters).values;
+  const start = buildRequest("edit", { ...defaults, prompt: "-" }, undefined);
+  const what = describeValues("edit", defaults) + (start.ok ? ` · ${estimateText(start.value)}` : "");
   return s.ui.current.askText({
     title: vscode.l10n.t("Grok Imagine: Edit {0}", listNames(sources.map((x) => x.fileName))),
     placeholder: vscode.l10n.t("Describe the change (Enter to continue · {0}, {1})", what, where),

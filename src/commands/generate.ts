@@ -10,17 +10,18 @@ import { buildRequest, type ApiRequest } from "../api";
 import { stemFromPrompt } from "../images/naming";
 import type { JobPipeline } from "../jobs/pipeline";
 import type { Services } from "../services";
+import type { ConfirmSpend } from "../spend/index";
 import { readSettings, type Settings } from "../settings";
 import { chooseOutputFolder } from "../workspace/target";
 import { pickParameters } from "./parameters";
-import { outputFormatOf, recentPrompts, refuse, rememberPrompt } from "./shared";
+import { imagesOf, outputFormatOf, recentPrompts, refuse, rememberPrompt } from "./shared";
 import { errorText } from "../format";
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof vscode.Uri);
 }
 
-export async function generate(s: Services, jobs: JobPipeline, arg?: unknown): Promise<vscode.Uri[]> {
+export async function generate(s: Services, jobs: JobPipeline, arg?: unknown, confirm?: ConfirmSpend): Promise<vscode.Uri[]> {
   const interactive = !isPlainObject(arg);
   const settings = readSettings();
   let req: ApiRequest | undefined;
@@ -46,6 +47,8 @@ export async function generate(s: Services, jobs: JobPipeline, arg?: unknown): P
     return refuse(s, "generate", [errorText(err)]);
   }
   if (!folder) return [];
+  // Above grokImagine.confirmAboveUsd the person is asked first, whoever sent the request.
+  if (confirm && !(await confirm(req.endpoint, imagesOf(req), vscode.l10n.t("Generate")))) return [];
   const prompt = String(req.values["prompt"]);
   rememberPrompt(s, "generate", prompt);
   const saved = await jobs.run({
@@ -56,7 +59,7 @@ export async function generate(s: Services, jobs: JobPipeline, arg?: unknown): P
     outputFormat: outputFormatOf(req),
     folder,
     stem: stemFromPrompt(prompt),
-    numbered: Number(req.values["num_images"] ?? 1) > 1,
+    numbered: imagesOf(req) > 1,
   });
   return saved.map((item) => item.uri);
 }

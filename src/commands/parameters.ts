@@ -5,6 +5,7 @@
 import * as vscode from "vscode";
 import { buildRequest, describeValues, formFields, showValue, type ApiRequest, type Scalar } from "../api";
 import type { Services } from "../services";
+import { estimateText } from "./shared";
 
 interface ParamItem extends vscode.QuickPickItem {
   readonly key?: string;
@@ -24,7 +25,8 @@ export async function pickParameters(s: Services, start: ApiRequest, title: stri
   let req = start;
   for (;;) {
     const items: ParamItem[] = [
-      { label: send, description: describeValues(req.operation, req.values), send: true, alwaysShow: true },
+      // The cost before sending: it follows the number of images and the tier as they change.
+      { label: send, description: describeValues(req.operation, req.values), detail: estimateText(req), send: true, alwaysShow: true },
       { label: "", kind: vscode.QuickPickItemKind.Separator },
       ...fields.map((f) => ({ label: f.label, description: showValue(req.values[f.key]), detail: f.description, key: f.key })),
     ];

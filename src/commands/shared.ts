@@ -3,7 +3,8 @@
  * and the file format a request asks for.
  */
 import * as vscode from "vscode";
-import type { ApiRequest } from "../api";
+import { estimate, formatUsd, type ApiRequest } from "../api";
+import { readSettings } from "../settings";
 import { IMAGE_FORMATS, type ImageFormat } from "../images/sniff";
 import type { Services } from "../services";
 
@@ -36,4 +37,19 @@ export function refuse(s: Services, kind: PromptKind, problems: readonly string[
 /** The file format a request asks for (the saved files are checked against it); JPEG when it names none. */
 export function outputFormatOf(req: ApiRequest): ImageFormat {
   return IMAGE_FORMATS.find((f) => f === req.values["output_format"]) ?? "jpeg";
+}
+
+/** How many images a request asks for (num_images; one when it names none). */
+export function imagesOf(req: ApiRequest): number {
+  const n = Number(req.values["num_images"] ?? 1);
+  return Number.isInteger(n) && n > 0 ? n : 1;
+}
+
+/** "Estimated cost: $0.08 (4 images)", or "… price unknown …", at the list price or grokImagine.prices. */
+export function estimateText(req: ApiRequest): string {
+  const images = imagesOf(req);
+  const e = estimate(req.endpoint, images, readSettings().prices);
+  return images === 1
+    ? vscode.l10n.t("Estimated cost: {0} (1 image)", formatUsd(e.usd))
+    : vscode.l10n.t("Estimated cost: {0} ({1} images)", formatUsd(e.usd), images);
 }

@@ -1,7 +1,9 @@
 import * as vscode from "vscode";
 import type { JobPipeline, SavedItem } from "../jobs/pipeline";
+import type { Provenance } from "../provenance/provenance";
 import { GALLERY_VIEW_TYPE, type BenchResults, type GalleryEntry } from "../protocol";
 import type { Services } from "../services";
+import type { GallerySpend } from "../spend/index";
 import { readGalleryPage } from "./html";
 import { ImageIndex } from "./imageIndex";
 import { MarkdownTracker } from "./markdownTarget";
@@ -12,10 +14,12 @@ import { GalleryPanel, panelOptions, type PanelTrace } from "./panel";
  * The gallery: the Open Gallery command, the panel's serializer (the panel comes back after a
  * reload), and the index of images, made on first use and kept current from then on.
  */
-export function registerGallery(s: Services, jobs: JobPipeline): vscode.Disposable[] {
-  const gallery = new Gallery(s, jobs);
+export function registerGallery(s: Services, jobs: JobPipeline, spend?: GallerySpend): vscode.Disposable[] {
+  const gallery = new Gallery(s, jobs, spend);
   const out: vscode.Disposable[] = [
     gallery,
+    // Spend's Rebuild counts from the index: every image's provenance, the workspace checked first.
+    ...(spend ? [spend.setImageSource(() => gallery.allProvenance())] : []),
     // Whatever a job saves (palette, Explorer, gallery, scripts) joins the index with the provenance
     // it really recorded, also where that provenance is not written into the file.
     jobs.onDidSave((items) => gallery.addSaved(items)),
@@ -76,7 +80,16 @@ export class Gallery implements vscode.Disposable {
   constructor(
     private readonly s: Services,
     private readonly jobs: JobPipeline,
+    private readonly spend?: GallerySpend,
   ) {}
+
+  /** Every indexed image's provenance, after a scan of the workspace (Rebuild of the spend ledger). */
+  async allProvenance(): Promise<Provenance[]> {
+    const index = this.index();
+    await index.scan();
+    this.checked = true;
+    return index.images().map((i) => i.prov);
+  }
 
   /** Images a job saved, once the gallery has an index (before that, its first scan finds them). */
   addSaved(items: readonly SavedItem[]): void {
@@ -127,6 +140,7 @@ export class Gallery implements vscode.Disposable {
       })),
       openedAt,
       savedState,
+      ...(this.spend ? { spend: this.spend } : {}),
       ...((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.panelTrace ? { trace: this.panelTrace } : {}),
     });
     this.current = p;

@@ -21,6 +21,7 @@ import {
 } from "../protocol";
 import type { Services } from "../services";
 import { readSettings } from "../settings";
+import type { GallerySpend } from "../spend/index";
 import { LinkGuard, linkMessage, outputFolderFor, resolvePath } from "../workspace/resolve";
 import { makeNonce } from "./csp";
 import { galleryHtml, webviewAssetRoots } from "./html";
@@ -63,6 +64,8 @@ export interface PanelDeps {
   readonly savedState?: unknown;
   /** Test mode: record what the panel did. */
   readonly trace?: PanelTrace;
+  /** The header's spend line (src/spend), when spend is registered. */
+  readonly spend?: GallerySpend;
 }
 
 /** What a test can observe of a panel. */
@@ -116,8 +119,10 @@ export class GalleryPanel implements vscode.Disposable {
       d.index.onDidChange((c) => this.#entriesChanged(c)),
       d.index.onDidChangeIndexing((indexing) => this.#indexingChanged(indexing)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration("grokImagine")) this.#post({ type: "defaults", defaults: formDefaults() });
+        if (e.affectsConfiguration("grokImagine")) this.#post({ type: "defaults", defaults: formDefaults(), prices: readSettings().prices });
+        if (e.affectsConfiguration("grokImagine.prices") && d.spend) this.#post({ type: "spend", spend: d.spend.header() });
       }),
+      ...(d.spend ? [d.spend.onDidChange(() => d.spend && this.#post({ type: "spend", spend: d.spend.header() }))] : []),
       d.markdown.onDidChange(() => this.#post({ type: "context", markdownFile: d.markdown.fileName() })),
       this.#disposedEmitter,
       this.#measured,
@@ -236,6 +241,8 @@ export class GalleryPanel implements vscode.Disposable {
       ...(viewState ? { viewState } : {}),
       ...(markdownFile ? { markdownFile } : {}),
       ...(vscode.l10n.bundle ? { l10n: vscode.l10n.bundle } : {}),
+      prices: readSettings().prices,
+      ...(this.d.spend ? { spend: this.d.spend.header() } : {}),
     });
     this.#initAt ??= Date.now() - this.d.openedAt;
     if (images.length > INIT_CHUNK) {

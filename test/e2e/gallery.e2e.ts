@@ -92,6 +92,13 @@ describe("A person uses the gallery", () => {
     await page.keyboard.press("Control+F");
     await g.locator("#search:focus").waitFor({ state: "attached" });
 
+    // The estimated cost beside Generate follows the form (fal's list price: $0.02 an image).
+    await g.locator("#estimate", { hasText: /^Estimated \$0\.02$/ }).waitFor({ state: "visible" });
+    await g.locator("#num_images").selectOption("3");
+    await g.locator("#estimate", { hasText: /^Estimated \$0\.06 for 3 images$/ }).waitFor({ state: "visible" });
+    await g.locator("#num_images").selectOption("1");
+    await g.locator("#estimate", { hasText: /^Estimated \$0\.02$/ }).waitFor({ state: "visible" });
+
     // Generate from the form: the job shows at the top, then the new image appears.
     await g.locator("#prompt").fill("a paper boat on a pond");
     await g.locator("#generate").click();
@@ -109,6 +116,20 @@ describe("A person uses the gallery", () => {
     await showGalleryTab(page);
     const boat = g.locator(".card", { hasText: "a paper boat on a pond" });
     await boat.waitFor({ state: "visible", timeout: 15_000 });
+    // The header counts what was saved (this workspace's ledger: the other end-to-end files' images too).
+    const spend = g.locator("#spendText", { hasText: /^Spend today: [1-9]\d* images?, \$\d+\.\d\d · this month: .* · all time: / });
+    await spend.waitFor({ state: "visible", timeout: 15_000 });
+    assert.match((await g.locator("#spend").getAttribute("title")) ?? "", /Standard: [1-9]\d* images?, \$/);
+    await shot(page, "gallery-spend");
+    // Show Spend: the same sums in a quick pick, by tier, with the time zone the days are counted in.
+    await runFromPalette(page, "Grok Imagine: Show Spend");
+    const today = page.locator(".quick-input-widget .monaco-list-row", { hasText: /Today \(\d{4}-\d\d-\d\d\)/ });
+    await today.first().waitFor({ state: "visible", timeout: 15_000 });
+    assert.match((await today.first().textContent()) ?? "", /[1-9]\d* images?, \$\d+\.\d\d.*Standard: /);
+    await page.locator(".quick-input-widget .quick-input-title", { hasText: /Spend, estimated \(days in .*UTC[+-]\d\d:\d\d\)/ }).waitFor({ state: "visible" });
+    await shot(page, "show-spend");
+    await page.keyboard.press("Escape");
+    await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
 
     // Search finds it.
     await g.locator("#search").fill("paper boat");

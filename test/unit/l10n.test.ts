@@ -34,7 +34,7 @@ export function nlsMismatch(pkg: Json, nls: Record<string, unknown>): { missing:
 
 /** Manifest fields a person reads that are still written in English in package.json itself. */
 export function literalManifestText(pkg: Json): string[] {
-  const userFacing = /^\.(displayName|description|capabilities\.untrustedWorkspaces\.description|contributes\.(commands\[\d+\]\.(title|category)|configuration\.(title|properties\.[^.]+\.(description|markdownDescription|enumDescriptions\[\d+\]))|walkthroughs\[\d+\]\.(title|description|steps\[\d+\]\.(title|description|media\.altText))|languageModelTools\[\d+\]\.(displayName|userDescription)|submenus\[\d+\]\.label))$/;
+  const userFacing = /^\.(displayName|description|capabilities\.untrustedWorkspaces\.description|contributes\.(commands\[\d+\]\.(title|category)|configuration\.(title|properties\..+\.(description|markdownDescription|(markdownE|e)numDescriptions\[\d+\]|(markdownD|d)eprecationMessage))|walkthroughs\[\d+\]\.(title|description|steps\[\d+\]\.(title|description|media\.altText))|languageModelTools\[\d+\]\.(displayName|userDescription)|submenus\[\d+\]\.label))$/;
   return strings(pkg, "").filter((s) => userFacing.test(s.at) && !/^%[^%\s]+%$/.test(s.value)).map((s) => `${s.at}: ${s.value.slice(0, 60)}`);
 }
 
