@@ -48,7 +48,7 @@ const targets = [
     outfile: path.join(outDir, "extension.js"),
     format: "cjs",
     platform: "node",
-    target: "node20", // VS Code 1.90 (engines.vscode) runs Node 20
+    target: "node20", // VS Code 1.95 (engines.vscode) runs Node 20
     external: ["vscode"],
     metafile: analyze,
   },

@@ -6,10 +6,12 @@ import { notedUi, UiHolder, windowUi, type Ui } from "./ui";
 import { standInFrom, standInStatusItem, withStandInNote } from "./standin";
 import type { Services } from "./services";
 import { clearApiKey, setApiKey } from "./commands/apiKey";
-import { edit } from "./commands/edit";
+import { edit, editItems } from "./commands/edit";
 import { generateAgain, showDetails } from "./commands/details";
 import { registerGallery } from "./gallery/index";
-import { generate } from "./commands/generate";
+import { registerAgentTools } from "./agent/index";
+import { generate, generateItems } from "./commands/generate";
+import { registerMarkdown } from "./markdown/index";
 import { JobPipeline, type JobView } from "./jobs/pipeline";
 import { ImageSaver } from "./workspace/save";
 import { registerSpend, type Spend } from "./spend/index";
@@ -91,6 +93,9 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   // The same command under the title "Edit with Grok Imagine", for the Explorer and the image's title bar.
   register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris, spend.confirm));
   context.subscriptions.push(...registerGallery(s, jobs, spend.gallery));
+  registerAgentTools(context, { s, jobs });
+  // Generate Image Here and Edit Image Here in Markdown documents, through the commands' own runners.
+  registerMarkdown(context, { s, generate: (arg, place) => generateItems(s, jobs, arg, place, spend.confirm), edit: (arg) => editItems(s, jobs, arg, undefined, spend.confirm) });
 
   // Temporary files a crash left mid-save (this extension's, recorded): removed.
   s.saver.removeLeftovers().then(

@@ -60,3 +60,13 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     confirmAboveUsd: typeof confirmAboveUsd === "number" && Number.isFinite(confirmAboveUsd) && confirmAboveUsd >= 0 ? confirmAboveUsd : DEFAULT_CONFIRM_ABOVE_USD,
   };
 }
+
+/**
+ * VS Code's Markdown setting `markdown.copyFiles.destination` as it applies to a document (any shape:
+ * src/markdown/destination.ts checks it). It decides where files are written, so in Restricted Mode
+ * only the user's value counts, as for grokImagine.outputFolder.
+ */
+export function markdownCopyDestination(document: vscode.Uri): unknown {
+  const c = vscode.workspace.getConfiguration("markdown", document);
+  return vscode.workspace.isTrusted ? c.get<unknown>("copyFiles.destination") : c.inspect<unknown>("copyFiles.destination")?.globalValue;
+}

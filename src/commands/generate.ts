@@ -7,67 +7,66 @@
  */
 import * as vscode from "vscode";
 import { buildRequest, type ApiRequest } from "../api";
-import { stemFromPrompt } from "../images/naming";
-import type { JobPipeline } from "../jobs/pipeline";
+import type { JobPipeline, JobRequest, SavedItem } from "../jobs/pipeline";
+import { generateJob, prepareGenerate } from "../requests/generate";
 import type { Services } from "../services";
 import type { ConfirmSpend } from "../spend/index";
 import { readSettings, type Settings } from "../settings";
 import { chooseOutputFolder } from "../workspace/target";
 import { pickParameters } from "./parameters";
-import { imagesOf, outputFormatOf, recentPrompts, refuse, rememberPrompt } from "./shared";
+import { imagesOf, recentPrompts, refuse, rememberPrompt } from "./shared";
 import { errorText } from "../format";
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof vscode.Uri);
 }
 
-export async function generate(s: Services, jobs: JobPipeline, arg?: unknown, confirm?: ConfirmSpend): Promise<vscode.Uri[]> {
-  const interactive = !isPlainObject(arg);
-  const settings = readSettings();
-  let req: ApiRequest | undefined;
-  let folderArg: unknown;
-  if (!interactive) {
-    const { folder, ...fields } = arg;
-    folderArg = folder;
-    const built = buildRequest("generate", fields, settings.parameters);
-    for (const w of built.warnings) s.log.warn("settings", w.message);
-    if (!built.ok) {
-      return refuse(s, "generate", built.errors.map((e) => e.message));
-    }
-    req = built.value;
-  } else {
-    req = await askForRequest(s, settings);
-    if (!req) return [];
-  }
+/** Where an entry point that knows the place (Generate Image Here) wants the images, instead of the output folder. */
+export interface Placement {
+  /** Already through the one resolver (src/workspace/resolve.ts). */
+  readonly folder: vscode.Uri;
+  /** The file name without extension; by default made from the prompt. */
+  readonly stem?: string;
+  /** Shows the first image the caller's way instead of opening it (see JobRequest.showFirst). */
+  readonly showFirst?: (first: vscode.Uri) => void;
+}
 
-  let folder: vscode.Uri | undefined;
-  try {
-    folder = await chooseOutputFolder(s.ui.current, interactive, folderArg, (m) => s.log.warn("output", m));
-  } catch (err) {
-    return refuse(s, "generate", [errorText(err)]);
+export async function generate(s: Services, jobs: JobPipeline, arg?: unknown, confirm?: ConfirmSpend): Promise<vscode.Uri[]> {
+  return (await generateItems(s, jobs, arg, undefined, confirm)).map((item) => item.uri);
+}
+
+/** {@link generate}, resolving to what was saved with its provenance (the revised prompt); `place` replaces the output folder. */
+export async function generateItems(s: Services, jobs: JobPipeline, arg?: unknown, place?: Placement, confirm?: ConfirmSpend): Promise<SavedItem[]> {
+  let req: ApiRequest | undefined;
+  let job: JobRequest;
+  if (isPlainObject(arg)) {
+    const prepared = await prepareGenerate(s.ui.current, arg, s.log, place?.folder);
+    if (!prepared.ok) return refuse(s, "generate", prepared.problems);
+    req = prepared.request;
+    job = prepared.job;
+  } else {
+    req = await askForRequest(s, readSettings());
+    if (!req) return [];
+    let folder = place?.folder;
+    try {
+      folder ??= await chooseOutputFolder(s.ui.current, true, undefined, (m) => s.log.warn("output", m));
+    } catch (err) {
+      return refuse(s, "generate", [errorText(err)]);
+    }
+    if (!folder) return [];
+    job = generateJob(req, folder);
   }
-  if (!folder) return [];
   // Above grokImagine.confirmAboveUsd the person is asked first, whoever sent the request.
   if (confirm && !(await confirm(req.endpoint, imagesOf(req), vscode.l10n.t("Generate")))) return [];
-  const prompt = String(req.values["prompt"]);
-  rememberPrompt(s, "generate", prompt);
-  const saved = await jobs.run({
-    kind: "generate",
-    endpoint: req.endpoint,
-    input: req.body,
-    prompt,
-    outputFormat: outputFormatOf(req),
-    folder,
-    stem: stemFromPrompt(prompt),
-    numbered: imagesOf(req) > 1,
-  });
-  return saved.map((item) => item.uri);
+  rememberPrompt(s, "generate", job.prompt);
+  if (place) job = { ...job, stem: place.stem ?? job.stem, ...(place.showFirst ? { showFirst: place.showFirst } : {}) };
+  return jobs.run(job);
 }
 
 /** Prompt, then the parameters (defaults from settings), each changeable, then send. */
 async function askForRequest(s: Services, settings: Settings): Promise<ApiRequest | undefined> {
   const recent = recentPrompts(s, "generate");
-  const prompt = await s.ui.current.askText({ title: vscode.l10n.t("Grok Imagine: Generate Image"), placeholder: vscode.l10n.t("Describe the image to generate (Enter to continue)"), recent });
+  const prompt = await s.ui.current.askText({ title: "Grok Imagine: Generate Image", placeholder: "Describe the image to generate (Enter to continue)", recent });
   if (!prompt) return undefined;
   const start = buildRequest("generate", { prompt }, settings.parameters);
   for (const w of start.warnings) s.log.warn("settings", w.message);
@@ -75,5 +74,5 @@ async function askForRequest(s: Services, settings: Settings): Promise<ApiReques
     refuse(s, "generate", start.errors.map((e) => e.message));
     return undefined;
   }
-  return pickParameters(s, start.value, vscode.l10n.t("Generate: {0}", prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt), "$(sparkle) " + vscode.l10n.t("Generate"));
+  return pickParameters(s, start.value, `Generate: ${prompt.length > 60 ? prompt.slice(0, 60) + "…" : prompt}`, "$(sparkle) Generate");
 }

@@ -1,11 +1,9 @@
 /**
- * What the generate and edit commands share: recent prompts, refusing a request before it is sent,
- * and the file format a request asks for.
+ * What the generate and edit commands share: recent prompts, and refusing a request before it is sent.
  */
 import * as vscode from "vscode";
 import { estimate, formatUsd, type ApiRequest } from "../api";
 import { readSettings } from "../settings";
-import { IMAGE_FORMATS, type ImageFormat } from "../images/sniff";
 import type { Services } from "../services";
 
 const RECENT_KEYS = { generate: "grokImagine.recentPrompts", edit: "grokImagine.recentEditPrompts" } as const;
@@ -32,11 +30,6 @@ export function refuse(s: Services, kind: PromptKind, problems: readonly string[
   s.log.warn(kind, `${kind === "edit" ? "Edit" : "Generate"} request not sent: ${text}`);
   void s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: {0}", text));
   return [];
-}
-
-/** The file format a request asks for (the saved files are checked against it); JPEG when it names none. */
-export function outputFormatOf(req: ApiRequest): ImageFormat {
-  return IMAGE_FORMATS.find((f) => f === req.values["output_format"]) ?? "jpeg";
 }
 
 /** How many images a request asks for (num_images; one when it names none). */

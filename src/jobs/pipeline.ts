@@ -48,6 +48,14 @@ export interface JobRequest {
   readonly sources?: readonly SourceRef[];
 }
 
+/** What a caller that is not a person at a notification needs (an agent tool). */
+export interface RunOptions {
+  /** Cancels the job as the progress notification's Cancel does (the request is cancelled at fal). */
+  readonly signal?: AbortSignal;
+  /** Told what ended the job when it fails (it is shown and logged as for every job, too). */
+  readonly onFailure?: (e: GrokError) => void;
+}
+
 /** One saved image and what made it. */
 export interface SavedItem {
   readonly uri: vscode.Uri;
@@ -63,6 +71,8 @@ interface FailContext {
   readonly rec?: PendingRecord;
   /** Sends the request again (only when none was taken). */
   readonly retry?: () => Promise<unknown>;
+  /** The job, when no request was taken yet (ctx.rec names it otherwise). */
+  readonly jobId?: string;
 }
 
 interface SaveOptions {
@@ -84,6 +94,8 @@ export class JobPipeline implements vscode.Disposable {
   /** Aborted when the pipeline is suspended: background work (following a cancelled request) stops. */
   #session = new AbortController();
   readonly #followers = new Set<Promise<void>>();
+  /** RunOptions.onFailure by job id, while the job runs. */
+  readonly #failureListeners = new Map<string, (e: GrokError) => void>();
   #seq = 0;
 
   constructor(private readonly s: Services) {
@@ -116,9 +128,9 @@ export class JobPipeline implements vscode.Disposable {
   // Entry points
 
   /** Runs a request with a cancellable progress notification; resolves to what was saved ([] if nothing). */
-  async run(req: JobRequest): Promise<SavedItem[]> {
+  async run(req: JobRequest, opts: RunOptions = {}): Promise<SavedItem[]> {
     const key = await this.s.keys.require();
-    if (!key) return [];
+    if (!key || opts.signal?.aborted) return [];
     const id = `${Date.now().toString(36)}-${(this.#seq++).toString(36)}`;
     // npm start's stand-in says so in the progress notification too (the others carry its note).
     const standIn = key === this.s.keys.standIn?.key;
@@ -126,14 +138,26 @@ export class JobPipeline implements vscode.Disposable {
       req.kind === "edit"
         ? standIn ? vscode.l10n.t("Grok Imagine: editing placeholder images (local stand-in for fal)") : vscode.l10n.t("Grok Imagine: editing")
         : standIn ? vscode.l10n.t("Grok Imagine: generating placeholder images (local stand-in for fal)") : vscode.l10n.t("Grok Imagine: generating");
-    return this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, title, true, (job) => this.#submit(req, job, key));
+    if (opts.onFailure) this.#failureListeners.set(id, opts.onFailure);
+    const done = this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, title, true, (job) => this.#submit(req, job, key));
+    // The job is tracked from here on, so the caller's cancel is the tracker's (which cancels at fal).
+    const onAbort = (): void => {
+      this.cancel(id);
+    };
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await done;
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+      this.#failureListeners.delete(id);
+    }
   }
 
   /** Saves a kept result again (after a failed download or write, or a 404); resolves to what was saved. */
   async retrySaving(id: string): Promise<SavedItem[]> {
     const rec = this.#store.get(id);
     if (!rec || this.#tracker.has(id)) return []; // gone, or being saved right now (no second copy)
-    return this.#job({ id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, vscode.l10n.t("Grok Imagine: saving"), false, async (job) => {
+    return this.#job({ id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, "Grok Imagine: saving", false, async (job) => {
       if (rec.stash?.length) {
         const images = await this.#store.readStash(rec.stash, rec.outputFormat);
         return this.#saveBytes(rec, images, rec.revisedPrompt ?? rec.output?.revised_prompt ?? "", job, { cancelledLate: false });
@@ -186,7 +210,7 @@ export class JobPipeline implements vscode.Disposable {
         // One message for all of them; they stay recorded and resume once the setting is fixed.
         const e = toGrokError(err);
         this.s.log.error(C, `${waiting.length} interrupted request(s) not resumed (${e.kind}): ${e.message}`);
-        this.#notify.later("Could not show a message", this.#notify.failed(waiting.length === 1 ? vscode.l10n.t("{0} (1 interrupted request waits for it.)", e.message) : vscode.l10n.t("{0} ({1} interrupted requests wait for it.)", e.message, waiting.length), ["Open Settings", "Show Log"]));
+        this.#notify.later("Could not show a message", this.#notify.failed(`${e.message} (${waiting.length} interrupted request${waiting.length === 1 ? " waits" : "s wait"} for it.)`, ["Open Settings", "Show Log"]));
       }
     }
     for (const rec of records) {
@@ -197,7 +221,7 @@ export class JobPipeline implements vscode.Disposable {
         this.s.log.info(C, `Resuming request ${rec.requestId} (${rec.endpoint}) interrupted by a reload.`);
         this.#notify.later(
           `Resuming ${rec.requestId} failed`,
-          this.#job({ id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, vscode.l10n.t("Grok Imagine: resuming"), true, (job) => this.#follow(rec, client, job, { cancelledLate: false })),
+          this.#job({ id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, "Grok Imagine: resuming", true, (job) => this.#follow(rec, client, job, { cancelledLate: false })),
         );
       } else if (rec.state !== "waiting" || !key) {
         const images = rec.output?.images.length ?? rec.stash?.length ?? 0;
@@ -244,6 +268,7 @@ export class JobPipeline implements vscode.Disposable {
       } catch (err) {
         const e = toGrokError(err);
         if (e.kind === "cancelled") return [];
+        this.#failureListeners.get(view.id)?.(e);
         this.s.log.error(C, `Job ${view.id} (${view.kind}) failed unexpectedly`, err);
         this.#notify.later("Could not show a message", this.#notify.failed(e.message, ["Show Log"]));
         return [];
@@ -279,13 +304,13 @@ export class JobPipeline implements vscode.Disposable {
     try {
       fal = this.#connect(key);
       if (typeof req.input === "function") {
-        job.say(vscode.l10n.t("Uploading images…"));
+        job.say("Uploading images…");
         input = await req.input(job.signal, fal);
       } else {
         input = req.input;
       }
       job.update({ state: "submitting" });
-      job.say(vscode.l10n.t("Sending the request…"));
+      job.say("Sending the request…");
       job.mark("prepared");
       // Not aborted mid-flight: a POST that reached fal may be queued (and paid for) even if we stop
       // listening, so it runs to its answer and a cancel follows.
@@ -293,7 +318,7 @@ export class JobPipeline implements vscode.Disposable {
       job.mark("submitted");
       this.s.log.info(C, `Submitted ${req.endpoint} request ${requestId}: ${describeValues(req.kind, input)}; prompt ${JSON.stringify(req.prompt)}.`);
     } catch (err) {
-      return this.#fail(toGrokError(err), { endpoint: req.endpoint, retry: () => this.run(req) });
+      return this.#fail(toGrokError(err), { endpoint: req.endpoint, retry: () => this.run(req), jobId: job.id });
     }
     const rec: PendingRecord = {
       id: job.id, kind: req.kind, endpoint: req.endpoint, input, prompt: req.prompt, outputFormat: req.outputFormat,
@@ -323,11 +348,11 @@ export class JobPipeline implements vscode.Disposable {
       await fal.waitUntilDone(rec.endpoint, rec.requestId, (p: QueueProgress) => {
         if (p.state === "queued") {
           job.update({ state: "queued", position: p.position });
-          job.say(p.position !== undefined ? vscode.l10n.t("Queued at fal (position {0})…", p.position + 1) : vscode.l10n.t("Queued at fal…"));
+          job.say(p.position !== undefined ? `Queued at fal (position ${p.position + 1})…` : "Queued at fal…");
         } else if (p.state === "running") {
           tRun ??= Date.now();
           job.update({ state: "running", lastLog: p.lastLog });
-          job.say(p.lastLog ? vscode.l10n.t("Generating: {0}", p.lastLog) : vscode.l10n.t("Generating…"));
+          job.say(p.lastLog ? `Generating: ${p.lastLog}` : "Generating…");
         }
       }, job.signal);
     } catch (err) {
@@ -394,7 +419,7 @@ export class JobPipeline implements vscode.Disposable {
       if (e.kind === "network" || e.kind === "server" || e.kind === "rateLimited") {
         // Unknown: keep the record so that the next start (or Retry Saving) asks fal again.
         rec.state = "unsaved";
-        rec.problem = vscode.l10n.t("cancelled, but whether fal stopped it is unknown ({0})", e.message);
+        rec.problem = `cancelled, but whether fal stopped it is unknown (${e.message})`;
         await this.#store.put(rec);
         this.s.log.warn(C, `Request ${rec.requestId}: ${rec.problem}`);
         return;
@@ -405,7 +430,7 @@ export class JobPipeline implements vscode.Disposable {
     }
     this.s.log.warn(C, `Request ${rec.requestId} finished at fal although it was cancelled; keeping its ${output.images.length} image(s).`);
     rec.state = "unsaved";
-    rec.problem = vscode.l10n.t("the request finished at fal although you cancelled it");
+    rec.problem = "the request finished at fal although you cancelled it";
     rec.revisedPrompt = output.revised_prompt;
     if (rec.input.sync_mode) {
       try {
@@ -424,7 +449,7 @@ export class JobPipeline implements vscode.Disposable {
 
   async #saveOutput(rec: PendingRecord, output: FalOutput, job: TrackedJob, opts: SaveOptions): Promise<SavedItem[]> {
     job.update({ state: "downloading" });
-    job.say(output.images.length === 1 ? vscode.l10n.t("Downloading 1 image…") : vscode.l10n.t("Downloading {0} images…", output.images.length));
+    job.say(`Downloading ${output.images.length} image${output.images.length === 1 ? "" : "s"}…`);
     let images: ImageToSave[];
     try {
       // A result fal made is paid for: the person's Cancel does not stop its download, a suspend does.
@@ -438,7 +463,7 @@ export class JobPipeline implements vscode.Disposable {
 
   async #saveBytes(rec: PendingRecord, images: readonly ImageToSave[], revised: string, job: TrackedJob, opts: SaveOptions): Promise<SavedItem[]> {
     job.update({ state: "saving" });
-    job.say(vscode.l10n.t("Saving…"));
+    job.say("Saving…");
     const folder = vscode.Uri.parse(rec.folder);
     const provenance = this.#provenanceOf(rec, revised, images.length);
     const stamped = readSettings(folder).embedMetadata ? images.map((img, i) => this.#stampOne(rec, img, provenance[i], i)) : images.map((img) => ({ image: img, written: "none" as const }));
@@ -449,11 +474,11 @@ export class JobPipeline implements vscode.Disposable {
     } catch (err) {
       const detail = errorText(err);
       rec.state = "unsaved";
-      rec.problem = vscode.l10n.t("The images could not be written to {0}: {1}", vscode.workspace.asRelativePath(folder), detail);
+      rec.problem = `The images could not be written to ${vscode.workspace.asRelativePath(folder)}: ${detail}`;
       rec.stash = await this.#store.stash(rec.id, images);
       rec.revisedPrompt = revised;
       await this.#store.put(rec);
-      return this.#fail(new GrokError("failed", vscode.l10n.t("{0}. They are kept; fix the folder and choose Retry Saving.", rec.problem), detail), { endpoint: rec.endpoint, rec });
+      return this.#fail(new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), { endpoint: rec.endpoint, rec });
     }
     await Promise.all([this.#store.drop(rec.id), this.#store.dropStash(rec.stash)]);
     job.mark("cleared");
@@ -495,13 +520,15 @@ export class JobPipeline implements vscode.Disposable {
   async #fail(e: GrokError, ctx: FailContext): Promise<SavedItem[]> {
     if (e.kind === "cancelled") return [];
     const rec = ctx.rec;
+    const jobId = rec?.id ?? ctx.jobId;
+    if (jobId !== undefined) this.#failureListeners.get(jobId)?.(e);
     const unknown = rec !== undefined && e.kind === "notFound";
     const keep = rec !== undefined && (rec.state !== "waiting" || e.retryable || unknown || e.kind === "auth" || e.kind === "refused" || e.kind === "settings");
     let message = e.message;
     if (rec && unknown) {
       rec.state = "unknown";
-      rec.problem = vscode.l10n.t("fal does not know request {0} (HTTP 404)", rec.requestId);
-      message = vscode.l10n.t('fal does not know the request for "{0}" (HTTP 404): it may have expired, or grokImagine.proxyUrl is not the one it was sent through. It is kept: fix the proxy and choose Retry Saving, or Discard it.', rec.prompt.slice(0, 60));
+      rec.problem = `fal does not know request ${rec.requestId} (HTTP 404)`;
+      message = `fal does not know the request for "${rec.prompt.slice(0, 60)}" (HTTP 404): it may have expired, or grokImagine.proxyUrl is not the one it was sent through. It is kept: fix the proxy and choose Retry Saving, or Discard it.`;
       await this.#store.put(rec);
     } else if (rec && keep) {
       if (rec.state === "waiting") rec.state = "unsaved";

@@ -38,4 +38,16 @@ describe("Restricted Mode", function () {
       await setUserSetting("outputFolder", undefined);
     }
   });
+
+  it("the agent tools do not run here: the model is told to ask for trust, and nothing is sent", async () => {
+    const before = session.fake.submits.length;
+    for (const [tool, input] of [["grok_imagine_generate", { prompt: "agent in an untrusted folder" }], ["grok_imagine_edit", { prompt: "x", images: ["images/photo.png"] }]] as const) {
+      const result = await vscode.lm.invokeTool(tool, { input, toolInvocationToken: undefined });
+      const text = result.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : String((p as { value?: unknown }).value ?? ""))).join("\n");
+      assert.match(text, new RegExp(`${tool} did not run: this workspace is in Restricted Mode`));
+      assert.match(text, /Manage Workspace Trust/);
+    }
+    assert.equal(session.fake.submits.length, before, "nothing sent");
+    assert.equal(session.fake.uploads.length, 0, "nothing uploaded");
+  });
 });

@@ -127,7 +127,7 @@ describe("Edit Image", function () {
       assert.equal(sniffImageFormat(await vscode.workspace.fs.readFile(uris[0])), "jpeg");
       assert.equal(asked.length, 1);
       assert.match(asked[0]?.title ?? "", /Edit photo\.png$/);
-      assert.equal(asked[0]?.placeholder, "Describe the change (Enter to continue · 1 × edit, auto, 1k, jpeg, standard, beside photo.png)");
+      assert.equal(asked[0]?.placeholder, "Describe the change (Enter to continue · 1 × edit, auto, 1k, jpeg, standard, beside photo.png · Estimated cost: price unknown (1 image))");
 
       const source = await bytesOf("images/photo.png");
       assert.equal(fake.uploads.length, 1);
@@ -366,7 +366,7 @@ describe("Edit Image", function () {
       try {
         const uris = await fromExplorer("images/flower.jpg");
         assert.deepEqual(rel(uris), [`${OUT}/flower-edit-1.jpg`]);
-        assert.match(asked[0]?.placeholder ?? "", /1 × edit, auto, 1k, jpeg, standard, in generated-images\)$/);
+        assert.match(asked[0]?.placeholder ?? "", /1 × edit, auto, 1k, jpeg, standard, in generated-images · Estimated cost: price unknown \(1 image\)\)$/);
         assert.deepEqual(await namesIn(IMAGES), FIXTURES);
       } finally {
         await setUserSetting("editOutput", undefined);
