@@ -67,6 +67,8 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
         usingStandIn = k?.source === "standIn";
         if (usingStandIn) item.show();
         else item.hide();
+        // The walkthrough's first step: "try it without a key" instead of "set your key".
+        vscode.commands.executeCommand("setContext", "grokImagine.usingStandIn", usingStandIn).then(undefined, (err: unknown) => log.error("extension", "Could not set the walkthrough's context", err));
       }, (err: unknown) => log.error("extension", "Could not read the API key", err));
     };
     refresh();

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Frame, FrameLocator, Page } from "playwright-core";
 import { HOSTILE_PROMPTS, imageWithProvenance } from "../host/galleryFixtures";
-import { runFromPalette, session, setKeyViaPalette, shot } from "./session";
+import { runFromPalette, session, setKeyViaPalette, setTheme, shot } from "./session";
 
 /** The gallery's webview (not an image preview, which is a webview too), two frames down. */
 const GALLERY_IFRAME = 'iframe.webview.ready[src*="extensionId=grok-imagine.grok-imagine-vscode"] >> visible=true';
@@ -19,22 +19,6 @@ async function galleryDocument(page: Page): Promise<Frame> {
   const frame = await inner?.contentFrame();
   assert.ok(frame, "the gallery's frame");
   return frame;
-}
-
-/** Picks a colour theme as a person does: Ctrl+K Ctrl+T, type its label ("Light Modern"), Enter. */
-async function setTheme(page: Page, theme: string, workbenchClass: string): Promise<void> {
-  // Keys go to the workbench, not into the webview: focus the side bar's title first.
-  await page.locator(".sidebar .composite.title").first().click();
-  await page.keyboard.press("Control+K");
-  await page.keyboard.press("Control+T");
-  const input = page.locator(".quick-input-widget input");
-  // The picker lists the built-in themes once they have loaded.
-  await page.locator(".quick-input-widget .monaco-list-row", { hasText: "Dark Modern" }).first().waitFor({ state: "visible" });
-  await input.fill(theme);
-  await page.locator(".quick-input-widget .monaco-list-row.focused", { hasText: theme }).first().waitFor({ state: "visible" });
-  await page.keyboard.press("Enter");
-  await input.waitFor({ state: "hidden" });
-  await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ state: "attached", timeout: 20_000 });
 }
 
 async function showGalleryTab(page: Page): Promise<void> {

@@ -90,6 +90,22 @@ export async function runFromPalette(page: Page, title: string): Promise<void> {
   }
 }
 
+/** Picks a colour theme as a person does: Ctrl+K Ctrl+T, type its label ("Light Modern"), Enter. */
+export async function setTheme(page: Page, theme: string, workbenchClass: string): Promise<void> {
+  // Keys go to the workbench, not into the webview: focus the side bar's title first.
+  await page.locator(".sidebar .composite.title").first().click();
+  await page.keyboard.press("Control+K");
+  await page.keyboard.press("Control+T");
+  const input = page.locator(".quick-input-widget input");
+  // The picker lists the built-in themes once they have loaded.
+  await page.locator(".quick-input-widget .monaco-list-row", { hasText: "Dark Modern" }).first().waitFor({ state: "visible" });
+  await input.fill(theme);
+  await page.locator(".quick-input-widget .monaco-list-row.focused", { hasText: theme }).first().waitFor({ state: "visible" });
+  await page.keyboard.press("Enter");
+  await input.waitFor({ state: "hidden" });
+  await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ state: "attached", timeout: 20_000 });
+}
+
 /** A person sets the key through the palette (as the Set API Key test does). */
 export async function setKeyViaPalette(page: Page, key: string): Promise<void> {
   await runFromPalette(page, "Grok Imagine: Set API Key");
