@@ -30,7 +30,7 @@ export function chunk<T extends ChunkModule>(name: ChunkName): () => T {
       // A chunk is a CommonJS file beside this one; esbuild leaves a computed require as it is.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const m = require(path.join(__dirname, `${name}.js`)) as T;
-      m.useTranslator((message, ...args) => vscode.l10n.t(message, ...args));
+      m.useTranslator(vscode.l10n.t);
       loaded = m;
     }
     return loaded;
