@@ -8,6 +8,7 @@ import { clearApiKey, setApiKey } from "./commands/apiKey";
 import { edit } from "./commands/edit";
 import { generateAgain, showDetails } from "./commands/details";
 import { registerGallery } from "./gallery/index";
+import { registerBatch } from "./batch/index";
 import { generate } from "./commands/generate";
 import { JobPipeline, type JobView } from "./jobs/pipeline";
 import { ImageSaver } from "./workspace/save";
@@ -81,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   // The same command under the title "Edit with Grok Imagine", for the Explorer and the image's title bar.
   register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris));
   context.subscriptions.push(...registerGallery(s, jobs));
+  context.subscriptions.push(...registerBatch(s, jobs));
 
   // Temporary files a crash left mid-save (this extension's, recorded): removed.
   s.saver.removeLeftovers().then(
