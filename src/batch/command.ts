@@ -29,9 +29,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function refuse(s: Services, text: string, buttons: string[] = []): undefined {
   s.log.warn(C, text);
-  void Promise.resolve(s.ui.current.showErrorMessage(`Grok Imagine: ${text}`, ...buttons)).then((choice) => {
-    if (choice === "Show Log") s.log.show();
-  });
+  Promise.resolve(s.ui.current.showErrorMessage(`Grok Imagine: ${text}`, ...buttons)).then(
+    (choice) => {
+      if (choice === "Show Log") s.log.show();
+    },
+    (err: unknown) => s.log.error(C, "Could not show a message", err),
+  );
   return undefined;
 }
 

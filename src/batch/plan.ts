@@ -9,9 +9,6 @@ import { stemFromPrompt } from "../images/naming";
 import { IMAGE_FORMATS, type ImageFormat } from "../images/sniff";
 import { MAX_PROBLEMS_LISTED, parsePrompts, type LineProblem, type PromptsFormat, type RawLine } from "./parse";
 
-/** The fields a line may carry besides the API's own. */
-const BATCH_FIELDS = ["name", "folder"] as const;
-
 /** One request of a batch, ready to send. */
 export interface PlannedLine {
   readonly line: number;

@@ -66,7 +66,7 @@ function checkLine(raw: unknown, i: number): StoredLine | string {
     numbered: r.numbered,
     folderUri: r.folderUri,
     images: r.images,
-    usd: r.usd as number | null,
+    usd: r.usd,
   };
 }
 
@@ -83,7 +83,7 @@ function checkState(raw: unknown): LineState | undefined {
   }
   if (raw.paths !== undefined) {
     if (!Array.isArray(raw.paths) || raw.paths.length > 16 || !raw.paths.every((p) => isText(p, 4000))) return undefined;
-    s.paths = [...(raw.paths as string[])];
+    s.paths = [...(raw.paths)];
   }
   if (raw.error !== undefined) {
     if (!isText(raw.error, 2000)) return undefined;
