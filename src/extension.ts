@@ -38,6 +38,8 @@ export interface GrokImagineApi {
     workspaceState(): vscode.Memento;
     /** The last lines of the log, already redacted. */
     logLines(): readonly string[];
+    /** Cancels the running batches, as their progress notification's Cancel does. */
+    cancelBatches(): number;
   };
 }
 
@@ -82,7 +84,8 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   // The same command under the title "Edit with Grok Imagine", for the Explorer and the image's title bar.
   register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris));
   context.subscriptions.push(...registerGallery(s, jobs));
-  context.subscriptions.push(...registerBatch(s, jobs));
+  const batches = registerBatch(s, jobs);
+  context.subscriptions.push(...batches.disposables);
 
   // Temporary files a crash left mid-save (this extension's, recorded): removed.
   s.saver.removeLeftovers().then(
@@ -109,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
         simulateRestart: () => jobs.restart(),
         pipeline: () => jobs,
         logLines: () => [...log.recent],
+        cancelBatches: () => batches.cancelAll(),
       },
     };
   }

@@ -8,12 +8,21 @@ import type { Services } from "../services";
 import { generateFromFile } from "./command";
 import { Batches } from "./runner";
 
-export function registerBatch(s: Services, jobs: JobPipeline): vscode.Disposable[] {
+export interface BatchEntry {
+  readonly disposables: vscode.Disposable[];
+  /** Cancels the running batches as their notifications' Cancel does (for the test API). */
+  cancelAll(): number;
+}
+
+export function registerBatch(s: Services, jobs: JobPipeline): BatchEntry {
   const batches = new Batches(s, jobs);
-  return [
-    batches,
-    // Its interrupted batches are resumed with the pipeline's jobs (resumePending), and suspended with them.
-    jobs.adopt(batches),
-    vscode.commands.registerCommand("grokImagine.generateFromFile", (arg: unknown, uris: unknown) => generateFromFile(s, batches, arg, uris)),
-  ];
+  return {
+    disposables: [
+      batches,
+      // Its interrupted batches are resumed with the pipeline's jobs (resumePending), and suspended with them.
+      jobs.adopt(batches),
+      vscode.commands.registerCommand("grokImagine.generateFromFile", (arg: unknown, uris: unknown) => generateFromFile(s, batches, arg, uris)),
+    ],
+    cancelAll: () => batches.cancelAll(),
+  };
 }

@@ -104,26 +104,30 @@ export interface Tally {
   readonly total: number;
   readonly done: number;
   readonly saved: number;
+  /** Made by fal but not saved: kept for Retry Saving Unsaved Images. */
+  readonly kept: number;
   readonly failed: number;
-  /** Estimated cost of the saved lines; null when any of them has no known price. */
+  /** Estimated cost of the saved and kept lines (paid for); null when any of them has no known price. */
   readonly usd: number | null;
 }
 
 export function tally(lines: readonly PlannedLine[], states: readonly LineState[]): Tally {
   let saved = 0;
+  let kept = 0;
   let failed = 0;
   let done = 0;
   let usd: number | null = 0;
   states.forEach((s, i) => {
+    if (s.status === "saved") saved++;
+    if (s.status === "kept") kept++;
     if (s.status === "saved" || s.status === "kept") {
-      saved++;
       const u = lines[i].usd;
       usd = usd === null || u === null ? null : usd + u;
     }
     if (s.status === "failed" || s.status === "cancelled") failed++;
     if (s.status !== "pending" && s.status !== "submitted") done++;
   });
-  return { total: lines.length, done, saved, failed, usd: usd === null ? null : Math.round(usd * 1e6) / 1e6 };
+  return { total: lines.length, done, saved, kept, failed, usd: usd === null ? null : Math.round(usd * 1e6) / 1e6 };
 }
 
 /**

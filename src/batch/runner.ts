@@ -55,6 +55,12 @@ export class Batches implements JobOwner, vscode.Disposable {
     return this.#launch(batch, states, false);
   }
 
+  /** Cancels every running batch, as its notification's Cancel does; resolves to how many. */
+  cancelAll(): number {
+    for (const r of this.#running.values()) r.cancel.abort();
+    return this.#running.size;
+  }
+
   claims(jobId: string): boolean {
     for (const id of checkIds(this.#state.get(BATCHES_KEY))) {
       const states = this.#state.get<unknown>(statesKey(id));
@@ -193,10 +199,11 @@ export class Batches implements JobOwner, vscode.Disposable {
     }
     await this.#forget(batch.id);
     const t = tally(batch.lines, states);
-    const summary = `${cancelled ? "cancelled" : "done"}: ${t.saved} of ${t.total} saved${t.failed ? `, ${t.failed} not` : ""} (${formatUsd(t.usd)}).`;
+    const kept = t.kept ? `, ${t.kept} made but not saved (kept: Retry Saving Unsaved Images)` : "";
+    const summary = `${cancelled ? "cancelled" : "done"}: ${t.saved} of ${t.total} saved${kept}${t.failed ? `, ${t.failed} not` : ""} (${formatUsd(t.usd)}).`;
     this.s.log.info(C, `The batch of ${name} is ${summary} ${gate.closes ? `fal asked to slow down ${gate.closes} time(s).` : ""}`);
     const text = `Grok Imagine: the batch of ${name} is ${summary}${wrote ? ` Results: ${vscode.workspace.asRelativePath(resultsUri)}.` : " The results file could not be written (see the log)."}`;
-    const show = t.failed ? this.s.ui.current.showWarningMessage(text, "Show Results", "Show Log") : this.s.ui.current.showInformationMessage(text, "Show Results");
+    const show = t.failed || t.kept ? this.s.ui.current.showWarningMessage(text, "Show Results", "Show Log") : this.s.ui.current.showInformationMessage(text, "Show Results");
     void Promise.resolve(show).then((choice) => {
       if (choice === "Show Results") return vscode.commands.executeCommand("vscode.open", resultsUri);
       if (choice === "Show Log") this.s.log.show();

@@ -37,7 +37,9 @@ describe("batch/results: the results file and what is left", () => {
 
   it("tally counts done, saved, failed and the spend of the saved lines", () => {
     const t = tally(plan.lines, [{ status: "saved" }, { status: "failed" }, { status: "submitted", requestId: "r", jobId: "j" }]);
-    assert.deepEqual(t, { total: 3, done: 2, saved: 1, failed: 1, usd: 0.02 });
+    assert.deepEqual(t, { total: 3, done: 2, saved: 1, kept: 0, failed: 1, usd: 0.02 });
+    const k = tally(plan.lines, [{ status: "saved" }, { status: "kept" }, { status: "cancelled" }]);
+    assert.deepEqual(k, { total: 3, done: 3, saved: 1, kept: 1, failed: 1, usd: 0.04 });
   });
 
   it("ETA from this run's pace; none before a line finished", () => {
