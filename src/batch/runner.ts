@@ -17,6 +17,29 @@ import { ResultsWriter } from "./resultsFile";
 import { BATCHES_KEY, checkBatch, checkIds, planKey, statesKey, type StoredBatch, type StoredLine } from "./state";
 
 const C = "batch";
+/** Lines being fetched and saved after fal finished them, per slot at fal (see Slots below). */
+const MAX_SAVING_PER_SLOT = 2;
+
+/** A counting semaphore: at most `n` holders; acquire waits for a release. */
+class Slots {
+  #free: number;
+  #waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
 export const BATCH_OWNER = "batch";
 
 /** How a batch run ended. */
@@ -129,7 +152,11 @@ export class Batches implements JobOwner, vscode.Disposable {
     const gate = new PacingGate();
     // Lines fal took before a reload go first (they are running there already), then the rest in order.
     const queue = [...states.keys()].filter((i) => states[i].status === "submitted").concat([...states.keys()].filter((i) => states[i].status === "pending"));
-    const save = () => this.#state.update(statesKey(batch.id), states);
+    // Memento.update changes the value in memory at once (what a reload reads back); the write to
+    // disk is VS Code's and is not waited for between lines.
+    const save = () => {
+      this.#state.update(statesKey(batch.id), states).then(undefined, (err: unknown) => this.s.log.error(C, "Could not record the batch's progress", err));
+    };
     const t0 = Date.now();
     let finished = 0;
     const title = `Grok Imagine: ${resumed ? "resuming the batch" : "batch"} ${name}`;
@@ -148,7 +175,7 @@ export class Batches implements JobOwner, vscode.Disposable {
         shown = pct;
       };
       report();
-      const one = async (i: number): Promise<void> => {
+      const one = async (i: number, atFalDone: () => void): Promise<void> => {
         const line = batch.lines[i];
         const opts: QuietOptions = {
           owner: BATCH_OWNER,
@@ -156,8 +183,9 @@ export class Batches implements JobOwner, vscode.Disposable {
           gate,
           onSubmitted: (requestId, jobId) => {
             states[i] = { status: "submitted", requestId, jobId };
-            return save();
+            save();
           },
+          onCompleted: atFalDone,
         };
         const before = states[i];
         const outcome = before.status === "submitted" && before.jobId ? await this.jobs.resumeQuiet(before.jobId, opts) : await this.jobs.runQuiet(requestOf(line), opts);
@@ -166,21 +194,39 @@ export class Batches implements JobOwner, vscode.Disposable {
         states[i] = after;
         if (after.status === "failed") this.s.log.warn(C, `${name} line ${line.line} failed: ${after.error ?? ""}`);
         finished++;
-        await save();
+        save();
         writer.schedule();
         report();
       };
-      const worker = async (): Promise<void> => {
-        for (;;) {
-          if (r.suspended) return;
-          // After Cancel only the lines fal already took are visited (to cancel them there).
-          const at = r.cancel.signal.aborted ? queue.findIndex((i) => states[i].status === "submitted") : 0;
-          if (at < 0 || !queue.length) return;
-          const [i] = queue.splice(at, 1);
-          await one(i);
+      // `concurrency` requests at fal at once: a line's slot frees when fal has finished it, and its
+      // images are fetched and saved while the next line runs. Lines still being fetched or saved
+      // are bounded too (a slow disk must not let them pile up).
+      const atFal = new Slots(batch.concurrency);
+      const inFlight = new Set<Promise<void>>();
+      for (;;) {
+        await atFal.acquire();
+        while (inFlight.size >= MAX_SAVING_PER_SLOT * batch.concurrency) await Promise.race(inFlight);
+        // After Cancel only the lines fal already took are visited (to cancel them there).
+        const at = r.cancel.signal.aborted ? queue.findIndex((i) => states[i].status === "submitted") : 0;
+        if (r.suspended || at < 0 || !queue.length) {
+          atFal.release();
+          break;
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(batch.concurrency, Math.max(1, queue.length)) }, worker));
+        const [i] = queue.splice(at, 1);
+        let released = false;
+        const release = () => {
+          if (!released) atFal.release();
+          released = true;
+        };
+        const work: Promise<void> = one(i, release)
+          .catch((err: unknown) => this.s.log.error(C, `${name} line ${batch.lines[i].line} failed unexpectedly`, err))
+          .finally(() => {
+            release();
+            inFlight.delete(work);
+          });
+        inFlight.add(work);
+      }
+      await Promise.allSettled([...inFlight]);
     });
     writer.dispose();
     if (r.suspended) {

@@ -62,6 +62,8 @@ export interface QuietOptions {
   readonly gate?: RequestGate;
   /** Called (and awaited) once fal gave the request id and the job is recorded, before waiting. */
   readonly onSubmitted?: (requestId: string, jobId: string) => Thenable<void> | void;
+  /** Called when fal has finished the request (what is left is fetching and saving its images). */
+  readonly onCompleted?: () => void;
 }
 
 /** What a quiet job came to. `kept`: fal's result is kept in the job records (Retry Saving offers it). */
@@ -475,6 +477,7 @@ export class JobPipeline implements vscode.Disposable {
       cancelledLate = true; // it finished before the cancel arrived: it is paid for, so keep it
     }
     job.mark("completed");
+    quiet?.opts.onCompleted?.();
     const tDone = Date.now();
     let output: FalOutput;
     try {
