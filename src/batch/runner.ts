@@ -113,7 +113,7 @@ export class Batches implements JobOwner, vscode.Disposable {
       const refused = await this.#refusedFolder(b.lines);
       if (refused) {
         this.s.log.error(C, `The batch of ${b.file} was not resumed: ${refused}`);
-        void this.s.ui.current.showErrorMessage(`Grok Imagine: the batch of ${vscode.workspace.asRelativePath(vscode.Uri.parse(b.file))} was not resumed: ${refused}`);
+        void this.s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: the batch of {0} was not resumed: {1}", vscode.workspace.asRelativePath(vscode.Uri.parse(b.file)), refused));
         await this.#forget(id);
         continue;
       }
@@ -159,17 +159,17 @@ export class Batches implements JobOwner, vscode.Disposable {
     };
     const t0 = Date.now();
     let finished = 0;
-    const title = `Grok Imagine: ${resumed ? "resuming the batch" : "batch"} ${name}`;
+    const title = resumed ? vscode.l10n.t("Grok Imagine: resuming the batch {0}", name) : vscode.l10n.t("Grok Imagine: batch {0}", name);
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       token.onCancellationRequested(() => r.cancel.abort());
       let shown = 0;
       const report = () => {
         const t = tally(batch.lines, states);
         const eta = etaMs(finished, t.total - t.done, Date.now() - t0);
-        const parts = [`${t.done}/${t.total} done`];
-        if (t.failed) parts.push(`${t.failed} failed`);
-        if (eta !== undefined && t.done < t.total) parts.push(`about ${formatDuration(eta)} left`);
-        parts.push(`${formatUsd(t.usd)} so far`);
+        const parts = [vscode.l10n.t("{0}/{1} done", t.done, t.total)];
+        if (t.failed) parts.push(vscode.l10n.t("{0} failed", t.failed));
+        if (eta !== undefined && t.done < t.total) parts.push(vscode.l10n.t("about {0} left", formatDuration(eta)));
+        parts.push(vscode.l10n.t("{0} so far", formatUsd(t.usd)));
         const pct = (t.done / t.total) * 100;
         progress.report({ message: parts.join(" · "), increment: pct - shown });
         shown = pct;
@@ -245,10 +245,15 @@ export class Batches implements JobOwner, vscode.Disposable {
     }
     await this.#forget(batch.id);
     const t = tally(batch.lines, states);
-    const kept = t.kept ? `, ${t.kept} made but not saved (kept: Retry Saving Unsaved Images)` : "";
-    const summary = `${cancelled ? "cancelled" : "done"}: ${t.saved} of ${t.total} saved${kept}${t.failed ? `, ${t.failed} not` : ""} (${formatUsd(t.usd)}).`;
+    const kept = t.kept ? vscode.l10n.t(", {0} made but not saved (kept: Retry Saving Unsaved Images)", t.kept) : "";
+    const not = t.failed ? vscode.l10n.t(", {0} not", t.failed) : "";
+    const summary = cancelled
+      ? vscode.l10n.t("cancelled: {0} of {1} saved{2}{3} ({4}).", t.saved, t.total, kept, not, formatUsd(t.usd))
+      : vscode.l10n.t("done: {0} of {1} saved{2}{3} ({4}).", t.saved, t.total, kept, not, formatUsd(t.usd));
     this.s.log.info(C, `The batch of ${name} is ${summary} ${gate.closes ? `fal asked to slow down ${gate.closes} time(s).` : ""}`);
-    const text = `Grok Imagine: the batch of ${name} is ${summary}${wrote ? ` Results: ${vscode.workspace.asRelativePath(resultsUri)}.` : " The results file could not be written (see the log)."}`;
+    const text = wrote
+      ? vscode.l10n.t("Grok Imagine: the batch of {0} is {1} Results: {2}.", name, summary, vscode.workspace.asRelativePath(resultsUri))
+      : vscode.l10n.t("Grok Imagine: the batch of {0} is {1} The results file could not be written (see the log).", name, summary);
     const show = t.failed || t.kept ? this.s.ui.current.showWarningMessage(text, "Show Results", "Show Log") : this.s.ui.current.showInformationMessage(text, "Show Results");
     void Promise.resolve(show).then((choice) => {
       if (choice === "Show Results") return vscode.commands.executeCommand("vscode.open", resultsUri);

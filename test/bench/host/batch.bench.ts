@@ -173,6 +173,14 @@ describe("Batch benchmarks", function () {
       lags.push((await fs.stat(vscode.Uri.joinPath(root(), p).fsPath)).mtimeMs - job.completedAtEpochMs);
     }
     const acceptedCount = accepted("bench").size;
+    // Where the time went at fal: how busy the CONCURRENCY slots were, and how long a slot stood
+    // empty between a request finishing and the next one arriving (the n-th completion frees the
+    // slot the (n + CONCURRENCY)-th submit takes).
+    const benchJobs = [...fake.jobs.values()].filter((j) => ((j.input?.prompt ?? "")).startsWith("bench"));
+    const busy = benchJobs.reduce((sum, j) => sum + ((j.completedAt ?? 0) - j.submittedAt), 0) / (CONCURRENCY * wall);
+    const completions = benchJobs.map((j) => j.completedAt ?? 0).sort((a, b) => a - b);
+    const arrivals = benchJobs.map((j) => j.submittedAt).sort((a, b) => a - b);
+    const turnaround = completions.slice(0, arrivals.length - CONCURRENCY).map((c, n) => arrivals[n + CONCURRENCY] - c);
     // The fake runs in this process and keeps every image it made: it lets go of them before the
     // measure, so that what is left is the extension's.
     fake.reset();
@@ -185,6 +193,7 @@ describe("Batch benchmarks", function () {
     figure(`429 burst of ${BURST_MS} ms at ${((burstAt - t0) / 1000).toFixed(1)} s: ${refused} submit(s) answered 429, ${acceptedCount} accepted, none twice`);
     figure(`request run times at the fake: ${stats(lines.map((p) => runMs.get(p) ?? 0))}`);
     figure(`COMPLETED at fal → image on disk, per line: ${stats(lags)}`);
+    figure(`fal's ${CONCURRENCY} slots busy ${(busy * 100).toFixed(1)}% of the wall time; a slot empty between a request finishing and the next arriving: ${stats(turnaround)}`);
     figure(`median ms between a job's stages (the last ${Math.min(LINES, 1000)} logged): ${stageMedians(t.logLines().filter((l) => l.includes("timings (ms)")).slice(-LINES))}`);
     figure(`extension host memory growth after the batch (after a GC): heap+external ${growHeap.toFixed(1)} MB (bound 50), rss ${growRss.toFixed(1)} MB`);
     assert.ok(refused > 0, "the burst of 429s happened");
