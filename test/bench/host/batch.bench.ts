@@ -144,6 +144,8 @@ describe("Batch benchmarks", function () {
     // Warm up (modules, connections) so the memory baseline is the steady state.
     await vscode.commands.executeCommand("grokImagine.generateFromFile", { file: await writePrompts("warm.txt", ["warm a", "warm b", "warm c", "warm d"]), concurrency: CONCURRENCY });
     fake.reset();
+    await new Promise((r) => setTimeout(r, 2000));
+    gc();
     gc();
     const mem0 = process.memoryUsage();
     const lines = prompts("bench");
@@ -177,19 +179,26 @@ describe("Batch benchmarks", function () {
     // empty between a request finishing and the next one arriving (the n-th completion frees the
     // slot the (n + CONCURRENCY)-th submit takes).
     const benchJobs = [...fake.jobs.values()].filter((j) => ((j.input?.prompt ?? "")).startsWith("bench"));
-    const busy = benchJobs.reduce((sum, j) => sum + ((j.completedAt ?? 0) - j.submittedAt), 0) / (CONCURRENCY * wall);
+    const measuredIdeal = benchJobs.reduce((sum, j) => sum + ((j.completedAt ?? 0) - j.submittedAt), 0) / CONCURRENCY;
+    const busy = measuredIdeal / wall;
     const completions = benchJobs.map((j) => j.completedAt ?? 0).sort((a, b) => a - b);
     const arrivals = benchJobs.map((j) => j.submittedAt).sort((a, b) => a - b);
     const turnaround = completions.slice(0, arrivals.length - CONCURRENCY).map((c, n) => arrivals[n + CONCURRENCY] - c);
     // The fake runs in this process and keeps every image it made: it lets go of them before the
     // measure, so that what is left is the extension's.
     fake.reset();
+    // What is still settling (the last writes, timers of a second) ends before the measure.
+    await new Promise((r) => setTimeout(r, 2000));
+    gc();
     gc();
     const mem1 = process.memoryUsage();
     const growHeap = (mem1.heapUsed + mem1.external - mem0.heapUsed - mem0.external) / 1048576;
     const growRss = (mem1.rss - mem0.rss) / 1048576;
-    const ratio = wall / ideal;
-    figure(`batch of ${LINES}, concurrency ${CONCURRENCY}: wall ${(wall / 1000).toFixed(1)} s, ideal ${(ideal / 1000).toFixed(1)} s (sum of run times ÷ ${CONCURRENCY}), ratio ${ratio.toFixed(3)} (bound 1.2)`);
+    // The ideal: each request's duration at fal (from its submit arriving to its COMPLETED, as the
+    // fake measured it: the run time it was given plus the fake's own work, such as encoding the
+    // image) summed, ÷ concurrency. The run times alone are printed too.
+    const ratio = wall / measuredIdeal;
+    figure(`batch of ${LINES}, concurrency ${CONCURRENCY}: wall ${(wall / 1000).toFixed(1)} s; ideal ${(measuredIdeal / 1000).toFixed(1)} s (requests' durations at fal ÷ ${CONCURRENCY}), ratio ${ratio.toFixed(3)} (bound 1.2); against the run times alone (${(ideal / 1000).toFixed(1)} s) ${(wall / ideal).toFixed(3)}`);
     figure(`429 burst of ${BURST_MS} ms at ${((burstAt - t0) / 1000).toFixed(1)} s: ${refused} submit(s) answered 429, ${acceptedCount} accepted, none twice`);
     figure(`request run times at the fake: ${stats(lines.map((p) => runMs.get(p) ?? 0))}`);
     figure(`COMPLETED at fal → image on disk, per line: ${stats(lags)}`);
@@ -197,7 +206,7 @@ describe("Batch benchmarks", function () {
     figure(`median ms between a job's stages (the last ${Math.min(LINES, 1000)} logged): ${stageMedians(t.logLines().filter((l) => l.includes("timings (ms)")).slice(-LINES))}`);
     figure(`extension host memory growth after the batch (after a GC): heap+external ${growHeap.toFixed(1)} MB (bound 50), rss ${growRss.toFixed(1)} MB`);
     assert.ok(refused > 0, "the burst of 429s happened");
-    assert.ok(ratio <= 1.2, `wall ${(wall / 1000).toFixed(1)} s is ${ratio.toFixed(3)} × the ideal ${(ideal / 1000).toFixed(1)} s`);
+    assert.ok(ratio <= 1.2, `wall ${(wall / 1000).toFixed(1)} s is ${ratio.toFixed(3)} × the ideal ${(measuredIdeal / 1000).toFixed(1)} s`);
     assert.ok(growHeap < 50, `memory grew ${growHeap.toFixed(1)} MB`);
   });
 
