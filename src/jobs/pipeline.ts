@@ -198,6 +198,8 @@ export class JobPipeline implements vscode.Disposable {
     const rec = this.#store.get(id);
     if (!rec) return { status: "missing" };
     if (this.#tracker.has(id)) return { status: "failed", kept: false, requestId: rec.requestId, error: new GrokError("failed", "This request is being followed already.") };
+    // Cancelled before the reload: resumePending follows it to its end (never saved unasked).
+    if (rec.cancelRequested) return { status: "cancelled", requestId: rec.requestId };
     if (rec.state !== "waiting") return { status: "failed", kept: true, requestId: rec.requestId, error: new GrokError("failed", rec.problem ?? "Its result is kept unsaved.") };
     const key = await this.s.keys.get();
     let fal: FalService;
