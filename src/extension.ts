@@ -12,6 +12,7 @@ import { registerGallery } from "./gallery/index";
 import { prepareEdit } from "./requests/edit";
 import { prepareGenerate } from "./requests/generate";
 import { registerAgentTools } from "./agent/register";
+import { registerBatch } from "./batch/index";
 import { generate, generateItems } from "./commands/generate";
 import { registerMarkdown } from "./markdown/register";
 import { JobPipeline, type JobView } from "./jobs/pipeline";
@@ -45,6 +46,8 @@ export interface GrokImagineApi {
     logLines(): readonly string[];
     /** Spend: the ledger, the confirmation, the status bar item's state. */
     spend(): Spend;
+    /** Cancels the running batches, as their progress notification's Cancel does. */
+    cancelBatches(): number;
   };
 }
 
@@ -98,6 +101,8 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   registerAgentTools(context, { s, jobs, prepare: { generate: prepareGenerate, edit: prepareEdit } });
   // Generate Image Here and Edit Image Here in Markdown documents, through the commands' own runners.
   registerMarkdown(context, { s, generate: (arg, place) => generateItems(s, jobs, arg, place, spend.confirm), edit: (arg) => editItems(s, jobs, arg, undefined, spend.confirm) });
+  const batches = registerBatch(s, jobs);
+  context.subscriptions.push(...batches.disposables);
 
   // Temporary files a crash left mid-save (this extension's, recorded): removed.
   s.saver.removeLeftovers().then(
@@ -125,6 +130,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
         pipeline: () => jobs,
         logLines: () => [...log.recent],
         spend: () => spend,
+        cancelBatches: () => batches.cancelAll(),
       },
     };
   }

@@ -7,6 +7,7 @@
 import { parseFalOutput, type FalOutput } from "../api";
 import { addressProblem, checkProxyUrl, type UrlPolicy } from "./addresses";
 import { FalApiError, GrokError, toGrokError } from "./errors";
+import { gatedFetch, type RequestGate } from "./gate";
 import type { FalHttpOptions } from "./http";
 import { FalQueue, type QueueStatus } from "./queue";
 import { retryingFetch, sleep as realSleep, type FetchFn, type SleepFn } from "./retry";
@@ -24,6 +25,8 @@ export interface FalConnection {
   readonly fetch?: FetchFn;
   /** Waits between status polls (the fallback when the status stream fails). */
   readonly sleep?: SleepFn;
+  /** Submits pass through it: requests that share one (a batch's) share one pacing on 429. */
+  readonly submitGate?: RequestGate;
 }
 
 export type QueueProgress =
@@ -52,6 +55,8 @@ export const MAX_RESULT_BYTES = 1024 * 1024;
 export class FalService {
   private readonly http: FalHttpOptions;
   private readonly queue: FalQueue;
+  /** The queue submits go through (through the gate, when there is one). */
+  private readonly submitQueue: FalQueue;
   private readonly baseFetch: FetchFn;
   private readonly proxyUrl: string | undefined;
   private readonly sleep: SleepFn;
@@ -72,6 +77,7 @@ export class FalService {
     this.sleep = conn.sleep ?? realSleep;
     this.http = this.httpWith(this.baseFetch);
     this.queue = new FalQueue(this.http);
+    this.submitQueue = conn.submitGate ? new FalQueue(this.httpWith(gatedFetch(this.baseFetch, conn.submitGate))) : this.queue;
   }
 
   private httpWith(f: FetchFn, maxAnswerBytes?: number): FalHttpOptions {
@@ -85,7 +91,7 @@ export class FalService {
    */
   async submit(endpoint: string, input: object): Promise<string> {
     try {
-      return await this.queue.submit(endpoint, input);
+      return await this.submitQueue.submit(endpoint, input);
     } catch (err) {
       throw toGrokError(err);
     }

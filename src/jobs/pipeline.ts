@@ -22,7 +22,8 @@ import { downloadAll, imagesAsked, limitToAsked, resultByteCap, type UrlPolicy }
 import { JobNotifier, type FailChoice } from "./notifier";
 import type { JobKind, PendingRecord, RequestBody, SourceRef } from "./records";
 import { PendingStore } from "./store";
-import { JobTracker, type JobView, type TrackedJob } from "./tracker";
+import { JobTracker, type JobDisplay, type JobView, type TrackedJob } from "./tracker";
+import type { RequestGate } from "../fal/gate";
 import { errorText } from "../format";
 
 export type { JobKind, RequestBody, SourceRef } from "./records";
@@ -56,6 +57,53 @@ export interface RunOptions {
   readonly onFailure?: (e: GrokError) => void;
 }
 
+/**
+ * How a batch runs a job: quietly (the batch shows one notification for all its jobs, and reports
+ * failures itself), with the batch's pacing, told the request id the moment fal gives it.
+ */
+export interface QuietOptions {
+  /** Recorded with the job: after a reload, its waiting record is left to this owner (see adopt). */
+  readonly owner: string;
+  /** Aborting it cancels the job, at fal too, as a notification's Cancel does. */
+  readonly signal: AbortSignal;
+  /** The submit passes through it (one pacing for all of the owner's requests when fal answers 429). */
+  readonly gate?: RequestGate;
+  /** Called (and awaited) once fal gave the request id and the job is recorded, before waiting. */
+  readonly onSubmitted?: (requestId: string, jobId: string) => Thenable<void> | void;
+  /** Called when fal has finished the request (what is left is fetching and saving its images). */
+  readonly onCompleted?: () => void;
+}
+
+/** What a quiet job came to. `kept`: fal's result is kept in the job records (Retry Saving offers it). */
+export type JobOutcome =
+  | { readonly status: "saved"; readonly items: SavedItem[]; readonly requestId?: string }
+  | { readonly status: "failed"; readonly error: GrokError; readonly kept: boolean; readonly requestId?: string }
+  | { readonly status: "cancelled"; readonly requestId?: string }
+  /** The window went away (or a test restarted the pipeline): the record resumes it next time. */
+  | { readonly status: "suspended"; readonly requestId?: string }
+  /** resumeQuiet: no record of that job (it finished, or its record was set aside). */
+  | { readonly status: "missing" };
+
+/** Runs many jobs of its own (a batch) and finishes them itself after a reload. */
+export interface JobOwner {
+  readonly id: string;
+  /** Whether it will follow this waiting job of its own itself (it knows the job and is not done with it). */
+  claims(jobId: string): boolean;
+  /** The window is going away: start no more jobs; resolves once its running ones have ended. */
+  suspend(): Promise<void>;
+  /** At the start of a session (after a reload): pick up the interrupted work. */
+  resume(): Promise<void>;
+}
+
+/** A quiet job's outcome as the steps find it. */
+interface QuietRun {
+  readonly opts: QuietOptions;
+  requestId?: string;
+  error?: GrokError;
+  kept?: boolean;
+  suspended?: boolean;
+}
+
 /** One saved image and what made it. */
 export interface SavedItem {
   readonly uri: vscode.Uri;
@@ -73,6 +121,8 @@ interface FailContext {
   readonly retry?: () => Promise<unknown>;
   /** The job, when no request was taken yet (ctx.rec names it otherwise). */
   readonly jobId?: string;
+  /** A quiet job: the failure goes back to its caller instead of a message. */
+  readonly quiet?: QuietRun;
 }
 
 interface SaveOptions {
@@ -96,6 +146,9 @@ export class JobPipeline implements vscode.Disposable {
   readonly #followers = new Set<Promise<void>>();
   /** RunOptions.onFailure by job id, while the job runs. */
   readonly #failureListeners = new Map<string, (e: GrokError) => void>();
+  /** Quiet jobs running now, by job id. */
+  readonly #quiet = new Map<string, QuietRun>();
+  readonly #owners = new Set<JobOwner>();
   #seq = 0;
 
   constructor(private readonly s: Services) {
@@ -139,7 +192,7 @@ export class JobPipeline implements vscode.Disposable {
         ? standIn ? vscode.l10n.t("Grok Imagine: editing placeholder images (local stand-in for fal)") : vscode.l10n.t("Grok Imagine: editing")
         : standIn ? vscode.l10n.t("Grok Imagine: generating placeholder images (local stand-in for fal)") : vscode.l10n.t("Grok Imagine: generating");
     if (opts.onFailure) this.#failureListeners.set(id, opts.onFailure);
-    const done = this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, title, true, (job) => this.#submit(req, job, key));
+    const done = this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, { title, cancellable: true }, (job) => this.#submit(req, job, key));
     // The job is tracked from here on, so the caller's cancel is the tracker's (which cancels at fal).
     const onAbort = (): void => {
       this.cancel(id);
@@ -153,11 +206,71 @@ export class JobPipeline implements vscode.Disposable {
     }
   }
 
+  /**
+   * Runs a request without a notification of its own (a batch shows one for all), and resolves to
+   * what came of it, failures included, instead of showing them. Needs a key already set (the
+   * caller asked for it once).
+   */
+  async runQuiet(req: JobRequest, opts: QuietOptions): Promise<JobOutcome> {
+    const key = await this.s.keys.get();
+    if (!key) return { status: "failed", kept: false, error: new GrokError("auth", vscode.l10n.t("No fal API key is set. Set one with \"Grok Imagine: Set API Key\".")) };
+    const id = `${Date.now().toString(36)}-${(this.#seq++).toString(36)}`;
+    return this.#runQuiet(id, opts, (q) => this.#job({ id, kind: req.kind, prompt: req.prompt, state: "preparing" }, q, (job) => this.#submit(req, job, key.key)));
+  }
+
+  /**
+   * Follows a job an owner ran quietly before a reload (its record is waiting), quietly again; a job
+   * with no record resolves to "missing", one whose result is kept to "failed" with kept.
+   */
+  async resumeQuiet(id: string, opts: QuietOptions): Promise<JobOutcome> {
+    const rec = this.#store.get(id);
+    if (!rec) return { status: "missing" };
+    if (this.#tracker.has(id)) return { status: "failed", kept: false, requestId: rec.requestId, error: new GrokError("failed", vscode.l10n.t("This request is being followed already.")) };
+    // Cancelled before the reload: resumePending follows it to its end (never saved unasked).
+    if (rec.cancelRequested) return { status: "cancelled", requestId: rec.requestId };
+    if (rec.state !== "waiting") return { status: "failed", kept: true, requestId: rec.requestId, error: new GrokError("failed", rec.problem ?? vscode.l10n.t("Its result is kept unsaved.")) };
+    const key = await this.s.keys.get();
+    let fal: FalService;
+    try {
+      if (!key) throw new GrokError("auth", vscode.l10n.t("No fal API key is set. Set one with \"Grok Imagine: Set API Key\"."));
+      fal = this.#connect(key.key);
+    } catch (err) {
+      return { status: "failed", kept: true, requestId: rec.requestId, error: toGrokError(err) };
+    }
+    this.s.log.info(C, `Resuming request ${rec.requestId} (${rec.endpoint}) for ${rec.owner ?? opts.owner}, interrupted by a reload.`);
+    return this.#runQuiet(id, opts, (q) => {
+      q.requestId = rec.requestId;
+      return this.#job({ id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, q, (job) => this.#follow(rec, fal, job, { cancelledLate: false }));
+    });
+  }
+
+  async #runQuiet(id: string, opts: QuietOptions, run: (q: QuietRun) => Promise<SavedItem[]>): Promise<JobOutcome> {
+    const q: QuietRun = { opts };
+    this.#quiet.set(id, q);
+    try {
+      const items = await run(q);
+      if (items.length) return { status: "saved", items, requestId: q.requestId };
+      if (q.error) return { status: "failed", error: q.error, kept: q.kept === true, requestId: q.requestId };
+      return { status: q.suspended ? "suspended" : "cancelled", requestId: q.requestId };
+    } finally {
+      this.#quiet.delete(id);
+    }
+  }
+
+  /**
+   * An owner of quiet jobs: at the next start its waiting records are left to it (it resumes them
+   * with resumeQuiet), and it is suspended and resumed with the pipeline.
+   */
+  adopt(owner: JobOwner): vscode.Disposable {
+    this.#owners.add(owner);
+    return new vscode.Disposable(() => this.#owners.delete(owner));
+  }
+
   /** Saves a kept result again (after a failed download or write, or a 404); resolves to what was saved. */
   async retrySaving(id: string): Promise<SavedItem[]> {
     const rec = this.#store.get(id);
     if (!rec || this.#tracker.has(id)) return []; // gone, or being saved right now (no second copy)
-    return this.#job({ id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, "Grok Imagine: saving", false, async (job) => {
+    return this.#job({ id, kind: rec.kind, prompt: rec.prompt, state: "downloading", requestId: rec.requestId }, { title: "Grok Imagine: saving", cancellable: false }, async (job) => {
       if (rec.stash?.length) {
         const images = await this.#store.readStash(rec.stash, rec.outputFormat);
         return this.#saveBytes(rec, images, rec.revisedPrompt ?? rec.output?.revised_prompt ?? "", job, { cancelledLate: false });
@@ -197,8 +310,13 @@ export class JobPipeline implements vscode.Disposable {
    * background) and offers the kept results. Bad records are set aside by the store.
    */
   async resumePending(): Promise<void> {
-    const records = this.#store.all();
-    this.#store.refreshContext(records);
+    const all = this.#store.all();
+    this.#store.refreshContext(all);
+    // An owner's waiting jobs that it still knows are its to follow (quietly, with the rest of its
+    // work); any other (its owner gone, its record lost) is resumed here like every job.
+    const claimed = (r: PendingRecord) => r.state === "waiting" && !r.cancelRequested && [...this.#owners].some((o) => o.id === r.owner && o.claims(r.id));
+    const records = all.filter((r) => !claimed(r));
+    for (const o of this.#owners) this.#notify.later(`Resuming the interrupted work of ${o.id} failed`, o.resume());
     if (!records.length) return;
     const waiting = records.filter((r) => r.state === "waiting");
     const key = waiting.length ? await this.s.keys.get() : undefined;
@@ -221,7 +339,7 @@ export class JobPipeline implements vscode.Disposable {
         this.s.log.info(C, `Resuming request ${rec.requestId} (${rec.endpoint}) interrupted by a reload.`);
         this.#notify.later(
           `Resuming ${rec.requestId} failed`,
-          this.#job({ id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, "Grok Imagine: resuming", true, (job) => this.#follow(rec, client, job, { cancelledLate: false })),
+          this.#job({ id: rec.id, kind: rec.kind, prompt: rec.prompt, state: "queued", requestId: rec.requestId }, { title: "Grok Imagine: resuming", cancellable: true }, (job) => this.#follow(rec, client, job, { cancelledLate: false })),
         );
       } else if (rec.state !== "waiting" || !key) {
         const images = rec.output?.images.length ?? rec.stash?.length ?? 0;
@@ -239,8 +357,11 @@ export class JobPipeline implements vscode.Disposable {
    * stay). Resolves once they have stopped.
    */
   async suspend(): Promise<void> {
+    // Owners first stop starting jobs; then every job stops; then the owners have recorded where they are.
+    const owners = [...this.#owners].map((o) => o.suspend());
     this.#session.abort();
     await this.#tracker.suspendAll();
+    await Promise.allSettled(owners);
     await Promise.allSettled([...this.#followers]);
     this.#session = new AbortController();
   }
@@ -261,8 +382,9 @@ export class JobPipeline implements vscode.Disposable {
   // Steps
 
   /** Every job, whichever entry point: tracked with progress; a failure nobody foresaw is logged and shown. */
-  #job(view: JobView, title: string, cancellable: boolean, body: (job: TrackedJob) => Promise<SavedItem[]>): Promise<SavedItem[]> {
-    return this.#tracker.track(view, { title, cancellable }, async (job) => {
+  #job(view: JobView, display: JobDisplay | QuietRun, body: (job: TrackedJob) => Promise<SavedItem[]>): Promise<SavedItem[]> {
+    const quiet = "opts" in display ? display : undefined;
+    return this.#tracker.track(view, quiet ? { quiet: quiet.opts.signal } : (display as JobDisplay), async (job) => {
       try {
         return await body(job);
       } catch (err) {
@@ -270,20 +392,26 @@ export class JobPipeline implements vscode.Disposable {
         if (e.kind === "cancelled") return [];
         this.#failureListeners.get(view.id)?.(e);
         this.s.log.error(C, `Job ${view.id} (${view.kind}) failed unexpectedly`, err);
+        if (quiet) {
+          quiet.error = e;
+          return [];
+        }
         this.#notify.later("Could not show a message", this.#notify.failed(e.message, ["Show Log"]));
         return [];
+      } finally {
+        if (quiet) quiet.suspended = job.suspended;
       }
     });
   }
 
   /** A client for this key and the proxy setting; a wrong proxy setting throws a "settings" GrokError. */
-  #connect(key: string): FalService {
+  #connect(key: string, submitGate?: RequestGate): FalService {
     // npm start's stand-in key goes to the stand-in, never to fal or the user's proxy.
     const standIn = this.s.keys.standIn;
-    if (standIn && key === standIn.key) return new FalService({ key, proxyUrl: standIn.proxyUrl });
+    if (standIn && key === standIn.key) return new FalService({ key, proxyUrl: standIn.proxyUrl, submitGate });
     const proxy = readSettings().proxy;
     if (proxy && !proxy.ok) throw new GrokError("settings", proxy.problem);
-    return new FalService({ key, proxyUrl: proxy?.url });
+    return new FalService({ key, proxyUrl: proxy?.url, submitGate });
   }
 
   /**
@@ -301,8 +429,9 @@ export class JobPipeline implements vscode.Disposable {
     let fal: FalService;
     let input: RequestBody;
     let requestId: string;
+    const quiet = this.#quiet.get(job.id);
     try {
-      fal = this.#connect(key);
+      fal = this.#connect(key, quiet?.opts.gate);
       if (typeof req.input === "function") {
         job.say("Uploading images…");
         input = await req.input(job.signal, fal);
@@ -318,17 +447,23 @@ export class JobPipeline implements vscode.Disposable {
       job.mark("submitted");
       this.s.log.info(C, `Submitted ${req.endpoint} request ${requestId}: ${describeValues(req.kind, input)}; prompt ${JSON.stringify(req.prompt)}.`);
     } catch (err) {
-      return this.#fail(toGrokError(err), { endpoint: req.endpoint, retry: () => this.run(req), jobId: job.id });
+      return this.#fail(toGrokError(err), { endpoint: req.endpoint, retry: () => this.run(req), jobId: job.id, quiet });
     }
     const rec: PendingRecord = {
       id: job.id, kind: req.kind, endpoint: req.endpoint, input, prompt: req.prompt, outputFormat: req.outputFormat,
       folder: req.folder.toString(), stem: req.stem, numbered: req.numbered, requestId, createdAt: t0, state: "waiting",
       ...(req.sources ? { sources: req.sources } : {}),
+      ...(quiet ? { owner: quiet.opts.owner } : {}),
     };
     // The record is in workspace storage (in memory at once) before waiting starts; writing it to
     // disk runs alongside the wait instead of delaying it.
     const recorded = this.#store.put(rec);
     job.mark("recorded");
+    if (quiet) {
+      quiet.requestId = requestId;
+      // In memory at once; the owner records the line as sent before anything else can happen to it.
+      await quiet.opts.onSubmitted?.(requestId, job.id);
+    }
     if (job.suspended) {
       // The window went away while the submit was in flight: the record resumes it next time.
       await recorded;
@@ -344,6 +479,7 @@ export class JobPipeline implements vscode.Disposable {
     const tSubmit = Date.now();
     let tRun: number | undefined;
     let cancelledLate = opts.cancelledLate;
+    const quiet = this.#quiet.get(job.id);
     try {
       await fal.waitUntilDone(rec.endpoint, rec.requestId, (p: QueueProgress) => {
         if (p.state === "queued") {
@@ -357,7 +493,7 @@ export class JobPipeline implements vscode.Disposable {
       }, job.signal);
     } catch (err) {
       const e = toGrokError(err);
-      if (e.kind !== "cancelled" && !job.signal.aborted) return this.#fail(e, { endpoint: rec.endpoint, rec });
+      if (e.kind !== "cancelled" && !job.signal.aborted) return this.#fail(e, { endpoint: rec.endpoint, rec, quiet });
       if (job.suspended) return []; // the window is going away: the record stays for the next start
       const outcome = await fal.cancel(rec.endpoint, rec.requestId);
       this.s.log.info(C, `Cancel asked for request ${rec.requestId}: fal answered ${outcome}.`);
@@ -372,13 +508,14 @@ export class JobPipeline implements vscode.Disposable {
       cancelledLate = true; // it finished before the cancel arrived: it is paid for, so keep it
     }
     job.mark("completed");
+    quiet?.opts.onCompleted?.();
     const tDone = Date.now();
     let output: FalOutput;
     try {
       output = await this.#resultOf(rec, fal, job.stopSignal);
       job.mark("result");
     } catch (err) {
-      return this.#fail(toGrokError(err), { endpoint: rec.endpoint, rec });
+      return this.#fail(toGrokError(err), { endpoint: rec.endpoint, rec, quiet });
     }
     this.s.log.info(C, `Request ${rec.requestId} completed: queued ${(tRun ?? tDone) - tSubmit} ms, ran ${tRun ? tDone - tRun : 0} ms, ${output.images.length} image(s).`);
     if (!rec.input.sync_mode) {
@@ -456,7 +593,7 @@ export class JobPipeline implements vscode.Disposable {
       images = await downloadAll(output.images, rec.outputFormat, { policy: this.#urlPolicy(), signal: job.stopSignal });
       job.mark("downloaded");
     } catch (err) {
-      return this.#fail(toGrokError(err), { endpoint: rec.endpoint, rec });
+      return this.#fail(toGrokError(err), { endpoint: rec.endpoint, rec, quiet: this.#quiet.get(job.id) });
     }
     return this.#saveBytes(rec, images, output.revised_prompt, job, opts);
   }
@@ -478,13 +615,13 @@ export class JobPipeline implements vscode.Disposable {
       rec.stash = await this.#store.stash(rec.id, images);
       rec.revisedPrompt = revised;
       await this.#store.put(rec);
-      return this.#fail(new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), { endpoint: rec.endpoint, rec });
+      return this.#fail(new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), { endpoint: rec.endpoint, rec, quiet: this.#quiet.get(job.id) });
     }
     await Promise.all([this.#store.drop(rec.id), this.#store.dropStash(rec.stash)]);
     job.mark("cleared");
     this.s.log.info(C, `Request ${rec.requestId}: timings (ms) ${job.timings()}; wrote ${uris.map((u) => vscode.workspace.asRelativePath(u)).join(", ")}. Revised prompt: ${JSON.stringify(revised)}`);
     const items: SavedItem[] = uris.map((uri, i) => ({ uri, provenance: provenance[i], written: stamped[i].written }));
-    this.#notify.saved(uris, revised, opts);
+    if (!this.#quiet.has(job.id)) this.#notify.saved(uris, revised, opts);
     this.#savedEmitter.fire(items);
     return items;
   }
@@ -538,6 +675,12 @@ export class JobPipeline implements vscode.Disposable {
       await this.#store.drop(rec.id);
     }
     this.s.log.error(C, `${ctx.endpoint}${rec ? ` request ${rec.requestId}` : ""} failed (${e.kind}): ${e.message}${e.detail ? ` [${e.detail}]` : ""}`);
+    if (ctx.quiet) {
+      // Its owner reports it (one summary for a batch, not a message per line).
+      ctx.quiet.error = e;
+      ctx.quiet.kept = keep;
+      return [];
+    }
     const buttons: ("Set API Key" | "Open Settings" | "Show Log" | FailChoice)[] = [];
     if (e.kind === "auth") buttons.push("Set API Key");
     if (e.kind === "settings") buttons.push("Open Settings");

@@ -42,6 +42,8 @@ export interface PendingRecord {
   readonly requestId: string;
   readonly createdAt: number;
   readonly sources?: readonly SourceRef[];
+  /** The batch (or other owner) that ran it quietly: after a reload it follows its own waiting jobs. */
+  readonly owner?: string;
   state: RecordState;
   /** The person cancelled it: if fal finishes it anyway, it is kept and offered, never saved unasked. */
   cancelRequested?: boolean;
@@ -131,6 +133,7 @@ export function checkRecord(raw: unknown, stashDir: string): Checked {
   }
   if (r.revisedPrompt !== undefined && !isText(r.revisedPrompt)) return bad("revisedPrompt is not text");
   if (r.problem !== undefined && !isText(r.problem)) return bad("problem is not text");
+  if (r.owner !== undefined && !(isText(r.owner, 100) && /^[A-Za-z0-9:-]+$/.test(r.owner))) return bad("owner is not an owner id");
   const record: PendingRecord = {
     id: r.id,
     kind: r.kind,
@@ -150,6 +153,7 @@ export function checkRecord(raw: unknown, stashDir: string): Checked {
     ...(r.stash ? { stash: [...(r.stash as string[])] } : {}),
     ...(r.revisedPrompt !== undefined ? { revisedPrompt: r.revisedPrompt } : {}),
     ...(r.problem !== undefined ? { problem: r.problem } : {}),
+    ...(typeof r.owner === "string" ? { owner: r.owner } : {}),
   };
   return { ok: true, record };
 }

@@ -42,6 +42,12 @@ export interface TrackedJob {
   timings(): string;
 }
 
+/**
+ * How a job shows: its own cancellable progress notification, or quietly (no notification), cancelled
+ * when the caller's signal aborts.
+ */
+export type JobDisplay = { readonly title: string; readonly cancellable: boolean } | { readonly quiet: AbortSignal };
+
 interface Entry {
   view: JobView;
   readonly cancel: AbortController;
@@ -74,7 +80,7 @@ export class JobTracker implements vscode.Disposable {
    * Runs `body` as a job: registered and announced, shown in a progress notification whose Cancel
    * aborts `job.signal`, then removed and announced again, however it ends.
    */
-  track<T>(view: JobView, progress: { readonly title: string; readonly cancellable: boolean }, body: (job: TrackedJob) => Promise<T>): Promise<T> {
+  track<T>(view: JobView, progress: JobDisplay, body: (job: TrackedJob) => Promise<T>): Promise<T> {
     const cancel = new AbortController();
     const stop = new AbortController();
     const signal = AbortSignal.any([cancel.signal, stop.signal]);
@@ -102,13 +108,21 @@ export class JobTracker implements vscode.Disposable {
     };
     this.#active.set(view.id, entry);
     this.#changed.fire(this.list());
-    const done = Promise.resolve(
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: progress.title, cancellable: progress.cancellable }, (p, token) => {
+    let run: Thenable<T>;
+    if ("quiet" in progress) {
+      // Shown by its caller (a batch's one notification): the caller's signal is its Cancel.
+      const onAbort = () => cancel.abort();
+      if (progress.quiet.aborted) cancel.abort();
+      else progress.quiet.addEventListener("abort", onAbort, { once: true });
+      run = body(job).finally(() => progress.quiet.removeEventListener("abort", onAbort));
+    } else {
+      run = vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: progress.title, cancellable: progress.cancellable }, (p, token) => {
         report = (message) => p.report({ message });
         token.onCancellationRequested(() => cancel.abort());
         return body(job);
-      }),
-    ).finally(() => {
+      });
+    }
+    const done = Promise.resolve(run).finally(() => {
       if (this.#active.get(view.id) === entry) this.#active.delete(view.id);
       this.#changed.fire(this.list());
     });

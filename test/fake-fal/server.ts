@@ -340,6 +340,11 @@ export interface FakeFalOptions {
   queueMs?: number;
   /** Time spent IN_PROGRESS (default 100 ms). COMPLETED also waits for the images to be encoded. */
   runMs?: number;
+  /**
+   * Time spent IN_PROGRESS by one request, from its prompt (fal-like spread for benchmarks); undefined
+   * falls back to `runMs`. In-process only (a function cannot travel over `/__fake/*`).
+   */
+  runMsFor?: (prompt: string) => number | undefined;
   /** Number of IN_QUEUE snapshots, queue_position counting down to 0 (default 2: positions 1, 0). */
   queueSteps?: number;
   /** Hold new requests in a phase until `release()` (default "none"). */
@@ -928,7 +933,7 @@ class FakeFalServer implements FakeFal {
       return;
     }
     const n = job.input.num_images;
-    const { runMs } = this.timing;
+    const runMs = this.options.runMsFor?.(job.input.prompt) ?? this.timing.runMs;
     for (let i = 1; i <= n; i++) {
       this.schedule(job, (runMs * i) / (n + 1), () => {
         if (job.state === "IN_PROGRESS") {
