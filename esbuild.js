@@ -47,6 +47,7 @@ const CHUNKS = {
   agent: "src/agent/index.ts",
   markdown: "src/markdown/index.ts",
   spendCommands: "src/spend/commands.ts",
+  batch: "src/batch/chunk.ts",
 };
 
 const node = {

@@ -40,7 +40,8 @@ class Slots {
     else this.#free++;
   }
 }
-export const BATCH_OWNER = "batch";
+export { BATCH_OWNER } from "./keys";
+import { BATCH_OWNER } from "./keys";
 
 /** How a batch run ended. */
 export type BatchEnd = "done" | "cancelled" | "suspended";
