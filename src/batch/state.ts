@@ -12,7 +12,6 @@ import type { PlannedLine } from "./plan";
 import type { LineState, LineStatus } from "./results";
 
 export { BATCHES_KEY } from "./keys";
-import { BATCHES_KEY } from "./keys";
 export const planKey = (id: string) => `grokImagine.batch.${id}`;
 export const statesKey = (id: string) => `grokImagine.batch.${id}.states`;
 /** Batches recorded at once: one per prompts file that is running; more is not something we wrote. */
