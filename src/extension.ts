@@ -37,10 +37,13 @@ export interface GrokImagineApi {
     workspaceState(): vscode.Memento;
     /** The last lines of the log, already redacted. */
     logLines(): readonly string[];
+    /** performance.now() (this process's clock) when activate() began and when it returned. */
+    readonly activation: { readonly began: number; readonly returned: number };
   };
 }
 
 export function activate(context: vscode.ExtensionContext): GrokImagineApi {
+  const began = performance.now();
   const log = new Logger();
   // npm start without a fal key: a local stand-in makes placeholder images, and every notification
   // and a status bar item say so for as long as no real key is set.
@@ -90,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   // Jobs a reload or quit interrupted, and results not yet saved, are picked up again.
   jobs.resumePending().catch((err: unknown) => log.error("jobs", "Could not resume pending jobs", err));
 
-  log.info("extension", `Activated (VS Code ${vscode.version}, ${vscode.env.remoteName ?? "local"}).`);
+  log.info("extension", `Activated in ${(performance.now() - began).toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.remoteName ?? "local"}).`);
 
   // Only in the development build the tests run, and only in a test session (see testHooks.d.ts).
   if (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS && context.extensionMode === vscode.ExtensionMode.Test) {
@@ -107,6 +110,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
         simulateRestart: () => jobs.restart(),
         pipeline: () => jobs,
         logLines: () => [...log.recent],
+        activation: { began, returned: performance.now() },
       },
     };
   }

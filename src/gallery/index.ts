@@ -6,6 +6,7 @@ import { readGalleryPage } from "./html";
 import { ImageIndex } from "./imageIndex";
 import { MarkdownTracker } from "./markdownTarget";
 import { GalleryPanel, panelOptions, type PanelTrace } from "./panel";
+import { ThumbnailCache } from "./thumbnails";
 
 
 /**
@@ -41,9 +42,11 @@ export interface GalleryTesting {
   /** Handles `message` exactly as if the webview had sent it; resolves when done. */
   receive(message: unknown): Promise<void>;
   /** Resolves with the first paint of the current panel (after Open Gallery or a restore). */
-  firstPaint(): Promise<{ ms: number; entries: number; cards: number }>;
+  firstPaint(): Promise<{ ms: number; at: number; entries: number; cards: number }>;
   /** Resolves with how long after the first paint the thumbnails then on screen were decoded. */
   thumbnails(): Promise<number>;
+  /** Resolves once the thumbnails sent so far are stored in the cache (or refused). */
+  thumbnailsSettled(): Promise<void>;
   /** What a window reload does: the panel goes, the index's memory goes (its cache stays). */
   simulateReload(): Promise<void>;
   /** The index, with its test hooks. */
@@ -58,6 +61,8 @@ export interface GalleryTesting {
 export class Gallery implements vscode.Disposable {
   /** @internal read by the development build\'s test hooks (galleryTesting) */
   imageIndex?: ImageIndex;
+  /** @internal read by the development build\'s test hooks (galleryTesting) */
+  thumbCache?: ThumbnailCache;
   #markdown?: MarkdownTracker;
   /** @internal read by the development build\'s test hooks (galleryTesting) */
   current?: GalleryPanel;
@@ -90,6 +95,12 @@ export class Gallery implements vscode.Disposable {
     return this.imageIndex;
   }
 
+  /** @internal */
+  thumbs(): ThumbnailCache {
+    this.thumbCache ??= new ThumbnailCache(this.s.context.storageUri, this.s.log);
+    return this.thumbCache;
+  }
+
   /** Open Gallery: shows the panel (one per window), creating it when needed. */
   open(): Promise<void> {
     const t0 = Date.now();
@@ -97,7 +108,7 @@ export class Gallery implements vscode.Disposable {
       this.current.reveal();
       return Promise.resolve();
     }
-    const { options } = panelOptions({ s: this.s, index: this.index() }, true);
+    const { options } = panelOptions({ s: this.s, index: this.index(), thumbs: this.thumbs() }, true);
     const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, "Grok Imagine Gallery", vscode.ViewColumn.Active, options);
     return this.#attach(panel, t0, undefined);
   }
@@ -115,10 +126,13 @@ export class Gallery implements vscode.Disposable {
     this.#markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
     // The cache is read while the page loads; the panel waits for it only when the page says ready.
     index.load().catch((err: unknown) => this.s.log.error("gallery", "Could not read the gallery's index cache", err));
+    const thumbs = this.thumbs();
+    void thumbs.load();
     this.panelTrace = (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.s.context.extensionMode === vscode.ExtensionMode.Test ? { posted: [], refused: [], commands: [] } : undefined;
     const p = new GalleryPanel(panel, {
       s: this.s,
       index,
+      thumbs,
       jobs: this.jobs,
       markdown: this.#markdown,
       page: (this.#page ??= readGalleryPage(this.s.context.extensionUri).catch((err: unknown) => {
@@ -137,7 +151,11 @@ export class Gallery implements vscode.Disposable {
       if (this.checked) return;
       this.checked = true;
       clearTimeout(fallback);
-      void index.scan().catch((err) => this.s.log.error("gallery", "Scanning the workspace for images failed", err));
+      void index
+        .scan()
+        // Thumbnails of images gone or changed go too, once the scan knows every image.
+        .then(() => thumbs.prune(index.images()))
+        .catch((err) => this.s.log.error("gallery", "Scanning the workspace for images failed", err));
     };
     const fallback = setTimeout(check, 3000);
     p.onDidMeasure((what) => {
@@ -171,9 +189,12 @@ function galleryTesting(g: Gallery): GalleryTesting {
     },
     firstPaint: () => whenTraced(g, (t) => t.firstPaint),
     thumbnails: () => whenTraced(g, (t) => t.thumbnails?.ms),
+    thumbnailsSettled: () => g.thumbs().settled(),
     simulateReload: async () => {
       g.current?.dispose();
       await g.imageIndex?.forget?.();
+      await g.thumbCache?.settled();
+      g.thumbCache = undefined; // what it read of its folder goes with the window
       g.checked = false;
     },
     index: () => {

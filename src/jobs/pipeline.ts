@@ -424,8 +424,10 @@ export class JobPipeline implements vscode.Disposable {
     let images: ImageToSave[];
     try {
       // A result fal made is paid for: the person's Cancel does not stop its download, a suspend does.
-      images = await downloadAll(output.images, rec.outputFormat, { policy: this.#urlPolicy(), signal: job.stopSignal });
+      let verifyMs = 0;
+      images = await downloadAll(output.images, rec.outputFormat, { policy: this.#urlPolicy(), signal: job.stopSignal, verified: (ms) => (verifyMs += ms) });
       job.mark("downloaded");
+      job.note(`verify ${verifyMs.toFixed(1)}`);
     } catch (err) {
       return this.#fail(toGrokError(err), { endpoint: rec.endpoint, rec });
     }
@@ -438,9 +440,10 @@ export class JobPipeline implements vscode.Disposable {
     const folder = vscode.Uri.parse(rec.folder);
     const provenance = this.#provenanceOf(rec, revised, images.length);
     const stamped = readSettings(folder).embedMetadata ? images.map((img, i) => this.#stampOne(rec, img, provenance[i], i)) : images.map((img) => ({ image: img, written: "none" as const }));
+    job.mark("stamped");
     let uris: vscode.Uri[];
     try {
-      uris = await this.s.saver.save(folder, rec.stem, stamped.map((x) => x.image), rec.numbered, (m) => this.s.log.warn(C, m));
+      uris = await this.s.saver.save(folder, rec.stem, stamped.map((x) => x.image), rec.numbered, (m) => this.s.log.warn(C, m), (stage) => job.mark(stage));
       job.mark("saved");
     } catch (err) {
       const detail = errorText(err);

@@ -14,7 +14,7 @@ import * as vscode from "vscode";
 import { extensionForFormat, type ImageFormat } from "../images/sniff";
 import { DiskFolder } from "./diskFolder";
 import { checkWritableFolder } from "./resolve";
-import { NameTakenError, SaveCore, type Folder, type Written } from "./saver";
+import { NameTakenError, SaveCore, type Folder, type SaveStage, type Written } from "./saver";
 import { TempJournal, type MementoLike } from "./tempJournal";
 
 export interface ImageToSave {
@@ -47,11 +47,12 @@ class WorkspaceFsFolder implements Folder {
     await wfs.createDirectory(this.uri);
   }
 
-  async writeNew(name: string, temp: string, bytes: Uint8Array): Promise<Written> {
+  async writeNew(name: string, temp: string, bytes: Uint8Array, written?: () => void): Promise<Written> {
     const target = vscode.Uri.joinPath(this.uri, name);
     const tempUri = vscode.Uri.joinPath(this.uri, temp);
     try {
       await wfs.writeFile(tempUri, bytes);
+      written?.();
       await wfs.rename(tempUri, target, { overwrite: false });
     } catch (err) {
       await wfs.delete(tempUri, { useTrash: false }).then(undefined, () => undefined);
@@ -108,8 +109,9 @@ export class ImageSaver {
    * replacing a file. Resolves to the saved URIs in the images' order; throws (with a message to
    * show) when the folder is refused or the batch could not be written whole.
    */
-  async save(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined): Promise<vscode.Uri[]> {
+  async save(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined, mark?: (stage: SaveStage | "checked") => void): Promise<vscode.Uri[]> {
     await this.checkFolder(folder);
+    mark?.("checked");
     const names = await this.#core.save(
       this.open(folder),
       stem,
@@ -117,6 +119,7 @@ export class ImageSaver {
       numbered,
       note,
       { add: (temp) => this.#journal.add(folder.toString(), temp), forget: (temp) => this.#journal.forget(folder.toString(), temp) },
+      mark,
     );
     return names.map((n) => vscode.Uri.joinPath(folder, n));
   }

@@ -38,10 +38,10 @@ export interface Folder {
   list(): Promise<string[] | undefined>;
   create(): Promise<void>;
   /**
-   * Writes `bytes` as `temp`, then gives the file `name` only if no file has that name, and removes
-   * `temp` either way. Throws {@link NameTakenError} when the name is taken.
+   * Writes `bytes` as `temp` (then calls `written`), then gives the file `name` only if no file has
+   * that name, and removes `temp` either way. Throws {@link NameTakenError} when the name is taken.
    */
-  writeNew(name: string, temp: string, bytes: Uint8Array): Promise<Written>;
+  writeNew(name: string, temp: string, bytes: Uint8Array, written?: () => void): Promise<Written>;
   /** Removes a file written by {@link writeNew}, if it is still that file (best effort). */
   removeWritten(written: Written): Promise<void>;
 }
@@ -60,6 +60,12 @@ export interface ImageBytes {
  * fifty such races for one image mean something keeps taking every name, not bad luck.
  */
 export const MAX_NAME_TRIES = 50;
+
+/**
+ * A batch's stages as they end, for the job's timings in the log: "listed" (the names picked),
+ * "written" (the last image's temporary file written), "named" (the last image given its name).
+ */
+export type SaveStage = "listed" | "written" | "named";
 
 /** Told of each temporary file before its first byte is written, and after it is gone (see tempJournal.ts). */
 export interface TempRecorder {
@@ -81,7 +87,7 @@ export class SaveCore {
    * never replacing a file. Resolves to the images' names, in their order; `note` hears what the
    * person may want to know (a sidecar not written).
    */
-  async save(folder: Folder, stem: string, images: readonly ImageBytes[], numbered: boolean, note: (m: string) => void = () => undefined, temps?: TempRecorder): Promise<string[]> {
+  async save(folder: Folder, stem: string, images: readonly ImageBytes[], numbered: boolean, note: (m: string) => void = () => undefined, temps?: TempRecorder, mark?: (stage: SaveStage) => void): Promise<string[]> {
     const mine = new Set<string>();
     let reserved = this.#reserved.get(folder.key);
     if (!reserved) {
@@ -122,12 +128,23 @@ export class SaveCore {
         reserve(name, image);
       });
 
+      mark?.("listed");
+      // Each stage is marked when the last image has passed it.
+      let toWrite = images.length;
+      let toName = images.length;
       const results = await Promise.allSettled(
         images.map(async (image, i) => {
           let name = planned[i];
+          let counted = false;
+          const onWritten = () => {
+            if (counted) return;
+            counted = true;
+            if (--toWrite === 0) mark?.("written");
+          };
           for (let attempt = 1; ; attempt++) {
             try {
-              written.push(await writeNew(folder, name, image.bytes, temps));
+              written.push(await writeNew(folder, name, image.bytes, temps, onWritten));
+              if (--toName === 0) mark?.("named");
             } catch (err) {
               if (!(err instanceof NameTakenError) || attempt >= MAX_NAME_TRIES) throw err;
               // Someone else took it meanwhile: look again, then the next free name.
@@ -168,11 +185,11 @@ export class SaveCore {
 }
 
 /** One file through its temporary name, recorded while that name may exist. */
-async function writeNew(folder: Folder, name: string, bytes: Uint8Array, temps: TempRecorder | undefined): Promise<Written> {
+async function writeNew(folder: Folder, name: string, bytes: Uint8Array, temps: TempRecorder | undefined, written?: () => void): Promise<Written> {
   const temp = tempNameFor(name);
   await temps?.add(temp);
   try {
-    return await folder.writeNew(name, temp, bytes);
+    return await folder.writeNew(name, temp, bytes, written);
   } finally {
     await temps?.forget(temp);
   }

@@ -121,7 +121,7 @@ describe("Gallery Markdown links", () => {
 function entry(over: Partial<GalleryEntry>): GalleryEntry {
   return {
     id: "file:///w/a.png", src: "", name: "a.png", path: "a.png", format: "png", kind: "generate",
-    prompt: "", revisedPrompt: "", params: {}, created: 0, sources: [], size: 1, requestId: "", ...over,
+    prompt: "", revisedPrompt: "", params: {}, created: 0, sources: [], size: 1, requestId: "", version: "1:0", ...over,
   };
 }
 
