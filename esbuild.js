@@ -92,6 +92,18 @@ const targets = [
     metafile: analyze,
   },
   {
+    // The gallery (src/gallery/index.ts), loaded on first use by src/gallery/register.ts: activation
+    // neither reads nor compiles it. It shares no state with extension.js (what it needs arrives as
+    // parameters); pure modules both use are in both.
+    ...common,
+    entryPoints: ["src/gallery/index.ts"],
+    outfile: path.join(outDir, "gallery.js"),
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    external: ["vscode"],
+  },
+  {
     // The gallery webview's script (media/gallery/main.ts imports only src/protocol.ts from src/),
     // minified in every build: it is inlined into the page (see composeGalleryPage).
     ...common,

@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import type { JobPipeline, SavedItem } from "../jobs/pipeline";
-import { GALLERY_VIEW_TYPE, type BenchResults, type GalleryEntry } from "../protocol";
+import { GALLERY_VIEW_TYPE, type GalleryEntry, type BenchResults } from "../protocol";
 import type { Services } from "../services";
 import { readGalleryPage } from "./html";
 import { ImageIndex } from "./imageIndex";
@@ -10,25 +10,10 @@ import { ThumbnailCache } from "./thumbnails";
 
 
 /**
- * The gallery: the Open Gallery command, the panel's serializer (the panel comes back after a
- * reload), and the index of images, made on first use and kept current from then on.
+ * The gallery, loaded on first use from its own bundle (dist/gallery.js; see register.ts, which
+ * registers its command and serializer at activation): the panel, its page, the index of images
+ * (made on first use and kept current from then on) and the thumbnail cache.
  */
-export function registerGallery(s: Services, jobs: JobPipeline): vscode.Disposable[] {
-  const gallery = new Gallery(s, jobs);
-  const out: vscode.Disposable[] = [
-    gallery,
-    // Whatever a job saves (palette, Explorer, gallery, scripts) joins the index with the provenance
-    // it really recorded, also where that provenance is not written into the file.
-    jobs.onDidSave((items) => gallery.addSaved(items)),
-    vscode.commands.registerCommand("grokImagine.openGallery", () => gallery.open()),
-    vscode.window.registerWebviewPanelSerializer(GALLERY_VIEW_TYPE, gallery.serializer),
-  ];
-  if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && s.context.extensionMode === vscode.ExtensionMode.Test) {
-    // Not contributed in package.json: only the extension-host tests call it.
-    out.push(vscode.commands.registerCommand("grokImagine.testing.gallery", () => galleryTesting(gallery)));
-  }
-  return out;
-}
 
 /** The gallery's index, with the test hooks of the development build. */
 export type TestedIndex = ImageIndex & Required<Pick<ImageIndex, "settled" | "forget">>;
@@ -124,10 +109,8 @@ export class Gallery implements vscode.Disposable {
   #attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): Promise<void> {
     const index = this.index();
     this.#markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
-    // The cache is read while the page loads; the panel waits for it only when the page says ready.
-    index.load().catch((err: unknown) => this.s.log.error("gallery", "Could not read the gallery's index cache", err));
+    // The panel reads the index cache and the thumbnails' names once its page is on its way.
     const thumbs = this.thumbs();
-    void thumbs.load();
     this.panelTrace = (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.s.context.extensionMode === vscode.ExtensionMode.Test ? { posted: [], refused: [], commands: [] } : undefined;
     const p = new GalleryPanel(panel, {
       s: this.s,
@@ -177,8 +160,10 @@ export class Gallery implements vscode.Disposable {
   }
 }
 
-/** What the extension-host tests reach of the gallery (development build only). */
-function galleryTesting(g: Gallery): GalleryTesting {
+/** What the extension-host tests reach of the gallery: the development build only (production has none). */
+export const galleryTesting: ((g: Gallery) => GalleryTesting) | undefined = typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS ? testingOf : undefined;
+
+function testingOf(g: Gallery): GalleryTesting {
   return {
     open: () => g.open(),
     panel: () => g.current?.panel,

@@ -41,9 +41,11 @@ const ROOTS_KEY = "grokImagine.gallery.roots";
 const INIT_CHUNK = 120;
 /**
  * Thumbnails sent inside `init` (the newest images'): what a large panel shows at once (four
- * columns of six rows at 1080p) and a few more; at 5–30 KB each, under 1.5 MB.
+ * columns of four rows at 1080p) and a row or two more; at 5–30 KB each, under 1 MB.
  */
-const INIT_THUMBS = 40;
+const INIT_THUMBS = 24;
+/** The rest of the entries go at the latest this long after the first paint (see `rendered`). */
+const REST_AFTER_MS = 1000;
 
 /** Image actions that are one command on the image's URI. */
 const ACTION_COMMANDS: Partial<Record<ImageAction, string>> = {
@@ -70,6 +72,12 @@ export interface PanelDeps {
   readonly savedState?: unknown;
   /** Test mode: record what the panel did. */
   readonly trace?: PanelTrace;
+}
+
+interface SortedImage {
+  readonly img: IndexedImage;
+  readonly created: number;
+  readonly path: string;
 }
 
 /** What a test can observe of a panel. */
@@ -152,7 +160,9 @@ export class GalleryPanel implements vscode.Disposable {
         if (this.#disposed) return;
         webview.html = galleryHtml(template, webview, d.s.context.extensionUri, makeNonce());
         this.#htmlAt = Date.now() - d.openedAt;
-        this.#start(false).catch((err: unknown) => d.s.log.error(C, "Could not start the gallery", err));
+        // After a timer: VS Code sends the page on its way first (its messages to the workbench
+        // leave on a timer too), and reading the index cache does not hold them up.
+        setTimeout(() => this.#start(false).catch((err: unknown) => d.s.log.error(C, "Could not start the gallery", err)), 0);
       },
       (err: unknown) => {
         d.s.log.error(C, "Could not read the gallery's page (dist/webview/gallery.html)", err);
@@ -177,13 +187,16 @@ export class GalleryPanel implements vscode.Disposable {
     if (this.#disposed || (!asked && this.#ready)) return;
     // The thumbnails of the newest images travel inside `init`: the page shows them without asking
     // VS Code for a file each (a round trip through the workbench per image).
-    const inline = await this.d.thumbs.read(this.#sorted().slice(0, INIT_THUMBS).map((i) => i.img));
+    let sorted = this.#sorted();
+    const inline = await this.d.thumbs.read(sorted.slice(0, INIT_THUMBS).map((i) => i.img));
     if (this.#disposed || (!asked && this.#ready)) return;
-    this.#rememberFolders();
-    if (this.#widenRoots(this.d.index.images())) return;
+    const images = this.d.index.images();
+    if (images.length !== sorted.length) sorted = this.#sorted(images); // changed while the thumbnails were read
+    this.#rememberFolders(images);
+    if (this.#widenRoots(images)) return;
     this.#ready = true;
     this.#unaskedInit = !asked;
-    this.#sendInit(inline);
+    this.#sendInit(sorted, inline);
     for (const queued of this.#outbox.splice(0)) this.#post(queued);
   }
 
@@ -197,15 +210,15 @@ export class GalleryPanel implements vscode.Disposable {
   }
 
   /** Remembers the image folders for the next session's first paint. */
-  #rememberFolders(): void {
-    const now = collapse(imageFolders(this.d.index)).map((u) => u.toString());
+  #rememberFolders(images: readonly IndexedImage[]): void {
+    const now = collapse(imageFolders(images)).map((u) => u.toString());
     const before = this.d.s.context.workspaceState.get<unknown>(ROOTS_KEY);
     if (JSON.stringify(before) !== JSON.stringify(now)) void this.d.s.context.workspaceState.update(ROOTS_KEY, now);
   }
 
   /** Widens the webview's roots to every image's folder; true when that reloads the page. */
   #widenRoots(images: readonly IndexedImage[]): boolean {
-    if (images.every((i) => this.#covered(i.uri))) return false;
+    if (byFolder(images).every((i) => this.#covered(i.uri))) return false;
     this.#widenLater = false;
     this.#ready = false;
     this.#setOptions(false);
@@ -256,17 +269,14 @@ export class GalleryPanel implements vscode.Disposable {
 
   /** `init` with the newest entries (what a first paint needs), then the rest in one `entries`. */
   /** The indexed images, newest first. */
-  #sorted(): { img: IndexedImage; created: number; path: string }[] {
-    return this.d.index
-      .images()
+  #sorted(images: readonly IndexedImage[] = this.d.index.images()): SortedImage[] {
+    return images
       .map((img) => ({ img, created: createdOf(img), path: img.key }))
       .sort((a, b) => b.created - a.created || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   /** `inline`: thumbnails' bytes by image key, sent inside their entries. */
-  #sendInit(inline: ReadonlyMap<string, Uint8Array> = new Map()): void {
-    // Sorted before anything else is made of them: only the first chunk is converted before `init` goes.
-    const images = this.#sorted();
+  #sendInit(images: readonly SortedImage[], inline: ReadonlyMap<string, Uint8Array>): void {
     const defaults = formDefaults();
     const viewState = this.d.savedState === undefined ? undefined : parseViewState(this.d.savedState, defaults);
     const markdownFile = this.d.markdown.fileName();
@@ -296,7 +306,9 @@ export class GalleryPanel implements vscode.Disposable {
     const sent = this.#rest;
     this.#rest = undefined;
     if (!sent || this.#disposed) return;
-    const rest = this.d.index.images().filter((img) => !sent.has(img.key) && this.#covered(img.uri));
+    const images = this.d.index.images();
+    const shown = new Set(byFolder(images).filter((i) => this.#covered(i.uri)).map((i) => folderKey(i.key)));
+    const rest = images.filter((img) => !sent.has(img.key) && shown.has(folderKey(img.key)));
     if (rest.length) this.#post({ type: "entries", upsert: rest.map((i) => this.#entry(i)), remove: [], indexing: this.d.index.indexing });
   }
 
@@ -384,8 +396,9 @@ export class GalleryPanel implements vscode.Disposable {
         // `init` that never came (its frame went before it loaded): everything again.
         return this.#start(true);
       case "rendered":
-        // Each load of the page paints once; the rest of the entries follow its paint.
-        setTimeout(() => this.#sendRest(), 0);
+        // Each load of the page paints once; the rest of the entries follow once the thumbnails then
+        // on screen are decoded (or a second after the paint, whichever comes first).
+        setTimeout(() => this.#sendRest(), REST_AFTER_MS);
         if (!this.#painted) {
           this.#painted = true;
           // From the command to the page's own timestamp of its painted frame (one machine, one clock).
@@ -396,6 +409,7 @@ export class GalleryPanel implements vscode.Disposable {
         }
         return;
       case "thumbnails":
+        this.#sendRest();
         if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.thumbnails = { ms: m.ms, count: m.count };
         this.#measured.fire("thumbnails");
         this.d.s.log.info(C, `The ${m.count} thumbnails on screen were decoded ${m.ms} ms after the first paint.`);
@@ -590,7 +604,7 @@ export class GalleryPanel implements vscode.Disposable {
  * page can start loading at once. A folder inside another adds nothing.
  */
 export function panelOptions(d: Pick<PanelDeps, "s" | "index" | "thumbs">, withRemembered: boolean): { options: vscode.WebviewOptions; roots: Set<string> } {
-  const dirs = imageFolders(d.index);
+  const dirs = imageFolders(d.index.images());
   if (withRemembered) {
     const remembered = d.s.context.workspaceState.get<unknown>(ROOTS_KEY);
     for (const r of Array.isArray(remembered) ? (remembered as unknown[]) : []) {
@@ -606,11 +620,23 @@ export function panelOptions(d: Pick<PanelDeps, "s" | "index" | "thumbs">, withR
   };
 }
 
+/** The folder part of an image's key (a URI string): the same for images of one folder. */
+function folderKey(key: string): string {
+  return key.slice(0, key.lastIndexOf("/"));
+}
+
+/** One image of each folder (what is true of a folder is checked once, not for each of its thousand images). */
+function byFolder(images: readonly IndexedImage[]): IndexedImage[] {
+  const one = new Map<string, IndexedImage>();
+  for (const img of images) if (!one.has(folderKey(img.key))) one.set(folderKey(img.key), img);
+  return [...one.values()];
+}
+
 /** Each workspace folder's output folder and the folders of the indexed images. */
-function imageFolders(index: ImageIndex): vscode.Uri[] {
+function imageFolders(images: readonly IndexedImage[]): vscode.Uri[] {
   const dirs = new Map<string, vscode.Uri>();
   for (const f of vscode.workspace.workspaceFolders ?? []) dirs.set(outputFolderFor(f.uri).toString(), outputFolderFor(f.uri));
-  for (const img of index.images()) {
+  for (const img of byFolder(images)) {
     const dir = vscode.Uri.joinPath(img.uri, "..");
     dirs.set(dir.toString(), dir);
   }

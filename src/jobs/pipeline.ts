@@ -17,7 +17,7 @@ import { describeValues, type FalOutput } from "../api";
 import { provenanceFor, stamp, type ProvenanceBase } from "../provenance/stamp";
 import type { Services } from "../services";
 import { readSettings } from "../settings";
-import type { ImageToSave } from "../workspace/save";
+import type { ImageToSave, PreparedTemps } from "../workspace/save";
 import { downloadAll, imagesAsked, limitToAsked, resultByteCap, type UrlPolicy } from "./download";
 import { JobNotifier, type FailChoice } from "./notifier";
 import type { JobKind, PendingRecord, RequestBody, SourceRef } from "./records";
@@ -68,6 +68,8 @@ interface FailContext {
 interface SaveOptions {
   readonly cancelledLate: boolean;
   readonly showFirst?: (first: vscode.Uri) => void;
+  /** Temporary names recorded while the job waited (see ImageSaver.prepare). */
+  readonly temps?: PreparedTemps;
 }
 
 const C = "jobs";
@@ -306,8 +308,14 @@ export class JobPipeline implements vscode.Disposable {
       return [];
     }
     job.update({ state: "queued", requestId });
-    const [items] = await Promise.all([this.#follow(rec, fal, job, { cancelledLate: false, showFirst: req.showFirst }), recorded]);
-    return items;
+    // While fal works, the save's temporary names are recorded: the save then writes at once.
+    const temps = this.s.saver.prepare(req.folder, 2 * imagesAsked(input)); // each image and its sidecar, if any
+    try {
+      const [items] = await Promise.all([this.#follow(rec, fal, job, { cancelledLate: false, showFirst: req.showFirst, temps }), recorded]);
+      return items;
+    } finally {
+      this.s.saver.release(temps);
+    }
   }
 
   /** Waits for a submitted request, then fetches, downloads and saves its result. */
@@ -443,7 +451,7 @@ export class JobPipeline implements vscode.Disposable {
     job.mark("stamped");
     let uris: vscode.Uri[];
     try {
-      uris = await this.s.saver.save(folder, rec.stem, stamped.map((x) => x.image), rec.numbered, (m) => this.s.log.warn(C, m), (stage) => job.mark(stage));
+      uris = await this.s.saver.save(folder, rec.stem, stamped.map((x) => x.image), rec.numbered, (m) => this.s.log.warn(C, m), (stage) => job.mark(stage), opts.temps);
       job.mark("saved");
     } catch (err) {
       const detail = errorText(err);

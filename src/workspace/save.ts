@@ -12,6 +12,7 @@
  */
 import * as vscode from "vscode";
 import { extensionForFormat, type ImageFormat } from "../images/sniff";
+import { tempNameFor } from "../images/naming";
 import { DiskFolder } from "./diskFolder";
 import { checkWritableFolder } from "./resolve";
 import { NameTakenError, SaveCore, type Folder, type SaveStage, type Written } from "./saver";
@@ -76,6 +77,18 @@ export function folderFor(uri: vscode.Uri): Folder {
 }
 
 /**
+ * Temporary names recorded in the journal ahead of a save (while its job waits at fal), so that the
+ * save writes its first byte without waiting for a record to reach VS Code's storage.
+ */
+export interface PreparedTemps {
+  readonly folder: string;
+  /** Names not used yet. */
+  readonly names: string[];
+  /** Resolves once they are recorded. */
+  readonly recorded: Promise<void>;
+}
+
+/**
  * Saves images for the extension's jobs. One per activation (activate() builds it): its
  * reservations cover every job of this window, whichever job runner started them.
  */
@@ -105,12 +118,30 @@ export class ImageSaver {
   }
 
   /**
+   * Records `count` temporary names for a save into `folder` ahead of time. Whatever the save does
+   * not use is forgotten by {@link release}. (A name is written only under its recorded folder.)
+   */
+  prepare(folder: vscode.Uri, count: number): PreparedTemps {
+    const names = Array.from({ length: count }, () => tempNameFor("grok-imagine"));
+    const key = folder.toString();
+    return { folder: key, names, recorded: this.#journal.add(key, ...names) };
+  }
+
+  /** Forgets the names a save did not use (in the background: a stale record removes nothing). */
+  release(prepared: PreparedTemps): void {
+    const unused = prepared.names.splice(0);
+    if (unused.length) void this.#journal.forget(prepared.folder, ...unused).then(undefined, () => undefined);
+  }
+
+  /**
    * Saves images as `stem.ext` (or `stem-1.ext`, `stem-2.ext`, … when several or `numbered`), never
    * replacing a file. Resolves to the saved URIs in the images' order; throws (with a message to
    * show) when the folder is refused or the batch could not be written whole.
    */
-  async save(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined, mark?: (stage: SaveStage | "checked") => void): Promise<vscode.Uri[]> {
-    await this.checkFolder(folder);
+  async save(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined, mark?: (stage: SaveStage | "checked") => void, prepared?: PreparedTemps): Promise<vscode.Uri[]> {
+    const key = folder.toString();
+    const pool = prepared?.folder === key ? prepared : undefined;
+    await Promise.all([this.checkFolder(folder), pool?.recorded]);
     mark?.("checked");
     const names = await this.#core.save(
       this.open(folder),
@@ -118,7 +149,7 @@ export class ImageSaver {
       images.map((i) => ({ bytes: i.bytes, ext: extensionForFormat(i.format), ...(i.sidecar !== undefined ? { sidecar: i.sidecar } : {}) })),
       numbered,
       note,
-      { add: (temp) => this.#journal.add(folder.toString(), temp), forget: (temp) => this.#journal.forget(folder.toString(), temp) },
+      { add: (temp) => this.#journal.add(key, temp), forget: (temp) => this.#journal.forget(key, temp), take: () => pool?.names.pop() },
       mark,
     );
     return names.map((n) => vscode.Uri.joinPath(folder, n));

@@ -71,6 +71,8 @@ export type SaveStage = "listed" | "written" | "named";
 export interface TempRecorder {
   add(temp: string): Promise<void>;
   forget(temp: string): Promise<void>;
+  /** A temporary name recorded ahead of time (while the job waited at fal), if one is left: no record to wait for. */
+  take?(): string | undefined;
 }
 
 export class SaveCore {
@@ -186,11 +188,14 @@ export class SaveCore {
 
 /** One file through its temporary name, recorded while that name may exist. */
 async function writeNew(folder: Folder, name: string, bytes: Uint8Array, temps: TempRecorder | undefined, written?: () => void): Promise<Written> {
-  const temp = tempNameFor(name);
-  await temps?.add(temp);
+  const recorded = temps?.take?.();
+  const temp = recorded ?? tempNameFor(name);
+  if (recorded === undefined) await temps?.add(temp);
   try {
     return await folder.writeNew(name, temp, bytes, written);
   } finally {
-    await temps?.forget(temp);
+    // The temporary file is gone (writeNew removes it either way): its record need not be awaited.
+    // Were it still in the journal after a crash, the next session's removal finds nothing to remove.
+    void temps?.forget(temp).catch(() => undefined);
   }
 }

@@ -22,6 +22,8 @@ describe("the production build", function () {
   this.timeout(120_000);
   let out = "";
   let extension = "";
+  /** The gallery's bundle, loaded on first use (src/gallery/register.ts). */
+  let lazy = "";
   let webview = "";
   let dev = "";
 
@@ -33,8 +35,9 @@ describe("the production build", function () {
       assert.ok(fs.existsSync(path.join(out, dir, "extension.js")), `esbuild.js ${flags.join(" ")} built nothing: ${r.stderr}`);
     }
     extension = fs.readFileSync(path.join(out, "prod", "extension.js"), "utf8");
+    lazy = fs.readFileSync(path.join(out, "prod", "gallery.js"), "utf8");
     webview = fs.readFileSync(path.join(out, "prod", "webview", "gallery.js"), "utf8");
-    dev = fs.readFileSync(path.join(out, "dev", "extension.js"), "utf8") + fs.readFileSync(path.join(out, "dev", "webview", "gallery.js"), "utf8");
+    dev = ["extension.js", "gallery.js", "webview/gallery.js"].map((f) => fs.readFileSync(path.join(out, "dev", f), "utf8")).join("\n");
   });
 
   after(() => fs.rmSync(out, { recursive: true, force: true }));
@@ -43,8 +46,9 @@ describe("the production build", function () {
     for (const m of [...EXTENSION_MARKERS, ...WEBVIEW_MARKERS]) assert.ok(dev.includes(m), `the development build lacks ${m}`);
   });
 
-  it("dist/extension.js carries no test or benchmark hook", () => {
+  it("dist/extension.js and dist/gallery.js carry no test or benchmark hook", () => {
     for (const m of EXTENSION_MARKERS) assert.ok(!extension.includes(m), `the production extension.js contains ${JSON.stringify(m)}`);
+    for (const m of EXTENSION_MARKERS) assert.ok(!lazy.includes(m), `the production gallery.js contains ${JSON.stringify(m)}`);
   });
 
   it(`dist/extension.js is within its ${BUDGET_BYTES / 1024} KB budget (minified)`, () => {

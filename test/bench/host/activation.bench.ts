@@ -33,7 +33,10 @@ describe("Activation benchmark", () => {
     first = a.returned - t0;
     inside = a.returned - a.began;
     const size = fs.statSync(path.join(ext.extensionPath, "dist", "extension.js")).size;
-    figure(`activation: first command → activate() returned ${fmt([first], "ms", 1)}, of which activate() itself ${inside.toFixed(1)} ms (bundle loaded: the development build, ${(size / 1024).toFixed(1)} KB; one run per session) (bound ${BOUND_MS} ms)`);
+    await vscode.commands.executeCommand("workbench.action.closePanel"); // the log's panel would take room and time from the rest
+    figure(
+      `activation: first command → activate() returned ${fmt([first], "ms", 1)}: command → the bundle's own code evaluated ${(a.evaluated - t0).toFixed(1)} ms (VS Code's activation, reading and compiling the bundle: the development build, ${(size / 1024).toFixed(1)} KB), → activate() began ${(a.began - a.evaluated).toFixed(1)} ms, activate() itself ${inside.toFixed(1)} ms; one run per session (bound ${BOUND_MS} ms)`,
+    );
   });
 
   it(`first command → activate() returned ≤ ${BOUND_MS} ms`, () => {
