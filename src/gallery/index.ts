@@ -3,7 +3,7 @@ import type { JobPipeline, SavedItem } from "../jobs/pipeline";
 import { GALLERY_VIEW_TYPE, type GalleryEntry, type BenchResults } from "../protocol";
 import type { Services } from "../services";
 import { readGalleryPage } from "./html";
-import { ImageIndex } from "./imageIndex";
+import { ImageIndex, type IndexedImage } from "./imageIndex";
 import { MarkdownTracker } from "./markdownTarget";
 import { GalleryPanel, panelOptions, type PanelTrace } from "./panel";
 import { ThumbnailCache } from "./thumbnails";
@@ -32,6 +32,9 @@ export interface GalleryTesting {
   thumbnails(): Promise<number>;
   /** Resolves once the thumbnails sent so far are stored in the cache (or refused). */
   thumbnailsSettled(): Promise<void>;
+  /** The thumbnail cache's folder, and the name it gives an image's thumbnail. */
+  thumbnailFolder(): vscode.Uri | undefined;
+  thumbnailName(img: IndexedImage): string;
   /** What a window reload does: the panel goes, the index's memory goes (its cache stays). */
   simulateReload(): Promise<void>;
   /** The index, with its test hooks. */
@@ -175,6 +178,8 @@ function testingOf(g: Gallery): GalleryTesting {
     firstPaint: () => whenTraced(g, (t) => t.firstPaint),
     thumbnails: () => whenTraced(g, (t) => t.thumbnails?.ms),
     thumbnailsSettled: () => g.thumbs().settled(),
+    thumbnailFolder: () => g.thumbs().folder,
+    thumbnailName: (img) => g.thumbs().nameOf(img),
     simulateReload: async () => {
       g.current?.dispose();
       await g.imageIndex?.forget?.();

@@ -1,12 +1,16 @@
 /**
  * The gallery's figures, measured in the real VS Code (extension host + webview in Chromium) and
- * failing over their bounds:
+ * failing over their bounds (issue 16):
  *   - cold index build of 1,000 images ≤ 5 s;
- *   - first paint after Open Gallery with a warm index ≤ 300 ms (median of 5 opens, each after a
- *     simulated window reload: memory gone, the cache read, the files checked in the background);
+ *   - first paint after Open Gallery with a warm index ≤ the floor + 100 ms, the floor being a blank
+ *     webview panel with the gallery's CSP and a one-line script opened in the same run, interleaved
+ *     with the gallery's opens (medians of ≥ 7 each; the gallery's first open of the session counts);
+ *     each open follows a simulated window reload (memory gone, the caches read again);
+ *   - the thumbnails on screen decoded ≤ 150 ms after that first paint on a warm open (the
+ *     thumbnail cache made by the first open), with 1,000 images at 2k (2048 px);
  *   - 10,000 entries: only what is visible is in the DOM, and scrolling and filtering stay quick.
- * Part of `npm run bench`; alone: GROK_TEST_GREP='Gallery' npm run bench. GROK_GALLERY_IMAGES
- * changes the number of images (default 1000).
+ * Part of `npm run bench`; alone: GROK_TEST_GREP='Gallery' npm run bench. GROK_GALLERY_IMAGES changes
+ * the number of images (default 1000), GROK_GALLERY_SIDE their size, GROK_GALLERY_OPENS the opens.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
