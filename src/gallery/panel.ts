@@ -267,7 +267,6 @@ export class GalleryPanel implements vscode.Disposable {
     };
   }
 
-  /** `init` with the newest entries (what a first paint needs), then the rest in one `entries`. */
   /** The indexed images, newest first. */
   #sorted(images: readonly IndexedImage[] = this.d.index.images()): SortedImage[] {
     return images
@@ -275,7 +274,10 @@ export class GalleryPanel implements vscode.Disposable {
       .sort((a, b) => b.created - a.created || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  /** `inline`: thumbnails' bytes by image key, sent inside their entries. */
+  /**
+   * `init` with the newest entries (what a first paint needs); the rest follow in one `entries` after
+   * the page's paint (#sendRest). `inline`: thumbnails' bytes by image key, sent inside their entries.
+   */
   #sendInit(images: readonly SortedImage[], inline: ReadonlyMap<string, Uint8Array>): void {
     const defaults = formDefaults();
     const viewState = this.d.savedState === undefined ? undefined : parseViewState(this.d.savedState, defaults);
