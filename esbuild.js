@@ -56,18 +56,24 @@ function composeGalleryPage() {
   const used = (name) => sources.includes(`codicon-${name}`) || sources.includes(`"${name}"`);
   const css = codicons
     .replace(/^\.codicon-([a-z0-9-]+):before \{[^}]*\}\n/gm, (rule, name) => (used(name) ? rule : ""))
-    .replace(/url\("\.\/codicon\.ttf\?[0-9a-f]*"\)/, 'url("{{dist/webview/codicon.ttf}}")')
+    // The font is added by the page's script once the page has loaded (a font fetched before that
+    // would hold the page's load event, and VS Code delivers no message to a page before it).
+    .replace(/@font-face \{[^}]*\}\n?/, "")
     .replace(/\/\*[\s\S]*?\*\//g, "")
     .replace(/\n\s*\n/g, "\n") + fs.readFileSync(path.join(media, "gallery.css"), "utf8");
   const js = fs.readFileSync(path.join(outDir, "webview", "gallery.js"), "utf8").replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n");
   if (/<\/script/i.test(js) || /<\/style/i.test(css)) throw new Error("the gallery's script or styles contain a closing tag: they cannot be inlined");
   // The page's own placeholders only (csp, nonce, asset paths): nothing in the inlined code may look like one.
-  if (/\{\{(csp|nonce|(?:dist|media)\/[A-Za-z0-9_./-]+)\}\}/.test(js + css.replace("{{dist/webview/codicon.ttf}}", ""))) throw new Error("the inlined code contains a page placeholder");
+  if (/\{\{(csp|nonce|(?:dist|media)\/[A-Za-z0-9_./-]+)\}\}/.test(js + css)) throw new Error("the inlined code contains a page placeholder");
   let page = fs.readFileSync(path.join(media, "index.html"), "utf8");
   const links = /<link rel="stylesheet" href="\{\{dist\/webview\/codicon\.css\}\}">\n<link rel="stylesheet" href="\{\{media\/gallery\/gallery\.css\}\}">/;
   const script = /<script nonce="\{\{nonce\}\}" src="\{\{dist\/webview\/gallery\.js\}\}"><\/script>/;
   if (!links.test(page) || !script.test(page)) throw new Error("media/gallery/index.html no longer links its stylesheets and script as esbuild.js expects");
-  page = page.replace(links, () => `<style nonce="{{nonce}}">\n${css}</style>`).replace(script, () => `<script nonce="{{nonce}}">\n${js}</script>`);
+  page = page
+    .replace(links, () => `<style nonce="{{nonce}}">\n${css}</style>`)
+    .replace(script, () => `<script nonce="{{nonce}}">\n${js}</script>`)
+    .replace("<body>", '<body data-codicon-font="{{dist/webview/codicon.ttf}}">');
+  if (/@font-face/.test(css) || !page.includes("data-codicon-font")) throw new Error("the gallery page's icon font is not set up as main.ts expects");
   fs.writeFileSync(path.join(outDir, "webview", "gallery.html"), page);
 }
 

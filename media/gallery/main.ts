@@ -921,4 +921,12 @@ window.addEventListener("load", () => {
   setTimeout(() => {
     if (!initialized) send({ type: "ready" });
   }, 1000);
+  // The icon font, only now: fetched before the page had loaded, it would hold back the load event,
+  // and with it every message VS Code has for the page (`init` first). Until it arrives icons are blank.
+  const url = document.body.dataset["codiconFont"];
+  if (url) {
+    const font = new FontFace("codicon", `url("${url}") format("truetype")`, { display: "block" });
+    document.fonts.add(font);
+    font.load().catch(() => undefined);
+  }
 });

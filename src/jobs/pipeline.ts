@@ -462,7 +462,10 @@ export class JobPipeline implements vscode.Disposable {
       await this.#store.put(rec);
       return this.#fail(new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), { endpoint: rec.endpoint, rec });
     }
-    await Promise.all([this.#store.drop(rec.id), this.#store.dropStash(rec.stash)]);
+    // The record leaves workspace storage in memory at once (Memento.update), so nothing in this
+    // session offers it again; its write to disk, a round trip to the workbench, and the stash's
+    // removal go on without the job waiting for them.
+    this.#notify.later(`Could not forget the saved request ${rec.requestId}`, Promise.all([this.#store.drop(rec.id), this.#store.dropStash(rec.stash)]));
     job.mark("cleared");
     this.s.log.info(C, `Request ${rec.requestId}: timings (ms) ${job.timings()}; wrote ${uris.map((u) => vscode.workspace.asRelativePath(u)).join(", ")}. Revised prompt: ${JSON.stringify(revised)}`);
     const items: SavedItem[] = uris.map((uri, i) => ({ uri, provenance: provenance[i], written: stamped[i].written }));
