@@ -162,7 +162,9 @@ export class GalleryPanel implements vscode.Disposable {
         this.#htmlAt = Date.now() - d.openedAt;
         // After a timer: VS Code sends the page on its way first (its messages to the workbench
         // leave on a timer too), and reading the index cache does not hold them up.
-        setTimeout(() => this.#start(false).catch((err: unknown) => d.s.log.error(C, "Could not start the gallery", err)), 0);
+        setTimeout(() => {
+          this.#start(false).catch((err: unknown) => d.s.log.error(C, "Could not start the gallery", err));
+        }, 0);
       },
       (err: unknown) => {
         d.s.log.error(C, "Could not read the gallery's page (dist/webview/gallery.html)", err);

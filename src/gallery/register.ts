@@ -12,12 +12,12 @@ import type { Services } from "../services";
 import type * as GalleryModule from "./index";
 
 export function registerGallery(s: Services, jobs: JobPipeline): vscode.Disposable[] {
-  let module: typeof GalleryModule | undefined;
+  let loaded: typeof GalleryModule | undefined;
   let gallery: GalleryModule.Gallery | undefined;
   const load = (): GalleryModule.Gallery => {
     // esbuild.js builds src/gallery/index.ts to dist/gallery.js, beside this bundle (dist/extension.js).
-    module ??= require(path.join(__dirname, "gallery.js")) as typeof GalleryModule;
-    gallery ??= new module.Gallery(s, jobs);
+    loaded ??= module.require(path.join(__dirname, "gallery.js")) as typeof GalleryModule;
+    gallery ??= new loaded.Gallery(s, jobs);
     return gallery;
   };
   const out: vscode.Disposable[] = [
@@ -33,7 +33,7 @@ export function registerGallery(s: Services, jobs: JobPipeline): vscode.Disposab
     // Not contributed in package.json: only the extension-host tests call it.
     out.push(vscode.commands.registerCommand("grokImagine.testing.gallery", () => {
       const g = load();
-      return module?.galleryTesting?.(g);
+      return loaded?.galleryTesting?.(g);
     }));
   }
   return out;

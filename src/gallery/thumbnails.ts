@@ -107,7 +107,10 @@ export class ThumbnailCache {
       }
     })();
     this.#writing.add(work);
-    void work.finally(() => this.#writing.delete(work));
+    work.then(
+      () => this.#writing.delete(work),
+      () => this.#writing.delete(work),
+    );
     return undefined;
   }
 

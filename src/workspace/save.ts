@@ -130,7 +130,7 @@ export class ImageSaver {
   /** Forgets the names a save did not use (in the background: a stale record removes nothing). */
   release(prepared: PreparedTemps): void {
     const unused = prepared.names.splice(0);
-    if (unused.length) void this.#journal.forget(prepared.folder, ...unused).then(undefined, () => undefined);
+    if (unused.length) this.#journal.forget(prepared.folder, ...unused).catch(() => undefined);
   }
 
   /**

@@ -196,6 +196,6 @@ async function writeNew(folder: Folder, name: string, bytes: Uint8Array, temps: 
   } finally {
     // The temporary file is gone (writeNew removes it either way): its record need not be awaited.
     // Were it still in the journal after a crash, the next session's removal finds nothing to remove.
-    void temps?.forget(temp).catch(() => undefined);
+    temps?.forget(temp).catch(() => undefined);
   }
 }

@@ -7,6 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -20,7 +21,7 @@ function main(): number {
       console.error(r.stdout, r.stderr);
       return 1;
     }
-    const { EXTENSION_BUDGET_BYTES } = require(path.join(ROOT, "esbuild.js")) as { EXTENSION_BUDGET_BYTES: number };
+    const { EXTENSION_BUDGET_BYTES } = createRequire(__filename)(path.join(ROOT, "esbuild.js")) as { EXTENSION_BUDGET_BYTES: number };
     const size = fs.statSync(path.join(out, "extension.js")).size;
     for (const f of fs.readdirSync(out, { recursive: true }) as string[]) {
       if (/\.(js|html)$/.test(f)) console.log(`  ${f}: ${(fs.statSync(path.join(out, f)).size / 1024).toFixed(1)} KB`);

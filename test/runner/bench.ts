@@ -76,7 +76,7 @@ async function main(): Promise<number> {
     const timer = setTimeout(() => {
       timedOut = true;
       console.error(`${f}: no end within ${SCRIPT_DEADLINE_MS / 1000} s; stopping it and what it started`);
-      void endTree(mark, child.pid);
+      endTree(mark, child.pid).catch(() => undefined);
     }, SCRIPT_DEADLINE_MS);
     const status = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
     clearTimeout(timer);

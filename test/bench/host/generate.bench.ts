@@ -12,7 +12,6 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs/promises";
-import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import * as vscode from "vscode";
 import { createFalClient } from "@fal-ai/client";
