@@ -316,28 +316,30 @@ describe("Gallery", function () {
     });
   });
 
-  it("a thumbnail the page made is checked, stored in workspace storage, and the next init carries it", async () => {
-    const fox = g.index().get(key(`${ART}/fox.png`));
-    assert.ok(fox);
-    const trace = g.trace();
-    assert.ok(trace);
-    const refused = trace.refused.length;
-    const thumb = await plainImage("webp", 9, 64);
-    await g.receive({ type: "thumbnail", id: fox.key, version: `${fox.size}:${fox.mtime}`, bytes: thumb });
-    await g.thumbnailsSettled();
-    assert.equal(trace.refused.length, refused, "accepted");
-    const folder = g.thumbnailFolder();
-    assert.ok(folder);
-    const stored = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, g.thumbnailName(fox)));
-    assert.deepEqual([...stored], [...thumb]);
-    // A reload: the page gets the thumbnail, by URI and (the newest images') inline.
-    await g.simulateReload();
-    await vscode.commands.executeCommand("grokImagine.openGallery");
-    await g.firstPaint();
-    const init = posted(g).find((m): m is Extract<HostMessage, { type: "init" }> => m.type === "init");
-    const entry = init?.entries.find((e) => e.id === fox.key);
-    assert.ok(entry?.thumb?.includes(g.thumbnailName(fox)), `the entry points at the cached thumbnail: ${entry?.thumb}`);
-    assert.ok(entry?.thumbBytes && [...entry.thumbBytes].join() === [...thumb].join(), "and carries it");
+  describe("thumbnails", () => {
+    it("a thumbnail the page made is checked, stored in workspace storage, and the next init carries it", async () => {
+      const fox = g.index().get(key(`${ART}/fox.png`));
+      assert.ok(fox);
+      const trace = g.trace();
+      assert.ok(trace);
+      const refused = trace.refused.length;
+      const thumb = await plainImage("webp", 9, 64);
+      await g.receive({ type: "thumbnail", id: fox.key, version: `${fox.size}:${fox.mtime}`, bytes: thumb });
+      await g.thumbnailsSettled();
+      assert.equal(trace.refused.length, refused, "accepted");
+      const folder = g.thumbnailFolder();
+      assert.ok(folder);
+      const stored = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, g.thumbnailName(fox)));
+      assert.deepEqual([...stored], [...thumb]);
+      // A reload: the page gets the thumbnail, by URI and (the newest images') inline.
+      await g.simulateReload();
+      await vscode.commands.executeCommand("grokImagine.openGallery");
+      await g.firstPaint();
+      const init = posted(g).find((m): m is Extract<HostMessage, { type: "init" }> => m.type === "init");
+      const entry = init?.entries.find((e) => e.id === fox.key);
+      assert.ok(entry?.thumb?.includes(g.thumbnailName(fox)), `the entry points at the cached thumbnail: ${entry?.thumb}`);
+      assert.ok(entry?.thumbBytes && [...entry.thumbBytes].join() === [...thumb].join(), "and carries it");
+    });
   });
 
   describe("malformed or hostile messages are refused, logged, and nothing runs", () => {
