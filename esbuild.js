@@ -48,6 +48,8 @@ const CHUNKS = {
   markdown: "src/markdown/index.ts",
   spendCommands: "src/spend/commands.ts",
   batch: "src/batch/chunk.ts",
+  // The gallery (panel, page, index, thumbnails), loaded when it is first opened or restored.
+  gallery: "src/gallery/index.ts",
 };
 
 const node = {
@@ -59,12 +61,60 @@ const node = {
   metafile: true,
 };
 
+/**
+ * The gallery's page as it ships (dist/webview/gallery.html): media/gallery/index.html with its
+ * stylesheets (gallery.css and the codicons it uses) and its script inlined, under the page's nonce.
+ * A webview fetches each of its files through VS Code (service worker, workbench, file system), and
+ * the script cannot run before the stylesheets arrive: inlined, the page paints without waiting on
+ * any of them. Only the icon font is still fetched (it does not hold the first paint).
+ */
+function composeGalleryPage() {
+  const media = path.join(__dirname, "media", "gallery");
+  const codicons = fs.readFileSync(path.join(__dirname, "node_modules", "@vscode", "codicons", "dist", "codicon.css"), "utf8");
+  const sources = ["index.html", "main.ts", "layout.ts", "filter.ts"].map((f) => fs.readFileSync(path.join(media, f), "utf8")).join("\n");
+  // Only the icons the page names ("codicon-x" in the HTML, or an icon name as a string in the script).
+  const used = (name) => sources.includes(`codicon-${name}`) || sources.includes(`"${name}"`);
+  const css = codicons
+    .replace(/^\.codicon-([a-z0-9-]+):before \{[^}]*\}\n/gm, (rule, name) => (used(name) ? rule : ""))
+    // The font is added by the page's script once the page has loaded (a font fetched before that
+    // would hold the page's load event, and VS Code delivers no message to a page before it).
+    .replace(/@font-face \{[^}]*\}\n?/, "")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/\n\s*\n/g, "\n") + fs.readFileSync(path.join(media, "gallery.css"), "utf8");
+  const js = fs.readFileSync(path.join(outDir, "webview", "gallery.js"), "utf8").replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n");
+  if (/<\/script/i.test(js) || /<\/style/i.test(css)) throw new Error("the gallery's script or styles contain a closing tag: they cannot be inlined");
+  // The page's own placeholders only (csp, nonce, asset paths): nothing in the inlined code may look like one.
+  if (/\{\{(csp|nonce|(?:dist|media)\/[A-Za-z0-9_./-]+)\}\}/.test(js + css)) throw new Error("the inlined code contains a page placeholder");
+  let page = fs.readFileSync(path.join(media, "index.html"), "utf8");
+  const links = /<link rel="stylesheet" href="\{\{dist\/webview\/codicon\.css\}\}">\n<link rel="stylesheet" href="\{\{media\/gallery\/gallery\.css\}\}">/;
+  const script = /<script nonce="\{\{nonce\}\}" src="\{\{dist\/webview\/gallery\.js\}\}"><\/script>/;
+  if (!links.test(page) || !script.test(page)) throw new Error("media/gallery/index.html no longer links its stylesheets and script as esbuild.js expects");
+  page = page
+    .replace(links, () => `<style nonce="{{nonce}}">\n${css}</style>`)
+    .replace(script, () => `<script nonce="{{nonce}}">\n${js}</script>`)
+    .replace("<body>", '<body data-codicon-font="{{dist/webview/codicon.ttf}}">');
+  if (/@font-face/.test(css) || !page.includes("data-codicon-font")) throw new Error("the gallery page's icon font is not set up as main.ts expects");
+  fs.writeFileSync(path.join(outDir, "webview", "gallery.html"), page);
+}
+
+const inlinePage = {
+  name: "inline-gallery-page",
+  setup(build) {
+    build.onEnd((result) => {
+      if (!result.errors.length) composeGalleryPage();
+    });
+  },
+};
+
 const targets = [
   { ...node, entryPoints: ["src/extension.ts"], outfile: path.join(outDir, "extension.js") },
   ...Object.entries(CHUNKS).map(([name, entry]) => ({ ...node, entryPoints: [entry], outfile: path.join(outDir, `${name}.js`) })),
   {
-    // The gallery webview's script (media/gallery/main.ts imports only src/protocol.ts from src/).
+    // The gallery webview's script (media/gallery/main.ts imports only src/protocol.ts from src/),
+    // minified in every build: it is inlined into the page (see composeGalleryPage).
     ...common,
+    minify: true,
+    plugins: [...common.plugins, inlinePage],
     entryPoints: ["media/gallery/main.ts"],
     outfile: path.join(outDir, "webview", "gallery.js"),
     format: "iife",

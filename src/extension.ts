@@ -8,7 +8,7 @@ import type { Services } from "./services";
 import { clearApiKey, setApiKey } from "./commands/apiKey";
 import { edit, editItems } from "./commands/edit";
 import { generateAgain, showDetails } from "./commands/details";
-import { registerGallery } from "./gallery/index";
+import { registerGallery } from "./gallery/register";
 import { prepareEdit } from "./requests/edit";
 import { prepareGenerate } from "./requests/generate";
 import { registerAgentTools } from "./agent/register";
@@ -18,6 +18,9 @@ import { registerMarkdown } from "./markdown/register";
 import { JobPipeline, type JobView } from "./jobs/pipeline";
 import { ImageSaver } from "./workspace/save";
 import { registerSpend, type Spend } from "./spend/index";
+
+/** When this bundle's own code began to run (everything it imports is evaluated by then): for the activation time in the log. */
+const evaluatedAt = performance.now();
 
 /** What activate() returns. `testing` exists only when VS Code runs the extension's tests. */
 export interface GrokImagineApi {
@@ -48,12 +51,15 @@ export interface GrokImagineApi {
     spend(): Spend;
     /** Cancels the running batches, as their progress notification's Cancel does. */
     cancelBatches(): number;
+    /** performance.now() (this process's clock): the bundle evaluated, activate() began, activate() returned. */
+    readonly activation: { readonly evaluated: number; readonly began: number; readonly returned: number };
   };
 }
 
 export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   // Pure modules' messages (src/l10n.ts) in the display language, before anything can say one.
   useTranslator(vscode.l10n.t);
+  const began = performance.now();
   const log = new Logger();
   // npm start without a fal key: a local stand-in makes placeholder images, and every notification
   // and a status bar item say so for as long as no real key is set.
@@ -112,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   // Jobs a reload or quit interrupted, and results not yet saved, are picked up again.
   jobs.resumePending().catch((err: unknown) => log.error("jobs", "Could not resume pending jobs", err));
 
-  log.info("extension", `Activated (VS Code ${vscode.version}, ${vscode.env.remoteName ?? "local"}).`);
+  log.info("extension", `Activated in ${(performance.now() - began).toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.remoteName ?? "local"}).`);
 
   // Only in the development build the tests run, and only in a test session (see testHooks.d.ts).
   if (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS && context.extensionMode === vscode.ExtensionMode.Test) {
@@ -131,6 +137,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
         logLines: () => [...log.recent],
         spend: () => spend,
         cancelBatches: () => batches.cancelAll(),
+        activation: { evaluated: evaluatedAt, began, returned: performance.now() },
       },
     };
   }

@@ -28,6 +28,14 @@ export const GALLERY_VIEW_TYPE = "grokImagine.gallery";
 
 /** Longest image id (a file URI string) the panel accepts. */
 export const MAX_ID_LENGTH = 4096;
+/** Thumbnails' long side in px: a card is 176–260 CSS px wide, so this is sharp at 1× and good at 1.5×. */
+export const THUMB_SIDE = 256;
+/**
+ * The largest thumbnail the host accepts from the webview: at {@link THUMB_SIDE} px as WebP of
+ * quality 0.8 a photo comes to 5–30 KB; 96 KB leaves room for noisy pictures and refuses anything
+ * that is not a thumbnail.
+ */
+export const MAX_THUMB_BYTES = 96 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Data
@@ -54,6 +62,12 @@ export interface GalleryEntry {
   readonly sources: readonly string[];
   readonly size: number;
   readonly requestId: string;
+  /** The cached thumbnail through `asWebviewUri`, when there is one for this version of the file. */
+  readonly thumb?: string;
+  /** The cached thumbnail itself (WebP or JPEG), for the newest entries of `init`. */
+  readonly thumbBytes?: Uint8Array;
+  /** The file's version (size and mtime): a thumbnail the webview makes is sent back with it. */
+  readonly version: string;
 }
 
 /**
@@ -194,6 +208,8 @@ export type WebviewMessage =
     }
   /** The thumbnails on screen at first paint have all been decoded, `ms` after that paint. */
   | { readonly type: "thumbnails"; readonly ms: number; readonly count: number }
+  /** A thumbnail the webview made of an image it showed at full size (untrusted bytes: the host checks them). */
+  | { readonly type: "thumbnail"; readonly id: string; readonly version: string; readonly bytes: Uint8Array }
   | { readonly type: "generate"; readonly requestId: number; readonly input: FormValues }
   /** `input`: the edit form's values and the prompt. */
   | { readonly type: "edit"; readonly requestId: number; readonly ids: readonly string[]; readonly input: FormValues }
@@ -320,6 +336,18 @@ export function parseWebviewMessage(raw: unknown): Parsed<WebviewMessage> {
       }
       if (!isText(id, MAX_ID_LENGTH) || id.length === 0) return fail("id must be an image id");
       return { ok: true, value: { type, requestId, action: action as ImageAction, id } };
+    }
+    case "thumbnail": {
+      bad = shape(["id", "version", "bytes"]);
+      if (bad) return fail(bad);
+      const { id, version, bytes } = raw;
+      if (!isText(id, MAX_ID_LENGTH) || id.length === 0) return fail("id must be an image id");
+      if (!isText(version, 40)) return fail("version must be short text");
+      // Typed arrays and ArrayBuffers cross the webview boundary as such; nothing else is bytes.
+      const data = bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : undefined;
+      if (!data) return fail("bytes must be bytes");
+      if (data.length === 0 || data.length > MAX_THUMB_BYTES) return fail(`a thumbnail is 1 to ${MAX_THUMB_BYTES} bytes, not ${data.length}`);
+      return { ok: true, value: { type, id, version, bytes: data } };
     }
     case "cancelJob": {
       bad = shape(["requestId", "jobId"]);

@@ -33,13 +33,27 @@ export class ApiKeyStore implements vscode.Disposable {
   ) {
     this.#subscription = secrets.onDidChange((e) => {
       if (e.key !== SECRET_ID) return;
+      this.#stored = undefined;
       this.log.info(COMPONENT, "The API key changed (in this or another window).");
       this.#changed.fire();
     });
   }
 
+  /**
+   * The stored key as last read: SecretStorage is a round trip to the workbench (tens of ms on a busy
+   * machine) that every job would wait for; it is read again after a change here or in another window.
+   */
+  #stored?: Thenable<string | undefined>;
+
   async get(): Promise<ResolvedKey | undefined> {
-    const stored = await this.secrets.get(SECRET_ID);
+    const read = (this.#stored ??= this.secrets.get(SECRET_ID));
+    let stored: string | undefined;
+    try {
+      stored = await read;
+    } catch (err) {
+      if (this.#stored === read) this.#stored = undefined; // not kept: the next call reads again
+      throw err;
+    }
     if (stored) {
       this.log.addSecret(stored);
       return { key: stored, source: "secretStorage" };
@@ -60,13 +74,17 @@ export class ApiKeyStore implements vscode.Disposable {
     if (problem) throw new Error(problem);
     const key = value.trim();
     this.log.addSecret(key);
+    this.#stored = undefined;
     await this.secrets.store(SECRET_ID, key);
+    this.#stored = undefined;
     this.log.info(COMPONENT, "API key saved in secret storage.");
   }
 
   async clear(): Promise<boolean> {
     const had = (await this.secrets.get(SECRET_ID)) !== undefined;
+    this.#stored = undefined;
     await this.secrets.delete(SECRET_ID);
+    this.#stored = undefined;
     this.log.info(COMPONENT, had ? "API key removed from secret storage." : "No API key was stored.");
     return had;
   }

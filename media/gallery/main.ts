@@ -28,6 +28,7 @@ import {
   type SpendHeader,
   type ViewState,
   type WebviewMessage,
+  THUMB_SIDE,
 } from "../../src/protocol";
 import * as l10n from "../../src/l10n";
 import { compareEntries, haystack, makeFilter, matches, type Filter } from "./filter";
@@ -211,6 +212,8 @@ function createCard(): Card {
   img.alt = "";
   img.decoding = "async";
   img.draggable = false;
+  // Served with CORS by VS Code's webview resources: a full-size image can be scaled into a thumbnail.
+  img.crossOrigin = "anonymous";
   thumb.append(img);
   const meta = h("div", "meta");
   const prompt = h("div", "prompt");
@@ -234,6 +237,7 @@ function createCard(): Card {
   root.append(pick, thumb, meta, bar);
   const card: Card = { root, pick, thumb, img, prompt, sub, name, date, controls: [pick, thumb, ...buttons.map((b) => b.el)], buttons };
   cardOfRoot.set(root, card);
+  img.addEventListener("load", () => onImageLoaded(card));
   return card;
 }
 
@@ -258,9 +262,25 @@ function kindText(e: GalleryEntry): string {
   return e.kind === "edit" ? l10n.t("Edited") : l10n.t("Generated");
 }
 
+/** Object URLs of the thumbnails `init` carried, by entry id and version (a few dozen per page). */
+const inlineThumbs = new Map<string, string>();
+
+function thumbSrc(e: GalleryEntry): string | undefined {
+  // (A VS Code that does not carry typed arrays in messages: the cached file by its URI instead.)
+  if (!(e.thumbBytes instanceof Uint8Array)) return e.thumb;
+  const key = `${e.id}\n${e.version}`;
+  let url = inlineThumbs.get(key);
+  if (!url) {
+    url = URL.createObjectURL(new Blob([e.thumbBytes as Uint8Array<ArrayBuffer>], { type: e.thumbBytes[0] === 0xff ? "image/jpeg" : "image/webp" }));
+    inlineThumbs.set(key, url);
+  }
+  return url;
+}
+
 function fill(card: Card, e: GalleryEntry): void {
   card.entry = e;
-  if (card.img.getAttribute("src") !== e.src) card.img.src = e.src;
+  const src = thumbSrc(e) ?? e.src;
+  if (card.img.getAttribute("src") !== src) card.img.src = src;
   card.prompt.textContent = e.prompt || l10n.t("(no prompt recorded)");
   card.sub.textContent = `${kindText(e)} · ${paramsText(e)}`;
   card.name.textContent = e.name;
@@ -274,6 +294,39 @@ function fill(card: Card, e: GalleryEntry): void {
     b.el.setAttribute("aria-label", `${what}: ${e.name}`);
     b.el.title = what;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thumbnails: the extension has no image decoder, so the page, which has just decoded a full-size
+// image for a card, scales it down and sends the small WebP to the extension's cache (which checks
+// it). The next open shows the cached thumbnail instead of decoding the original again.
+
+/** Images thumbnailed (or being) in this page's life, by id and version: each once. */
+const thumbnailed = new Set<string>();
+let thumbQueue: Promise<void> = Promise.resolve();
+
+function onImageLoaded(card: Card): void {
+  const e = card.entry;
+  const img = card.img;
+  if (!e || e.thumb || e.thumbBytes || img.getAttribute("src") !== e.src || !img.naturalWidth) return;
+  const key = `${e.id}\n${e.version}`;
+  if (thumbnailed.has(key)) return;
+  thumbnailed.add(key);
+  // One at a time, after what the page is doing now: scaling is a few ms of the page's time each.
+  thumbQueue = thumbQueue.then(() => makeThumbnail(img, e).catch(() => undefined));
+}
+
+async function makeThumbnail(img: HTMLImageElement, e: GalleryEntry): Promise<void> {
+  const scale = Math.min(1, THUMB_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
+  const width = Math.max(1, Math.round(img.naturalWidth * scale));
+  const height = Math.max(1, Math.round(img.naturalHeight * scale));
+  const bitmap = await createImageBitmap(img, { resizeWidth: width, resizeHeight: height, resizeQuality: "high" });
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext("bitmaprenderer");
+  if (!ctx) return bitmap.close();
+  ctx.transferFromImageBitmap(bitmap);
+  const blob = await canvas.convertToBlob({ type: "image/webp", quality: 0.8 });
+  send({ type: "thumbnail", id: e.id, version: e.version, bytes: new Uint8Array(await blob.arrayBuffer()) });
 }
 
 let renderQueued = false;
@@ -785,8 +838,14 @@ function localizePage(): void {
   label(ui.grid, l10n.t("Images, newest first"));
   label(ui.details, l10n.t("Image details"));
 }
+/** `init` arrived (the extension sends it as soon as it can, and again when the page asks with `ready`). */
+let initialized = false;
+/** `entries` that arrive before the first paint: taken in after it, so that they do not delay it. */
+let beforePaint: Extract<HostMessage, { type: "entries" }>[] | undefined = [];
 
 async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> {
+  if (initialized) return; // this page already has it: a second one (asked for by `ready`) changes nothing
+  initialized = true;
   initMs ||= performance.now();
   // The host's translations (none in English): every text below, and the page's own, in its language.
   l10n.useTranslator(l10n.bundleTranslator(m.l10n));
@@ -815,6 +874,9 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
     firstPaintSent = true;
     send({ type: "rendered", at: Date.now(), entries: sorted.length, cards: live.size, scriptMs: Math.round(scriptMs), initMs: Math.round(initMs), paintMs: Math.round(performance.now()) });
     const t0 = performance.now();
+    const later = beforePaint ?? [];
+    beforePaint = undefined;
+    for (const e of later) onEntries(e);
     const imgs = [...live.values()].map((c) => c.img);
     await Promise.all(imgs.map((i) => i.decode().catch(() => undefined)));
     send({ type: "thumbnails", ms: Math.round(performance.now() - t0), count: imgs.length });
@@ -822,6 +884,10 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
 }
 
 function onEntries(m: Extract<HostMessage, { type: "entries" }>): void {
+  if (beforePaint) {
+    beforePaint.push(m);
+    return;
+  }
   indexing = m.indexing;
   for (const id of m.remove) items.delete(id);
   for (const e of m.upsert) items.set(e.id, { entry: e, hay: haystack(e) });
@@ -930,4 +996,21 @@ window.addEventListener("message", (ev: MessageEvent<unknown>) => {
   }
 });
 
+// The extension sends `init` without being asked when it opens the panel (VS Code holds it until the
+// page has loaded; this inline script runs before that). `ready` tells it this page runs: a page
+// loaded again (hidden and shown, or its folders widened) gets `init` in answer. One whose `init`
+// never came (its frame went before it loaded) asks again.
 send({ type: "ready" });
+window.addEventListener("load", () => {
+  setTimeout(() => {
+    if (!initialized) send({ type: "ready" });
+  }, 1000);
+  // The icon font, only now: fetched before the page had loaded, it would hold back the load event,
+  // and with it every message VS Code has for the page (`init` first). Until it arrives icons are blank.
+  const url = document.body.dataset["codiconFont"];
+  if (url) {
+    const font = new FontFace("codicon", `url("${url}") format("truetype")`, { display: "block" });
+    document.fonts.add(font);
+    font.load().catch(() => undefined);
+  }
+});

@@ -16,8 +16,10 @@ export function makeNonce(): string {
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
-    `img-src ${cspSource}`,
-    `style-src ${cspSource}`,
+    // blob: only for the thumbnails the page's script makes from the bytes `init` carries.
+    `img-src ${cspSource} blob:`,
+    // The page's own stylesheet is inlined under the nonce (see esbuild.js); nothing else inline.
+    `style-src ${cspSource} 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,
     "base-uri 'none'",
@@ -26,9 +28,11 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 }
 
 /**
- * The page (media/gallery/index.html) for one load: `{{csp}}` becomes the policy, `{{nonce}}` the
- * nonce, and any other `{{path}}` the URI `asset` gives for that path from the extension's root.
+ * The page (dist/webview/gallery.html, made by esbuild.js from media/gallery/index.html) for one
+ * load: `{{csp}}` becomes the policy, `{{nonce}}` the nonce, and `{{dist/…}}` or `{{media/…}}` the URI
+ * `asset` gives for that path from the extension's root. Nothing else is touched (the page inlines
+ * its script and styles, whose text may hold braces).
  */
 export function fillPage(template: string, cspSource: string, nonce: string, asset: (path: string) => string): string {
-  return template.replace(/\{\{([^{}]+)\}\}/g, (_, k: string) => (k === "csp" ? contentSecurityPolicy(cspSource, nonce) : k === "nonce" ? nonce : asset(k)));
+  return template.replace(/\{\{(csp|nonce|(?:dist|media)\/[A-Za-z0-9_./-]+)\}\}/g, (_, k: string) => (k === "csp" ? contentSecurityPolicy(cspSource, nonce) : k === "nonce" ? nonce : asset(k)));
 }

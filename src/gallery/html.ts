@@ -1,5 +1,6 @@
 /**
- * The gallery webview's page: media/gallery/index.html, read once per window, with a strict
+ * The gallery webview's page: dist/webview/gallery.html (media/gallery/index.html with its script and
+ * styles inlined by esbuild.js), read once per window, with a strict
  * Content-Security-Policy, a fresh nonce per load and the bundled script and stylesheets (through
  * asWebviewUri) filled in. No data goes into this HTML: everything shown arrives by message.
  */
@@ -11,9 +12,9 @@ export function webviewAssetRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(extensionUri, "media", "gallery"), vscode.Uri.joinPath(extensionUri, "dist", "webview")];
 }
 
-/** The page's template (media/gallery/index.html), as shipped. */
+/** The page's template as shipped: media/gallery/index.html with its script and styles inlined (esbuild.js). */
 export async function readGalleryPage(extensionUri: vscode.Uri): Promise<string> {
-  return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, "media", "gallery", "index.html")));
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, "dist", "webview", "gallery.html")));
 }
 
 /** The page for one load of `webview`, with `nonce`. */

@@ -1,37 +1,22 @@
 import * as vscode from "vscode";
+export { useTranslator } from "../l10n";
 import type { JobPipeline, SavedItem } from "../jobs/pipeline";
 import type { Provenance } from "../provenance/provenance";
-import { GALLERY_VIEW_TYPE, type BenchResults, type GalleryEntry } from "../protocol";
+import { GALLERY_VIEW_TYPE, type GalleryEntry, type BenchResults } from "../protocol";
 import type { Services } from "../services";
 import type { GallerySpend } from "../spend/index";
 import { readGalleryPage } from "./html";
-import { ImageIndex } from "./imageIndex";
+import { ImageIndex, type IndexedImage } from "./imageIndex";
 import { MarkdownTracker } from "./markdownTarget";
 import { GalleryPanel, panelOptions, type PanelTrace } from "./panel";
+import { ThumbnailCache } from "./thumbnails";
 
 
 /**
- * The gallery: the Open Gallery command, the panel's serializer (the panel comes back after a
- * reload), and the index of images, made on first use and kept current from then on.
+ * The gallery, loaded on first use from its own bundle (dist/gallery.js; see register.ts, which
+ * registers its command and serializer at activation): the panel, its page, the index of images
+ * (made on first use and kept current from then on) and the thumbnail cache.
  */
-export function registerGallery(s: Services, jobs: JobPipeline, spend?: GallerySpend): vscode.Disposable[] {
-  const gallery = new Gallery(s, jobs, spend);
-  const out: vscode.Disposable[] = [
-    gallery,
-    // Spend's Rebuild counts from the index: every image's provenance, the workspace checked first.
-    ...(spend ? [spend.setImageSource(() => gallery.allProvenance())] : []),
-    // Whatever a job saves (palette, Explorer, gallery, scripts) joins the index with the provenance
-    // it really recorded, also where that provenance is not written into the file.
-    jobs.onDidSave((items) => gallery.addSaved(items)),
-    vscode.commands.registerCommand("grokImagine.openGallery", () => gallery.open()),
-    vscode.window.registerWebviewPanelSerializer(GALLERY_VIEW_TYPE, gallery.serializer),
-  ];
-  if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && s.context.extensionMode === vscode.ExtensionMode.Test) {
-    // Not contributed in package.json: only the extension-host tests call it.
-    out.push(vscode.commands.registerCommand("grokImagine.testing.gallery", () => galleryTesting(gallery)));
-  }
-  return out;
-}
 
 /** The gallery's index, with the test hooks of the development build. */
 export type TestedIndex = ImageIndex & Required<Pick<ImageIndex, "settled" | "forget">>;
@@ -45,9 +30,14 @@ export interface GalleryTesting {
   /** Handles `message` exactly as if the webview had sent it; resolves when done. */
   receive(message: unknown): Promise<void>;
   /** Resolves with the first paint of the current panel (after Open Gallery or a restore). */
-  firstPaint(): Promise<{ ms: number; entries: number; cards: number }>;
+  firstPaint(): Promise<{ ms: number; at: number; entries: number; cards: number }>;
   /** Resolves with how long after the first paint the thumbnails then on screen were decoded. */
   thumbnails(): Promise<number>;
+  /** Resolves once the thumbnails sent so far are stored in the cache (or refused). */
+  thumbnailsSettled(): Promise<void>;
+  /** The thumbnail cache's folder, and the name it gives an image's thumbnail. */
+  thumbnailFolder(): vscode.Uri | undefined;
+  thumbnailName(img: IndexedImage): string;
   /** What a window reload does: the panel goes, the index's memory goes (its cache stays). */
   simulateReload(): Promise<void>;
   /** The index, with its test hooks. */
@@ -62,6 +52,8 @@ export interface GalleryTesting {
 export class Gallery implements vscode.Disposable {
   /** @internal read by the development build\'s test hooks (galleryTesting) */
   imageIndex?: ImageIndex;
+  /** @internal read by the development build\'s test hooks (galleryTesting) */
+  thumbCache?: ThumbnailCache;
   #markdown?: MarkdownTracker;
   /** @internal read by the development build\'s test hooks (galleryTesting) */
   current?: GalleryPanel;
@@ -103,6 +95,12 @@ export class Gallery implements vscode.Disposable {
     return this.imageIndex;
   }
 
+  /** @internal */
+  thumbs(): ThumbnailCache {
+    this.thumbCache ??= new ThumbnailCache(this.s.context.storageUri, this.s.log);
+    return this.thumbCache;
+  }
+
   /** Open Gallery: shows the panel (one per window), creating it when needed. */
   open(): Promise<void> {
     const t0 = Date.now();
@@ -110,7 +108,7 @@ export class Gallery implements vscode.Disposable {
       this.current.reveal();
       return Promise.resolve();
     }
-    const { options } = panelOptions({ s: this.s, index: this.index() }, true);
+    const { options } = panelOptions({ s: this.s, index: this.index(), thumbs: this.thumbs() }, true);
     const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, vscode.l10n.t("Grok Imagine Gallery"), vscode.ViewColumn.Active, options);
     return this.#attach(panel, t0, undefined);
   }
@@ -126,12 +124,13 @@ export class Gallery implements vscode.Disposable {
   #attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): Promise<void> {
     const index = this.index();
     this.#markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
-    // The cache is read while the page loads; the panel waits for it only when the page says ready.
-    index.load().catch((err: unknown) => this.s.log.error("gallery", "Could not read the gallery's index cache", err));
+    // The panel reads the index cache and the thumbnails' names once its page is on its way.
+    const thumbs = this.thumbs();
     this.panelTrace = (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.s.context.extensionMode === vscode.ExtensionMode.Test ? { posted: [], refused: [], commands: [] } : undefined;
     const p = new GalleryPanel(panel, {
       s: this.s,
       index,
+      thumbs,
       jobs: this.jobs,
       markdown: this.#markdown,
       page: (this.#page ??= readGalleryPage(this.s.context.extensionUri).catch((err: unknown) => {
@@ -151,7 +150,11 @@ export class Gallery implements vscode.Disposable {
       if (this.checked) return;
       this.checked = true;
       clearTimeout(fallback);
-      void index.scan().catch((err) => this.s.log.error("gallery", "Scanning the workspace for images failed", err));
+      void index
+        .scan()
+        // Thumbnails of images gone or changed go too, once the scan knows every image.
+        .then(() => thumbs.prune(index.images()))
+        .catch((err) => this.s.log.error("gallery", "Scanning the workspace for images failed", err));
     };
     const fallback = setTimeout(check, 3000);
     p.onDidMeasure((what) => {
@@ -173,8 +176,10 @@ export class Gallery implements vscode.Disposable {
   }
 }
 
-/** What the extension-host tests reach of the gallery (development build only). */
-function galleryTesting(g: Gallery): GalleryTesting {
+/** What the extension-host tests reach of the gallery: the development build only (production has none). */
+export const galleryTesting: ((g: Gallery) => GalleryTesting) | undefined = typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS ? testingOf : undefined;
+
+function testingOf(g: Gallery): GalleryTesting {
   return {
     open: () => g.open(),
     panel: () => g.current?.panel,
@@ -185,9 +190,14 @@ function galleryTesting(g: Gallery): GalleryTesting {
     },
     firstPaint: () => whenTraced(g, (t) => t.firstPaint),
     thumbnails: () => whenTraced(g, (t) => t.thumbnails?.ms),
+    thumbnailsSettled: () => g.thumbs().settled(),
+    thumbnailFolder: () => g.thumbs().folder,
+    thumbnailName: (img) => g.thumbs().nameOf(img),
     simulateReload: async () => {
       g.current?.dispose();
       await g.imageIndex?.forget?.();
+      await g.thumbCache?.settled();
+      g.thumbCache = undefined; // what it read of its folder goes with the window
       g.checked = false;
     },
     index: () => {

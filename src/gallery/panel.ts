@@ -26,6 +26,7 @@ import { LinkGuard, linkMessage, outputFolderFor, resolvePath } from "../workspa
 import { makeNonce } from "./csp";
 import { galleryHtml, webviewAssetRoots } from "./html";
 import type { ImageIndex, IndexChange, IndexedImage } from "./imageIndex";
+import { versionOf, type ThumbnailCache } from "./thumbnails";
 import { markdownImageLink, relativePath } from "./markdown";
 import type { MarkdownTracker } from "./markdownTarget";
 import { promptOf } from "../provenance/provenance";
@@ -37,8 +38,15 @@ import { errorText } from "../format";
 const C = "gallery";
 /** workspaceState: the image folders of the last session (the webview's roots, known at once). */
 const ROOTS_KEY = "grokImagine.gallery.roots";
-/** Entries in `init`: the newest, enough to fill a large panel; the rest follow at once. */
+/** Entries in `init`: the newest, enough to fill a large panel; the rest follow its first paint. */
 const INIT_CHUNK = 120;
+/**
+ * Thumbnails sent inside `init` (the newest images'): what a large panel shows at once (four
+ * columns of four rows at 1080p) and a row or two more; at 5–30 KB each, under 1 MB.
+ */
+const INIT_THUMBS = 24;
+/** The rest of the entries go at the latest this long after the first paint (see `rendered`). */
+const REST_AFTER_MS = 1000;
 
 /** Image actions that are one command on the image's URI. */
 const ACTION_COMMANDS: Partial<Record<ImageAction, string>> = {
@@ -54,6 +62,7 @@ export const ALLOWED_COMMANDS: ReadonlySet<string> = new Set([...Object.values(A
 export interface PanelDeps {
   readonly s: Services;
   readonly index: ImageIndex;
+  readonly thumbs: ThumbnailCache;
   readonly jobs: JobPipeline;
   readonly markdown: MarkdownTracker;
   /** When Open Gallery (or the restore) started: first paint is measured from here. */
@@ -68,12 +77,18 @@ export interface PanelDeps {
   readonly spend?: GallerySpend;
 }
 
+interface SortedImage {
+  readonly img: IndexedImage;
+  readonly created: number;
+  readonly path: string;
+}
+
 /** What a test can observe of a panel. */
 export interface PanelTrace {
   readonly posted: HostMessage[];
   readonly refused: { reason: string; message: unknown }[];
   readonly commands: { id: string; args: unknown[] }[];
-  firstPaint?: { ms: number; entries: number; cards: number };
+  firstPaint?: { ms: number; at: number; entries: number; cards: number };
   thumbnails?: { ms: number; count: number };
 }
 
@@ -85,8 +100,14 @@ export class GalleryPanel implements vscode.Disposable {
   /** The page reported its first paint, or that the thumbnails then on screen are decoded. */
   readonly onDidMeasure = this.#measured.event;
   #ready = false;
+  /** An `init` went unasked, and no page has said `ready` since (see #start). */
+  #unaskedInit = false;
+  /** The images `init` carried, while the rest waits for the page's paint (so that it does not delay it). */
+  #rest?: Set<string>;
   #painted = false;
   #rootKeys = new Set<string>();
+  /** The thumbnail cache's names, once read (entries made before that go without thumbnails). */
+  #thumbNames?: Set<string>;
   /** Images were found in a folder outside the roots during a scan: widen them when it ends. */
   #widenLater = false;
   #jobsOf?: JobPipeline;
@@ -144,9 +165,14 @@ export class GalleryPanel implements vscode.Disposable {
         if (this.#disposed) return;
         webview.html = galleryHtml(template, webview, d.s.context.extensionUri, makeNonce());
         this.#htmlAt = Date.now() - d.openedAt;
+        // After a timer: VS Code sends the page on its way first (its messages to the workbench
+        // leave on a timer too), and reading the index cache does not hold them up.
+        setTimeout(() => {
+          this.#start(false).catch((err: unknown) => d.s.log.error(C, "Could not start the gallery", err));
+        }, 0);
       },
       (err: unknown) => {
-        d.s.log.error(C, "Could not read the gallery's page (media/gallery/index.html)", err);
+        d.s.log.error(C, "Could not read the gallery's page (dist/webview/gallery.html)", err);
         void d.s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: the gallery's page is missing from the extension. Reinstall the extension."));
       },
     );
@@ -155,6 +181,30 @@ export class GalleryPanel implements vscode.Disposable {
 
   reveal(): void {
     this.panel.reveal();
+  }
+
+  /**
+   * Sends `init` once the index and the thumbnails' names are read: unasked right after the page is
+   * set (VS Code holds messages until the page has loaded, and its script is inline, so it listens
+   * by then), or because the page said `ready` (`asked`: it was loaded again and has nothing).
+   * Waiting for the page's `ready` first would add a round trip to every first paint.
+   */
+  async #start(asked: boolean): Promise<void> {
+    [, this.#thumbNames] = await Promise.all([this.d.index.load(), this.d.thumbs.load()]);
+    if (this.#disposed || (!asked && this.#ready)) return;
+    // The thumbnails of the newest images travel inside `init`: the page shows them without asking
+    // VS Code for a file each (a round trip through the workbench per image).
+    let sorted = this.#sorted();
+    const inline = await this.d.thumbs.read(sorted.slice(0, INIT_THUMBS).map((i) => i.img));
+    if (this.#disposed || (!asked && this.#ready)) return;
+    const images = this.d.index.images();
+    if (images.length !== sorted.length) sorted = this.#sorted(images); // changed while the thumbnails were read
+    this.#rememberFolders(images);
+    if (this.#widenRoots(images)) return;
+    this.#ready = true;
+    this.#unaskedInit = !asked;
+    this.#sendInit(sorted, inline);
+    for (const queued of this.#outbox.splice(0)) this.#post(queued);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -167,15 +217,15 @@ export class GalleryPanel implements vscode.Disposable {
   }
 
   /** Remembers the image folders for the next session's first paint. */
-  #rememberFolders(): void {
-    const now = collapse(imageFolders(this.d.index)).map((u) => u.toString());
+  #rememberFolders(images: readonly IndexedImage[]): void {
+    const now = collapse(imageFolders(images)).map((u) => u.toString());
     const before = this.d.s.context.workspaceState.get<unknown>(ROOTS_KEY);
     if (JSON.stringify(before) !== JSON.stringify(now)) void this.d.s.context.workspaceState.update(ROOTS_KEY, now);
   }
 
   /** Widens the webview's roots to every image's folder; true when that reloads the page. */
   #widenRoots(images: readonly IndexedImage[]): boolean {
-    if (images.every((i) => this.#covered(i.uri))) return false;
+    if (byFolder(images).every((i) => this.#covered(i.uri))) return false;
     this.#widenLater = false;
     this.#ready = false;
     this.#setOptions(false);
@@ -208,9 +258,13 @@ export class GalleryPanel implements vscode.Disposable {
   #entry(img: IndexedImage): GalleryEntry {
     const p = img.prov;
     const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+    const thumbs = this.d.thumbs;
+    const thumbName = this.#thumbNames && thumbs.folder ? thumbs.nameOf(img) : undefined;
     return {
       id: img.key,
       src: this.panel.webview.asWebviewUri(img.uri).toString(),
+      ...(thumbName && thumbs.folder && this.#thumbNames?.has(thumbName) ? { thumb: this.panel.webview.asWebviewUri(vscode.Uri.joinPath(thumbs.folder, thumbName)).toString() } : {}),
+      version: versionOf(img),
       name: img.uri.path.slice(img.uri.path.lastIndexOf("/") + 1),
       path: vscode.workspace.asRelativePath(img.uri, multiRoot),
       format: img.format,
@@ -220,19 +274,28 @@ export class GalleryPanel implements vscode.Disposable {
     };
   }
 
-  /** `init` with the newest entries (what a first paint needs), then the rest in one `entries`. */
-  #sendInit(): void {
-    // Sorted before anything else is made of them: only the first chunk is converted before `init` goes.
-    const images = this.d.index
-      .images()
+  /** The indexed images, newest first. */
+  #sorted(images: readonly IndexedImage[] = this.d.index.images()): SortedImage[] {
+    return images
       .map((img) => ({ img, created: createdOf(img), path: img.key }))
       .sort((a, b) => b.created - a.created || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /**
+   * `init` with the newest entries (what a first paint needs); the rest follow in one `entries` after
+   * the page's paint (#sendRest). `inline`: thumbnails' bytes by image key, sent inside their entries.
+   */
+  #sendInit(images: readonly SortedImage[], inline: ReadonlyMap<string, Uint8Array>): void {
     const defaults = formDefaults();
     const viewState = this.d.savedState === undefined ? undefined : parseViewState(this.d.savedState, defaults);
     const markdownFile = this.d.markdown.fileName();
     this.#post({
       type: "init",
-      entries: images.slice(0, INIT_CHUNK).map((i) => this.#entry(i.img)),
+      entries: images.slice(0, INIT_CHUNK).map((i) => {
+        const e = this.#entry(i.img);
+        const bytes = inline.get(i.img.key);
+        return bytes ? { ...e, thumbBytes: bytes } : e;
+      }),
       jobs: this.#jobInfos(),
       defaults,
       fields: { generate: formFields("generate"), edit: formFields("edit") },
@@ -245,9 +308,20 @@ export class GalleryPanel implements vscode.Disposable {
       ...(this.d.spend ? { spend: this.d.spend.header() } : {}),
     });
     this.#initAt ??= Date.now() - this.d.openedAt;
-    if (images.length > INIT_CHUNK) {
-      this.#post({ type: "entries", upsert: images.slice(INIT_CHUNK).map((i) => this.#entry(i.img)), remove: [], indexing: this.d.index.indexing });
-    }
+    // The rest once the page has painted: made and sent now, they would take the host's and the
+    // page's time (a thousand entries to convert, copy and read) before that paint.
+    this.#rest = images.length > INIT_CHUNK ? new Set(images.slice(0, INIT_CHUNK).map((i) => i.path)) : undefined;
+  }
+
+  /** What `init` left out: every image now indexed that it did not carry (changes meanwhile were sent as they came). */
+  #sendRest(): void {
+    const sent = this.#rest;
+    this.#rest = undefined;
+    if (!sent || this.#disposed) return;
+    const images = this.d.index.images();
+    const shown = new Set(byFolder(images).filter((i) => this.#covered(i.uri)).map((i) => folderKey(i.key)));
+    const rest = images.filter((img) => !sent.has(img.key) && shown.has(folderKey(img.key)));
+    if (rest.length) this.#post({ type: "entries", upsert: rest.map((i) => this.#entry(i)), remove: [], indexing: this.d.index.indexing });
   }
 
   /**
@@ -325,28 +399,40 @@ export class GalleryPanel implements vscode.Disposable {
     switch (m.type) {
       case "ready":
         this.#readyAt ??= Date.now() - this.d.openedAt;
-        await this.d.index.load();
-        this.#rememberFolders();
-        if (this.#widenRoots(this.d.index.images())) return;
-        this.#ready = true;
-        this.#sendInit();
-        for (const queued of this.#outbox.splice(0)) this.#post(queued);
-        return;
+        // The page that the unasked `init` is on its way to: nothing more to send.
+        if (this.#unaskedInit) {
+          this.#unaskedInit = false;
+          return;
+        }
+        // A page loaded again (hidden and shown, or its folders widened), or one that waited for an
+        // `init` that never came (its frame went before it loaded): everything again.
+        return this.#start(true);
       case "rendered":
+        // Each load of the page paints once; the rest of the entries follow once the thumbnails then
+        // on screen are decoded (or a second after the paint, whichever comes first).
+        setTimeout(() => this.#sendRest(), REST_AFTER_MS);
         if (!this.#painted) {
           this.#painted = true;
           // From the command to the page's own timestamp of its painted frame (one machine, one clock).
           const figures = { ms: Math.max(0, Math.round(m.at - this.d.openedAt)), entries: m.entries, cards: m.cards };
-          if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.firstPaint = figures;
-          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM; host: page set at ${this.#htmlAt ?? "?"} ms, ready at ${this.#readyAt ?? "?"} ms, init sent at ${this.#initAt ?? "?"} ms; page: script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after it started loading).`);
+          if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.firstPaint = { ...figures, at: m.at };
+          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM; host: page set at ${this.#htmlAt ?? "?"} ms, ready at ${this.#readyAt ?? "?"} ms, init sent at ${this.#initAt ?? "?"} ms; page: started loading at ${Math.round(m.at - m.paintMs - this.d.openedAt)} ms, then script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after that).`);
           this.#measured.fire("paint");
         }
         return;
       case "thumbnails":
+        this.#sendRest();
         if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.thumbnails = { ms: m.ms, count: m.count };
         this.#measured.fire("thumbnails");
         this.d.s.log.info(C, `The ${m.count} thumbnails on screen were decoded ${m.ms} ms after the first paint.`);
         return;
+      case "thumbnail": {
+        const img = this.resolveImage(m.id);
+        if (typeof img === "string") return this.#refuse({ type: m.type, id: m.id.slice(0, 200) }, img);
+        const refused = await this.d.thumbs.store(img, m.version, m.bytes);
+        if (refused) this.#refuse({ type: m.type, id: m.id.slice(0, 200) }, `thumbnail refused: ${refused}`);
+        return;
+      }
       case "generate":
         return this.#generate(m.requestId, m.input);
       case "edit":
@@ -532,8 +618,8 @@ export class GalleryPanel implements vscode.Disposable {
  * the indexed images and (at first, before the index cache is read) those of last time, so that the
  * page can start loading at once. A folder inside another adds nothing.
  */
-export function panelOptions(d: Pick<PanelDeps, "s" | "index">, withRemembered: boolean): { options: vscode.WebviewOptions; roots: Set<string> } {
-  const dirs = imageFolders(d.index);
+export function panelOptions(d: Pick<PanelDeps, "s" | "index" | "thumbs">, withRemembered: boolean): { options: vscode.WebviewOptions; roots: Set<string> } {
+  const dirs = imageFolders(d.index.images());
   if (withRemembered) {
     const remembered = d.s.context.workspaceState.get<unknown>(ROOTS_KEY);
     for (const r of Array.isArray(remembered) ? (remembered as unknown[]) : []) {
@@ -544,16 +630,28 @@ export function panelOptions(d: Pick<PanelDeps, "s" | "index">, withRemembered: 
   }
   const kept = collapse(dirs);
   return {
-    options: { enableScripts: true, enableCommandUris: false, localResourceRoots: [...webviewAssetRoots(d.s.context.extensionUri), ...kept] },
+    options: { enableScripts: true, enableCommandUris: false, localResourceRoots: [...webviewAssetRoots(d.s.context.extensionUri), ...(d.thumbs.folder ? [d.thumbs.folder] : []), ...kept] },
     roots: new Set(kept.map((u) => u.toString())),
   };
 }
 
+/** The folder part of an image's key (a URI string): the same for images of one folder. */
+function folderKey(key: string): string {
+  return key.slice(0, key.lastIndexOf("/"));
+}
+
+/** One image of each folder (what is true of a folder is checked once, not for each of its thousand images). */
+function byFolder(images: readonly IndexedImage[]): IndexedImage[] {
+  const one = new Map<string, IndexedImage>();
+  for (const img of images) if (!one.has(folderKey(img.key))) one.set(folderKey(img.key), img);
+  return [...one.values()];
+}
+
 /** Each workspace folder's output folder and the folders of the indexed images. */
-function imageFolders(index: ImageIndex): vscode.Uri[] {
+function imageFolders(images: readonly IndexedImage[]): vscode.Uri[] {
   const dirs = new Map<string, vscode.Uri>();
   for (const f of vscode.workspace.workspaceFolders ?? []) dirs.set(outputFolderFor(f.uri).toString(), outputFolderFor(f.uri));
-  for (const img of index.images()) {
+  for (const img of byFolder(images)) {
     const dir = vscode.Uri.joinPath(img.uri, "..");
     dirs.set(dir.toString(), dir);
   }

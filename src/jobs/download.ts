@@ -63,6 +63,8 @@ export interface DownloadOptions {
   /** Byte cap per image (default {@link MAX_IMAGE_BYTES}). */
   readonly maxBytes?: number;
   readonly concurrency?: number;
+  /** Told how long each image's check (format and completeness) took, in ms (for the job's timings). */
+  readonly verified?: (ms: number) => void;
 }
 
 const MB = 1024 * 1024;
@@ -183,7 +185,7 @@ async function fetchOnce(image: FalImage, expected: ImageFormat, f: FetchFn, opt
     if (image.url.length > maxChars) throw tooLarge(`inline image of ${image.url.length} characters`, max);
     const decoded = decodeDataUri(image.url);
     if (!decoded) throw new GrokError("download", l10n.t("fal returned an image that could not be decoded. Generate again."), "malformed data URI");
-    return { bytes: decoded.bytes, format: verifyImage(decoded.bytes, expected) };
+    return { bytes: decoded.bytes, format: timedVerify(decoded.bytes, expected, opts) };
   }
   let url: URL;
   try {
@@ -197,7 +199,16 @@ async function fetchOnce(image: FalImage, expected: ImageFormat, f: FetchFn, opt
     throw new GrokError("download", l10n.t("Could not download the image (HTTP {0}). Retry saving.", res.status), `GET ${where(final)} → ${res.status}`, res.status);
   }
   const bytes = await readCapped(res, max, `GET ${where(final)}`, opts.signal);
-  return { bytes, format: verifyImage(bytes, expected) };
+  return { bytes, format: timedVerify(bytes, expected, opts) };
+}
+
+function timedVerify(bytes: Uint8Array, expected: ImageFormat, opts: DownloadOptions): ImageFormat {
+  const t0 = performance.now();
+  try {
+    return verifyImage(bytes, expected);
+  } finally {
+    opts.verified?.(performance.now() - t0);
+  }
 }
 
 /** Downloads one image, retrying failures (not a refused or malformed answer) with backoff. */

@@ -17,7 +17,7 @@ import { describeValues, type FalOutput } from "../api";
 import { provenanceFor, stamp, type ProvenanceBase } from "../provenance/stamp";
 import type { Services } from "../services";
 import { readSettings } from "../settings";
-import type { ImageToSave } from "../workspace/save";
+import type { ImageToSave, PreparedTemps } from "../workspace/save";
 import { downloadAll, imagesAsked, limitToAsked, resultByteCap, type UrlPolicy } from "./download";
 import { JobNotifier, type FailChoice } from "./notifier";
 import type { JobKind, PendingRecord, RequestBody, SourceRef } from "./records";
@@ -128,6 +128,8 @@ interface FailContext {
 interface SaveOptions {
   readonly cancelledLate: boolean;
   readonly showFirst?: (first: vscode.Uri) => void;
+  /** Temporary names recorded while the job waited (see ImageSaver.prepare). */
+  readonly temps?: PreparedTemps;
 }
 
 const C = "jobs";
@@ -470,8 +472,14 @@ export class JobPipeline implements vscode.Disposable {
       return [];
     }
     job.update({ state: "queued", requestId });
-    const [items] = await Promise.all([this.#follow(rec, fal, job, { cancelledLate: false, showFirst: req.showFirst }), recorded]);
-    return items;
+    // While fal works, the save's temporary names are recorded: the save then writes at once.
+    const temps = this.s.saver.prepare(req.folder, 2 * imagesAsked(input)); // each image and its sidecar, if any
+    try {
+      const [items] = await Promise.all([this.#follow(rec, fal, job, { cancelledLate: false, showFirst: req.showFirst, temps }), recorded]);
+      return items;
+    } finally {
+      this.s.saver.release(temps);
+    }
   }
 
   /** Waits for a submitted request, then fetches, downloads and saves its result. */
@@ -590,8 +598,10 @@ export class JobPipeline implements vscode.Disposable {
     let images: ImageToSave[];
     try {
       // A result fal made is paid for: the person's Cancel does not stop its download, a suspend does.
-      images = await downloadAll(output.images, rec.outputFormat, { policy: this.#urlPolicy(), signal: job.stopSignal });
+      let verifyMs = 0;
+      images = await downloadAll(output.images, rec.outputFormat, { policy: this.#urlPolicy(), signal: job.stopSignal, verified: (ms) => (verifyMs += ms) });
       job.mark("downloaded");
+      job.note(`verify ${verifyMs.toFixed(1)}`);
     } catch (err) {
       return this.#fail(toGrokError(err), { endpoint: rec.endpoint, rec, quiet: this.#quiet.get(job.id) });
     }
@@ -604,9 +614,10 @@ export class JobPipeline implements vscode.Disposable {
     const folder = vscode.Uri.parse(rec.folder);
     const provenance = this.#provenanceOf(rec, revised, images.length);
     const stamped = readSettings(folder).embedMetadata ? images.map((img, i) => this.#stampOne(rec, img, provenance[i], i)) : images.map((img) => ({ image: img, written: "none" as const }));
+    job.mark("stamped");
     let uris: vscode.Uri[];
     try {
-      uris = await this.s.saver.save(folder, rec.stem, stamped.map((x) => x.image), rec.numbered, (m) => this.s.log.warn(C, m));
+      uris = await this.s.saver.save(folder, rec.stem, stamped.map((x) => x.image), rec.numbered, (m) => this.s.log.warn(C, m), (stage) => job.mark(stage), opts.temps);
       job.mark("saved");
     } catch (err) {
       const detail = errorText(err);
@@ -617,7 +628,10 @@ export class JobPipeline implements vscode.Disposable {
       await this.#store.put(rec);
       return this.#fail(new GrokError("failed", `${rec.problem}. They are kept; fix the folder and choose Retry Saving.`, detail), { endpoint: rec.endpoint, rec, quiet: this.#quiet.get(job.id) });
     }
-    await Promise.all([this.#store.drop(rec.id), this.#store.dropStash(rec.stash)]);
+    // The record leaves workspace storage in memory at once (Memento.update), so nothing in this
+    // session offers it again; its write to disk, a round trip to the workbench, and the stash's
+    // removal go on without the job waiting for them.
+    this.#notify.later(`Could not forget the saved request ${rec.requestId}`, Promise.all([this.#store.drop(rec.id), this.#store.dropStash(rec.stash)]));
     job.mark("cleared");
     this.s.log.info(C, `Request ${rec.requestId}: timings (ms) ${job.timings()}; wrote ${uris.map((u) => vscode.workspace.asRelativePath(u)).join(", ")}. Revised prompt: ${JSON.stringify(revised)}`);
     const items: SavedItem[] = uris.map((uri, i) => ({ uri, provenance: provenance[i], written: stamped[i].written }));

@@ -38,7 +38,9 @@ export interface TrackedJob {
   say(message: string): void;
   /** Records when a stage ended, for the timings in the log. */
   mark(stage: string): void;
-  /** "stage +ms, …" since the job started. */
+  /** Adds a figure that is not a point in time (e.g. "verify 1.2": ms spent in all the images' checks) to the timings. */
+  note(figure: string): void;
+  /** "stage +ms, …" since the job started, then the notes. */
   timings(): string;
 }
 
@@ -86,6 +88,7 @@ export class JobTracker implements vscode.Disposable {
     const signal = AbortSignal.any([cancel.signal, stop.signal]);
     const t0 = performance.now();
     const marks: [string, number][] = [];
+    const notes: string[] = [];
     const entry: Entry = { view, cancel, stop, done: Promise.resolve() };
     let report: (message: string) => void = () => undefined;
     const job: TrackedJob = {
@@ -104,7 +107,10 @@ export class JobTracker implements vscode.Disposable {
       mark: (stage) => {
         marks.push([stage, performance.now()]);
       },
-      timings: () => marks.map(([k, t]) => `${k} +${Math.round(t - t0)}`).join(", "),
+      note: (figure) => {
+        notes.push(figure);
+      },
+      timings: () => [...marks.map(([k, t]) => `${k} +${Math.round(t - t0)}`), ...notes].join(", "),
     };
     this.#active.set(view.id, entry);
     this.#changed.fire(this.list());

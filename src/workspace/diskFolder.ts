@@ -50,7 +50,7 @@ export class DiskFolder implements Folder {
     await this.fs.mkdir(this.dir, { recursive: true });
   }
 
-  async writeNew(name: string, temp: string, bytes: Uint8Array): Promise<Written> {
+  async writeNew(name: string, temp: string, bytes: Uint8Array, written?: () => void): Promise<Written> {
     const tempPath = path.join(this.dir, temp);
     const target = path.join(this.dir, name);
     // "wx": the temporary name is random, and never someone else's file.
@@ -63,6 +63,7 @@ export class DiskFolder implements Folder {
       } finally {
         await handle.close();
       }
+      written?.();
       try {
         await this.fs.link(tempPath, target);
       } catch (err) {

@@ -12,9 +12,10 @@
  */
 import * as vscode from "vscode";
 import { extensionForFormat, type ImageFormat } from "../images/sniff";
+import { tempNameFor } from "../images/naming";
 import { DiskFolder } from "./diskFolder";
 import { checkWritableFolder } from "./resolve";
-import { NameTakenError, SaveCore, type Folder, type Written } from "./saver";
+import { NameTakenError, SaveCore, type Folder, type SaveStage, type Written } from "./saver";
 import { TempJournal, type MementoLike } from "./tempJournal";
 
 export interface ImageToSave {
@@ -47,11 +48,12 @@ class WorkspaceFsFolder implements Folder {
     await wfs.createDirectory(this.uri);
   }
 
-  async writeNew(name: string, temp: string, bytes: Uint8Array): Promise<Written> {
+  async writeNew(name: string, temp: string, bytes: Uint8Array, written?: () => void): Promise<Written> {
     const target = vscode.Uri.joinPath(this.uri, name);
     const tempUri = vscode.Uri.joinPath(this.uri, temp);
     try {
       await wfs.writeFile(tempUri, bytes);
+      written?.();
       await wfs.rename(tempUri, target, { overwrite: false });
     } catch (err) {
       await wfs.delete(tempUri, { useTrash: false }).then(undefined, () => undefined);
@@ -72,6 +74,18 @@ class WorkspaceFsFolder implements Folder {
 /** The folder to write `uri` through: the local disk for `file:`, workspace.fs otherwise. */
 export function folderFor(uri: vscode.Uri): Folder {
   return uri.scheme === "file" ? new DiskFolder(uri.fsPath) : new WorkspaceFsFolder(uri);
+}
+
+/**
+ * Temporary names recorded in the journal ahead of a save (while its job waits at fal), so that the
+ * save writes its first byte without waiting for a record to reach VS Code's storage.
+ */
+export interface PreparedTemps {
+  readonly folder: string;
+  /** Names not used yet. */
+  readonly names: string[];
+  /** Resolves once they are recorded. */
+  readonly recorded: Promise<void>;
 }
 
 /**
@@ -104,19 +118,39 @@ export class ImageSaver {
   }
 
   /**
+   * Records `count` temporary names for a save into `folder` ahead of time. Whatever the save does
+   * not use is forgotten by {@link release}. (A name is written only under its recorded folder.)
+   */
+  prepare(folder: vscode.Uri, count: number): PreparedTemps {
+    const names = Array.from({ length: count }, () => tempNameFor("grok-imagine"));
+    const key = folder.toString();
+    return { folder: key, names, recorded: this.#journal.add(key, ...names) };
+  }
+
+  /** Forgets the names a save did not use (in the background: a stale record removes nothing). */
+  release(prepared: PreparedTemps): void {
+    const unused = prepared.names.splice(0);
+    if (unused.length) this.#journal.forget(prepared.folder, ...unused).catch(() => undefined);
+  }
+
+  /**
    * Saves images as `stem.ext` (or `stem-1.ext`, `stem-2.ext`, … when several or `numbered`), never
    * replacing a file. Resolves to the saved URIs in the images' order; throws (with a message to
    * show) when the folder is refused or the batch could not be written whole.
    */
-  async save(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined): Promise<vscode.Uri[]> {
-    await this.checkFolder(folder);
+  async save(folder: vscode.Uri, stem: string, images: readonly ImageToSave[], numbered: boolean, note: (m: string) => void = () => undefined, mark?: (stage: SaveStage | "checked") => void, prepared?: PreparedTemps): Promise<vscode.Uri[]> {
+    const key = folder.toString();
+    const pool = prepared?.folder === key ? prepared : undefined;
+    await Promise.all([this.checkFolder(folder), pool?.recorded]);
+    mark?.("checked");
     const names = await this.#core.save(
       this.open(folder),
       stem,
       images.map((i) => ({ bytes: i.bytes, ext: extensionForFormat(i.format), ...(i.sidecar !== undefined ? { sidecar: i.sidecar } : {}) })),
       numbered,
       note,
-      { add: (temp) => this.#journal.add(folder.toString(), temp), forget: (temp) => this.#journal.forget(folder.toString(), temp) },
+      { add: (temp) => this.#journal.add(key, temp), forget: (temp) => this.#journal.forget(key, temp), take: () => pool?.names.pop() },
+      mark,
     );
     return names.map((n) => vscode.Uri.joinPath(folder, n));
   }

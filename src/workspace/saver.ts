@@ -38,10 +38,10 @@ export interface Folder {
   list(): Promise<string[] | undefined>;
   create(): Promise<void>;
   /**
-   * Writes `bytes` as `temp`, then gives the file `name` only if no file has that name, and removes
-   * `temp` either way. Throws {@link NameTakenError} when the name is taken.
+   * Writes `bytes` as `temp` (then calls `written`), then gives the file `name` only if no file has
+   * that name, and removes `temp` either way. Throws {@link NameTakenError} when the name is taken.
    */
-  writeNew(name: string, temp: string, bytes: Uint8Array): Promise<Written>;
+  writeNew(name: string, temp: string, bytes: Uint8Array, written?: () => void): Promise<Written>;
   /** Removes a file written by {@link writeNew}, if it is still that file (best effort). */
   removeWritten(written: Written): Promise<void>;
 }
@@ -61,10 +61,18 @@ export interface ImageBytes {
  */
 export const MAX_NAME_TRIES = 50;
 
+/**
+ * A batch's stages as they end, for the job's timings in the log: "listed" (the names picked),
+ * "written" (the last image's temporary file written), "named" (the last image given its name).
+ */
+export type SaveStage = "listed" | "written" | "named";
+
 /** Told of each temporary file before its first byte is written, and after it is gone (see tempJournal.ts). */
 export interface TempRecorder {
   add(temp: string): Promise<void>;
   forget(temp: string): Promise<void>;
+  /** A temporary name recorded ahead of time (while the job waited at fal), if one is left: no record to wait for. */
+  take?(): string | undefined;
 }
 
 export class SaveCore {
@@ -81,7 +89,7 @@ export class SaveCore {
    * never replacing a file. Resolves to the images' names, in their order; `note` hears what the
    * person may want to know (a sidecar not written).
    */
-  async save(folder: Folder, stem: string, images: readonly ImageBytes[], numbered: boolean, note: (m: string) => void = () => undefined, temps?: TempRecorder): Promise<string[]> {
+  async save(folder: Folder, stem: string, images: readonly ImageBytes[], numbered: boolean, note: (m: string) => void = () => undefined, temps?: TempRecorder, mark?: (stage: SaveStage) => void): Promise<string[]> {
     const mine = new Set<string>();
     let reserved = this.#reserved.get(folder.key);
     if (!reserved) {
@@ -122,12 +130,23 @@ export class SaveCore {
         reserve(name, image);
       });
 
+      mark?.("listed");
+      // Each stage is marked when the last image has passed it.
+      let toWrite = images.length;
+      let toName = images.length;
       const results = await Promise.allSettled(
         images.map(async (image, i) => {
           let name = planned[i];
+          let counted = false;
+          const onWritten = () => {
+            if (counted) return;
+            counted = true;
+            if (--toWrite === 0) mark?.("written");
+          };
           for (let attempt = 1; ; attempt++) {
             try {
-              written.push(await writeNew(folder, name, image.bytes, temps));
+              written.push(await writeNew(folder, name, image.bytes, temps, onWritten));
+              if (--toName === 0) mark?.("named");
             } catch (err) {
               if (!(err instanceof NameTakenError) || attempt >= MAX_NAME_TRIES) throw err;
               // Someone else took it meanwhile: look again, then the next free name.
@@ -168,12 +187,15 @@ export class SaveCore {
 }
 
 /** One file through its temporary name, recorded while that name may exist. */
-async function writeNew(folder: Folder, name: string, bytes: Uint8Array, temps: TempRecorder | undefined): Promise<Written> {
-  const temp = tempNameFor(name);
-  await temps?.add(temp);
+async function writeNew(folder: Folder, name: string, bytes: Uint8Array, temps: TempRecorder | undefined, written?: () => void): Promise<Written> {
+  const recorded = temps?.take?.();
+  const temp = recorded ?? tempNameFor(name);
+  if (recorded === undefined) await temps?.add(temp);
   try {
-    return await folder.writeNew(name, temp, bytes);
+    return await folder.writeNew(name, temp, bytes, written);
   } finally {
-    await temps?.forget(temp);
+    // The temporary file is gone (writeNew removes it either way): its record need not be awaited.
+    // Were it still in the journal after a crash, the next session's removal finds nothing to remove.
+    temps?.forget(temp).catch(() => undefined);
   }
 }

@@ -30,13 +30,13 @@ export class TempJournal {
     }
   }
 
-  add(folder: string, temp: string): Promise<void> {
-    this.#current.add(JSON.stringify([folder, temp]));
+  add(folder: string, ...temps: string[]): Promise<void> {
+    for (const temp of temps) this.#current.add(JSON.stringify([folder, temp]));
     return this.#flush();
   }
 
-  forget(folder: string, temp: string): Promise<void> {
-    this.#current.delete(JSON.stringify([folder, temp]));
+  forget(folder: string, ...temps: string[]): Promise<void> {
+    for (const temp of temps) this.#current.delete(JSON.stringify([folder, temp]));
     return this.#flush();
   }
 

@@ -144,4 +144,19 @@ describe("Runners leave no process behind", function () {
       }
     });
   }
+
+  it("npm run bench's runner: benchmarks past their deadline are stopped, fail the run, and leave nothing", async () => {
+    // 3 s: the benchmarks in VS Code (a thousand 2k images to make first) and upload.js (which starts a fake fal) need far more.
+    const run = startRunner(process.execPath, ["out/test/runner/bench.js"], { ...process.env, GROK_TEST_GREP: "", GROK_BENCH_DEADLINE_MS: "3000" });
+    try {
+      const code = await new Promise<number | null>((resolve) => run.child.once("exit", (c) => resolve(c)));
+      assert.equal(code, 1, `the run fails:\n${run.output().slice(-2000)}`);
+      assert.match(run.output(), /no result from the extension host within 3 s/);
+      assert.match(run.output(), /upload\.js: no end within 3 s; stopping it/);
+      const left = processesMarked(run.probe).map((pid) => `${pid} ${cmdline(pid)}`.slice(0, 200));
+      assert.deepEqual(left, [], "nothing the runner started is left");
+    } finally {
+      killMarked(run.probe);
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { entryFieldsOf } from "../../src/gallery/provenance";
 import { buildXmpPacket } from "../../src/provenance/packet";
 import { readProvenance } from "../../src/provenance/read";
 import { sidecarDocument } from "../../src/provenance/sidecar";
+import { checkImageComplete, sniffImageFormat } from "../../src/images/sniff";
 import { HOSTILE_PROMPTS, imageWithProvenance, plainImage, provenanceOf, type FixtureSpec } from "./galleryFixtures";
 import { activateExtension, scriptedPerson, setUserSetting, TEST_KEY, until, whenJob, workspaceRoot, type Testing } from "./util";
 
@@ -127,9 +128,12 @@ describe("Gallery", function () {
       assert.match(html, /default-src 'none'/);
       assert.match(html, /script-src 'nonce-[A-Za-z0-9+/=]{20,}'/);
       assert.doesNotMatch(html, /unsafe-inline|unsafe-eval|\*;/);
-      assert.doesNotMatch(html, / on[a-z]+=|style=/i, "no inline handlers or styles");
       const nonce = /nonce-([^']+)'/.exec(html)?.[1];
-      assert.equal(html.split(`nonce="${nonce}"`).length, 2, "the one script carries the nonce");
+      // The page's own script and styles are inlined (esbuild.js), each under the nonce; the markup
+      // around them has no handler, style or script of its own.
+      assert.equal(html.split(`nonce="${nonce}"`).length, 3, "the one script and the one style element carry the nonce");
+      const markup = html.replace(/<script nonce="[^"]+">[\s\S]*?<\/script>/, "").replace(/<style nonce="[^"]+">[\s\S]*?<\/style>/, "");
+      assert.doesNotMatch(markup, / on[a-z]+=|style=|<script|<style/i, "no inline handlers, styles or scripts besides those two");
       const opts = panel.webview.options;
       assert.equal(opts.enableScripts, true);
       assert.notEqual(opts.enableCommandUris, true);
@@ -312,6 +316,32 @@ describe("Gallery", function () {
     });
   });
 
+  describe("thumbnails", () => {
+    it("a thumbnail the page made is checked, stored in workspace storage, and the next init carries it", async () => {
+      const fox = g.index().get(key(`${ART}/fox.png`));
+      assert.ok(fox);
+      const trace = g.trace();
+      assert.ok(trace);
+      const refused = trace.refused.length;
+      const thumb = await plainImage("webp", 9, 64);
+      await g.receive({ type: "thumbnail", id: fox.key, version: `${fox.size}:${fox.mtime}`, bytes: thumb });
+      await g.thumbnailsSettled();
+      assert.equal(trace.refused.length, refused, "accepted");
+      const folder = g.thumbnailFolder();
+      assert.ok(folder);
+      const stored = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, g.thumbnailName(fox)));
+      assert.deepEqual([...stored], [...thumb]);
+      // A reload: the page gets the thumbnail, by URI and (the newest images') inline.
+      await g.simulateReload();
+      await vscode.commands.executeCommand("grokImagine.openGallery");
+      await g.firstPaint();
+      const init = posted(g).find((m): m is Extract<HostMessage, { type: "init" }> => m.type === "init");
+      const entry = init?.entries.find((e) => e.id === fox.key);
+      assert.ok(entry?.thumb?.includes(g.thumbnailName(fox)), `the entry points at the cached thumbnail: ${entry?.thumb}`);
+      assert.ok(entry?.thumbBytes && [...entry.thumbBytes].join() === [...thumb].join(), "and carries it");
+    });
+  });
+
   describe("malformed or hostile messages are refused, logged, and nothing runs", () => {
     const cases: [string, (root: string) => unknown][] = [
       ["an unknown type", () => ({ type: "runCommand", requestId: 1, command: "workbench.action.terminal.new" })],
@@ -328,7 +358,17 @@ describe("Gallery", function () {
       ["an edit of a file outside the workspace", (root) => ({ type: "edit", requestId: 1, ids: [`${root}/gallery-art/fox.png`, "file:///etc/hosts"], input: { ...EDIT_FORM, prompt: "x" } })],
       ["a cancel of a job that does not exist", () => ({ type: "cancelJob", requestId: 1, jobId: "no-such-job" })],
       ["a generate with an extra field", () => ({ type: "generate", requestId: 1, input: { ...FORM, image_urls: ["http://x"] } })],
+      ["a thumbnail of a file the gallery does not list", (root) => ({ type: "thumbnail", id: `${root}/gallery-art/someone-elses.png`, version: "1:1", bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) })],
+      ["a thumbnail that is not an image", (root) => ({ type: "thumbnail", id: `${root}/gallery-art/fox.png`, version: versionOfFox(), bytes: new TextEncoder().encode("<svg onload=alert(1)>") })],
+      ["a thumbnail that is a truncated WebP", (root) => ({ type: "thumbnail", id: `${root}/gallery-art/fox.png`, version: versionOfFox(), bytes: new Uint8Array([0x52, 0x49, 0x46, 0x46, 0xff, 0, 0, 0, 0x57, 0x45, 0x42, 0x50]) })],
+      ["a thumbnail over the cap", (root) => ({ type: "thumbnail", id: `${root}/gallery-art/fox.png`, version: versionOfFox(), bytes: new Uint8Array(200_000) })],
+      ["a thumbnail of an older version of the file", (root) => ({ type: "thumbnail", id: `${root}/gallery-art/fox.png`, version: "1:1", bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) })],
     ];
+    const versionOfFox = () => {
+      const img = g.index().get(key(`${ART}/fox.png`));
+      assert.ok(img);
+      return `${img.size}:${img.mtime}`;
+    };
     for (const [what, make] of cases) {
       it(what, async () => {
         const trace = g.trace();
@@ -344,6 +384,19 @@ describe("Gallery", function () {
         assert.deepEqual(person.seen.modals, [], "nothing was asked");
       });
     }
+    it("none of those thumbnails was stored: the cache holds only whole images, one per listed image", async () => {
+      await g.thumbnailsSettled();
+      const folder = g.thumbnailFolder();
+      assert.ok(folder);
+      const names: string[] = await Promise.resolve(vscode.workspace.fs.readDirectory(folder)).then((e) => e.map(([n]) => n), () => []);
+      const expected = new Set(g.index().images().map((i) => g.thumbnailName(i)));
+      for (const n of names) {
+        assert.ok(expected.has(n), `${n} is no listed image's thumbnail`);
+        const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, n));
+        const format = sniffImageFormat(bytes);
+        assert.ok((format === "webp" || format === "jpeg") && checkImageComplete(bytes, format).ok, `${n} is a whole WebP or JPEG`);
+      }
+    });
     it("the README and /etc/passwd are still there", async () => {
       await vscode.workspace.fs.stat(ws("README.md"));
       assert.ok(fs.existsSync("/etc/passwd"));

@@ -29,6 +29,8 @@ export interface HostSuite {
   readonly workspaceFiles?: Record<string, string>;
   /** Open these copies of the fixture workspace as one multi-root workspace instead of one folder. */
   readonly rootNames?: readonly string[];
+  /** How long the suite may run before it is stopped (default GROK_HOST_DEADLINE_MS, else 8 minutes). */
+  readonly deadlineMs?: number;
 }
 
 export const HOST_SUITE: HostSuite = {
@@ -107,14 +109,15 @@ export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE):
       ["extensionTestsPath", remoteUri(server, suite.testsPath)],
     ];
     const { page } = await openWorkbench(browser, workbenchUrl(server, opened, payload));
-    const deadline = Date.now() + DEADLINE_MS;
+    const deadlineMs = suite.deadlineMs ?? DEADLINE_MS;
+    const deadline = Date.now() + deadlineMs;
     while (!fs.existsSync(summaryFile)) {
       flushLog();
       if (server.process.exitCode !== null) throw new Error(`the VS Code server exited early:\n${server.output.join("")}`);
       if (Date.now() > deadline) {
         fs.mkdirSync(RESULTS_DIR, { recursive: true });
         await page.screenshot({ path: path.join(RESULTS_DIR, "host-timeout.png") }).catch(() => undefined);
-        throw new Error(`no result from the extension host within ${DEADLINE_MS / 1000} s (screenshot: test-results/host-timeout.png)\n${server.output.slice(-40).join("")}`);
+        throw new Error(`no result from the extension host within ${deadlineMs / 1000} s (screenshot: test-results/host-timeout.png)\n${server.output.slice(-40).join("")}`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }

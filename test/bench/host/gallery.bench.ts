@@ -1,12 +1,16 @@
 /**
  * The gallery's figures, measured in the real VS Code (extension host + webview in Chromium) and
- * failing over their bounds:
+ * failing over their bounds (issue 16):
  *   - cold index build of 1,000 images ≤ 5 s;
- *   - first paint after Open Gallery with a warm index ≤ 300 ms (median of 5 opens, each after a
- *     simulated window reload: memory gone, the cache read, the files checked in the background);
+ *   - first paint after Open Gallery with a warm index ≤ the floor + 100 ms, the floor being a blank
+ *     webview panel with the gallery's CSP and a one-line script opened in the same run, interleaved
+ *     with the gallery's opens (medians of ≥ 7 each; the gallery's first open of the session counts);
+ *     each open follows a simulated window reload (memory gone, the caches read again);
+ *   - the thumbnails on screen decoded ≤ 150 ms after that first paint on a warm open (the
+ *     thumbnail cache made by the first open), with 1,000 images at 2k (2048 px);
  *   - 10,000 entries: only what is visible is in the DOM, and scrolling and filtering stay quick.
- * Part of `npm run bench`; alone: GROK_TEST_GREP='Gallery' npm run bench. GROK_GALLERY_IMAGES
- * changes the number of images (default 1000).
+ * Part of `npm run bench`; alone: GROK_TEST_GREP='Gallery' npm run bench. GROK_GALLERY_IMAGES changes
+ * the number of images (default 1000), GROK_GALLERY_SIDE their size, GROK_GALLERY_OPENS the opens.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -17,17 +21,19 @@ import type { GalleryTesting } from "../../../src/gallery/index";
 import { withProvenance, type Format } from "../../host/galleryFixtures";
 import { activateExtension, workspaceRoot } from "../../host/util";
 import { figure } from "../../runner/figure";
+import { fmt, interleaved, median, pairwise } from "../../runner/stats";
+import { blankFirstPaint } from "./floor";
 
 const COUNT = Number(process.env.GROK_GALLERY_IMAGES ?? 1000);
 /** Scrolling: 90% of jumps within 50 ms and a mean within one 60 Hz frame; any single jump can meet a GC pause. */
-const BOUNDS = { coldBuildMs: 5000, firstPaintMs: 300, scrollP90Ms: 50, scrollMeanMs: 16.7, filterMs: 100, domCards: 300 };
+const BOUNDS = { coldBuildMs: 5000, overFloorMs: 100, thumbnailsMs: 150, scrollP90Ms: 50, scrollMeanMs: 16.7, filterMs: 100, domCards: 300 };
+/** Opens of the gallery, and of the blank webview, interleaved (issue 16: at least 7). */
+const OPENS = Math.max(7, Number(process.env.GROK_GALLERY_OPENS ?? 7));
+/** The images' long side: fal's 2k. */
+const SIDE = Number(process.env.GROK_GALLERY_SIDE ?? 2048);
 const DIR = "gallery-bench";
 const WORDS = ["fox", "boat", "lighthouse", "forest", "city", "robot", "garden", "desert", "harbor", "moon"];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 describe("Gallery benchmarks", function () {
   this.timeout(300_000);
@@ -40,13 +46,13 @@ describe("Gallery benchmarks", function () {
     const got = await vscode.commands.executeCommand<GalleryTesting>("grokImagine.testing.gallery");
     assert.ok(got);
     g = got;
-    // Images as fal makes them (1024 px), mostly JPEG (the API's default), some PNG and WebP;
+    // Images as fal makes them at 2k (2048 px), mostly JPEG (the API's default), some PNG and WebP;
     // each carries its own provenance, so each is a different file.
     const t0 = Date.now();
     const bases: Record<Format, Uint8Array[]> = { jpeg: [], png: [], webp: [] };
-    for (const seed of [1, 2, 3, 4]) bases.jpeg.push(new Uint8Array(await generateImage("jpeg", 1024, 1024, seed)));
-    bases.png.push(new Uint8Array(await generateImage("png", 1024, 1024, 5)));
-    bases.webp.push(new Uint8Array(await generateImage("webp", 1024, 1024, 6)));
+    for (const seed of [1, 2, 3, 4]) bases.jpeg.push(new Uint8Array(await generateImage("jpeg", SIDE, SIDE, seed)));
+    bases.png.push(new Uint8Array(await generateImage("png", SIDE, SIDE, 5)));
+    bases.webp.push(new Uint8Array(await generateImage("webp", SIDE, SIDE, 6)));
     fs.mkdirSync(dir(), { recursive: true });
     let bytes = 0;
     for (let i = 0; i < COUNT; i++) {
@@ -87,22 +93,60 @@ describe("Gallery benchmarks", function () {
     assert.ok(cold.ms <= BOUNDS.coldBuildMs, `cold build took ${cold.ms} ms`);
   });
 
-  it(`first paint after Open Gallery with a warm index ≤ ${BOUNDS.firstPaintMs} ms`, async () => {
-    const runs: number[] = [];
-    let thumbs: number | undefined;
-    for (let i = 0; i < 5; i++) {
-      await g.simulateReload();
-      await vscode.commands.executeCommand("grokImagine.openGallery");
-      const paint = await g.firstPaint();
-      assert.ok(paint.entries >= Math.min(COUNT, 100) && paint.cards > 0, `painted with ${paint.entries} entries\n${t.logLines().filter((l) => /gallery/.test(l)).slice(-8).join("\n")}`);
-      runs.push(paint.ms);
-      thumbs = await g.thumbnails();
-      await g.index().settled();
-    }
-    for (const l of t.logLines().filter((x) => /First paint|Index cache loaded/.test(x)).slice(-10)) figure(l.replace(/^info: \[gallery\] /, ""));
-    const m = median(runs);
-    figure(`first paint with a warm index: median ${m} ms of ${runs.join(", ")} ms (bound ${BOUNDS.firstPaintMs} ms); visible thumbnails decoded ${thumbs} ms after it`);
-    assert.ok(m <= BOUNDS.firstPaintMs, `median first paint ${m} ms`);
+  describe("first paint and thumbnails, against a blank webview opened in the same run", () => {
+    const gallery: number[] = [];
+    const floor: number[] = [];
+    /** Visible thumbnails decoded after first paint, on opens whose thumbnails were cached (warm). */
+    const warmThumbs: number[] = [];
+    let coldThumbs: number | undefined;
+
+    before(async function () {
+      this.timeout(600_000);
+      // Whatever VS Code does the first time any webview opens in a window (its service worker,
+      // its page) is done once here, counted in neither series.
+      await blankFirstPaint();
+      const openGallery = async () => {
+        await g.simulateReload();
+        const t0 = Date.now();
+        await vscode.commands.executeCommand("grokImagine.openGallery");
+        const paint = await g.firstPaint();
+        assert.ok(paint.entries >= Math.min(COUNT, 100) && paint.cards > 0, `painted with ${paint.entries} entries\n${t.logLines().filter((l) => /gallery/.test(l)).slice(-8).join("\n")}`);
+        gallery.push(paint.at - t0);
+        const thumbs = await g.thumbnails();
+        if (coldThumbs === undefined && gallery.length === 1) coldThumbs = thumbs;
+        else warmThumbs.push(thumbs);
+        // The check of the files and the thumbnails made meanwhile end before anything else is timed.
+        await g.index().settled();
+        await g.thumbnailsSettled();
+        g.close();
+      };
+      // The gallery's first open of the session comes first (a person's first open counts).
+      const floorStarted: number[] = [];
+      await interleaved(OPENS, [
+        openGallery,
+        async () => {
+          const b = await blankFirstPaint();
+          floor.push(b.ms);
+          floorStarted.push(b.startedMs);
+        },
+      ]);
+      for (const l of t.logLines().filter((x) => /First paint|Index cache loaded|thumbnails on screen/.test(x)).slice(-3 * OPENS)) figure(l.replace(/^info: \[gallery\] /, ""));
+      figure(`blank webview (the floor): ${fmt(floor)}; its page started loading at ${fmt(floorStarted)}`);
+      figure(`gallery first paint, warm index: ${fmt(gallery)}`);
+      figure(`gallery − floor, same round: ${fmt(pairwise(gallery, floor, (a, b) => a - b))}; median − median ${(median(gallery) - median(floor)).toFixed(0)} ms (bound +${BOUNDS.overFloorMs} ms)`);
+      figure(`visible thumbnails decoded after first paint: first open (cache made) ${coldThumbs} ms; warm opens ${fmt(warmThumbs)} (bound ${BOUNDS.thumbnailsMs} ms)`);
+    });
+
+    it(`first paint after Open Gallery with a warm index ≤ the blank webview's + ${BOUNDS.overFloorMs} ms (medians of ${OPENS} opens each, the first included)`, () => {
+      assert.equal(gallery.length, OPENS);
+      const over = median(gallery) - median(floor);
+      assert.ok(over <= BOUNDS.overFloorMs, `the gallery's median first paint is ${over.toFixed(0)} ms over the blank webview's (${fmt(gallery)} vs ${fmt(floor)})`);
+    });
+
+    it(`visible thumbnails decoded ≤ ${BOUNDS.thumbnailsMs} ms after first paint on a warm open (median)`, () => {
+      assert.ok(warmThumbs.length >= OPENS - 1);
+      assert.ok(median(warmThumbs) <= BOUNDS.thumbnailsMs, `visible thumbnails decoded ${fmt(warmThumbs)} after first paint`);
+    });
   });
 
   it("10,000 entries: only the visible cards exist, and scrolling and filtering stay quick", async () => {

@@ -1,6 +1,6 @@
 /** The gallery's pure parts: the message protocol's checks, Markdown links, search, grid arithmetic. */
 import assert from "node:assert/strict";
-import { defaultViewState, parseViewState, parseWebviewMessage, type FormDefaults, type GalleryEntry } from "../../../src/protocol";
+import { defaultViewState, MAX_THUMB_BYTES, parseViewState, parseWebviewMessage, type FormDefaults, type GalleryEntry } from "../../../src/protocol";
 import { markdownAlt, markdownDestination, markdownImageLink, relativePath } from "../../../src/gallery/markdown";
 import { compareEntries, fold, haystack, makeFilter, matches } from "../../../media/gallery/filter";
 import { cardPosition, gridMetrics, moveIndex, scrollToShow, totalHeight, visibleRange } from "../../../media/gallery/layout";
@@ -21,6 +21,7 @@ describe("Gallery protocol: messages from the webview are checked before anythin
       { type: "edit", requestId: 2, ids: ["file:///w/a.png", "file:///w/b.png"], input: { ...DEFAULTS.edit, prompt: "make it blue" } },
       { type: "action", requestId: 3, action: "reveal", id: "file:///w/a.png" },
       { type: "cancelJob", requestId: 4, jobId: "abc-1" },
+      { type: "thumbnail", id: "file:///w/a.png", version: "123:456", bytes: new Uint8Array([0x52, 0x49, 0x46, 0x46]) },
     ];
     for (const m of good) {
       const r = parseWebviewMessage(m);
@@ -55,6 +56,12 @@ describe("Gallery protocol: messages from the webview are checked before anythin
     ["an over-long prompt", { type: "generate", requestId: 1, input: { ...FORM, prompt: "x".repeat(9000) } }, /prompt/],
     ["a non-number figure", { type: "rendered", at: "now", entries: 1, cards: 1, scriptMs: 1, initMs: 1, paintMs: 1 }, /numbers/],
     ["inherited fields only", Object.create({ type: "ready" }) as unknown, /no type/],
+    ["a thumbnail as text", { type: "thumbnail", id: "file:///w/a.png", version: "1:2", bytes: "UklGRg==" }, /bytes must be bytes/],
+    ["a thumbnail as an array of numbers", { type: "thumbnail", id: "file:///w/a.png", version: "1:2", bytes: [0x52, 0x49] }, /bytes must be bytes/],
+    ["an empty thumbnail", { type: "thumbnail", id: "file:///w/a.png", version: "1:2", bytes: new Uint8Array(0) }, /1 to 98304 bytes, not 0/],
+    ["a thumbnail over the cap", { type: "thumbnail", id: "file:///w/a.png", version: "1:2", bytes: new Uint8Array(MAX_THUMB_BYTES + 1) }, /not 98305/],
+    ["a thumbnail with a long version", { type: "thumbnail", id: "file:///w/a.png", version: "9".repeat(41), bytes: new Uint8Array(4) }, /version/],
+    ["a thumbnail without its image", { type: "thumbnail", id: "", version: "1:2", bytes: new Uint8Array(4) }, /id must be/],
   ];
   for (const [what, message, reason] of bad) {
     it(`refuses ${what}`, () => {
@@ -121,7 +128,7 @@ describe("Gallery Markdown links", () => {
 function entry(over: Partial<GalleryEntry>): GalleryEntry {
   return {
     id: "file:///w/a.png", src: "", name: "a.png", path: "a.png", format: "png", kind: "generate",
-    prompt: "", revisedPrompt: "", params: {}, created: 0, sources: [], size: 1, requestId: "", ...over,
+    prompt: "", revisedPrompt: "", params: {}, created: 0, sources: [], size: 1, requestId: "", version: "1:0", ...over,
   };
 }
 
