@@ -42,7 +42,7 @@ describe("Foundation", () => {
       () => vscode.window.visibleTextEditors.map((e) => e.document).find((d) => d.uri.scheme === "output" && decodeURIComponent(d.uri.toString()).includes("Grok Imagine")),
       "the Grok Imagine log to be shown",
     );
-    assert.match(log.getText(), /Activated \(VS Code/);
+    assert.match(log.getText(), /Activated in [\d.]+ ms \(VS Code/);
   });
 
   it("Set API Key with a string argument stores it; Clear API Key removes it", async () => {

@@ -90,6 +90,8 @@ async function main(): Promise<number> {
     passed += s.passed;
     failed += s.failed;
     console.log(`${s.level.padEnd(40)} ${s.passed} passed ${s.failed} failed`);
+    // What failed, first lines only (a runner's failure carries the server's last output too).
+    for (const f of s.failures) console.log(`  ✗ ${f.title}: ${f.error.split("\n").slice(0, 3).join("\n    ")}`);
   }
   console.log(`${passed} passed, ${failed} failed`);
   return failed > 0 || passed === 0 ? 1 : 0;
