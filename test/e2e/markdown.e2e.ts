@@ -38,8 +38,10 @@ describe("A person generates an image into a Markdown document", () => {
     const input = page.locator(".quick-input-widget input");
     await input.waitFor({ state: "visible" });
     await input.fill("docs/notes.md");
-    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "notes.md" }).first().waitFor({ state: "visible" });
-    await input.press("Enter");
+    // Clicked, not Enter: until the list filters, its first row is a recently opened file.
+    const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: "notes.md" }).first();
+    await row.waitFor({ state: "visible" });
+    await row.click();
     const editor = page.locator(".editor-group-container.active .monaco-editor").first();
     await editor.waitFor({ state: "visible" });
     await page.locator(".tabs-container .tab.active", { hasText: "notes.md" }).waitFor({ state: "visible" });
