@@ -11,7 +11,7 @@
  * One entry, {@link registerAgentTools}; the pipeline and the services arrive as parameters.
  */
 import * as vscode from "vscode";
-import { estimate, parsePriceOverrides } from "../api/price";
+import { estimate } from "../api/price";
 import { isRecord } from "../api/request";
 import type { GrokError } from "../fal/errors";
 import { pngThumbnail } from "../images/pngThumbnail";
@@ -20,7 +20,7 @@ import type { JobPipeline, SavedItem } from "../jobs/pipeline";
 import type { prepareEdit } from "../requests/edit";
 import type { prepareGenerate, PrepareLog } from "../requests/generate";
 import type { Services } from "../services";
-import { SECTION } from "../settings";
+import { readSettings } from "../settings";
 import { EDIT_TOOL, GENERATE_TOOL, type ToolSpec } from "./schema";
 import { confirmationText, failedText, invocationText, noKeyText, refusedText, restrictedText, savedText, type Confirmation } from "./text";
 
@@ -94,7 +94,7 @@ class ImageTool implements vscode.LanguageModelTool<Input> {
     if (!prepared.ok) return { invocationMessage: invocationText({ operation: op, images: 1 }) };
     const values = prepared.request.values;
     const images = Number(values["num_images"] ?? 1);
-    const overrides = parsePriceOverrides(vscode.workspace.getConfiguration(SECTION).get("prices")).prices;
+    const overrides = readSettings().prices;
     const c: Confirmation = {
       operation: op,
       prompt: prepared.job.prompt,

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
-import { formatUsd, parsePriceOverrides, sumEstimates } from "../api";
+import { formatUsd, sumEstimates } from "../api";
 import type { Services } from "../services";
 import { readSettings } from "../settings";
 import { checkedOutputFolder, resolveChecked } from "../workspace/resolve";
@@ -93,9 +93,9 @@ export async function generateFromFile(s: Services, batches: Batches, arg?: unkn
   } catch (err) {
     return refuse(s, vscode.l10n.t("Could not read {0}: {1}", name, err instanceof Error ? err.message : String(err)));
   }
-  const { prices, ignored } = parsePriceOverrides(conf.get<unknown>("prices"));
-  if (ignored.length) s.log.warn("settings", `grokImagine.prices: ignored ${ignored.join(", ")} (not an endpoint id with a price in US dollars).`);
-  const plan = planBatch(format, text, readSettings().parameters, prices);
+  // The one reader of the settings (spend logs the price entries it ignores).
+  const settings = readSettings();
+  const plan = planBatch(format, text, settings.parameters, settings.prices);
   if (plan.problems.length) {
     const listed = problemLines(plan.problems);
     s.log.warn(C, `${name}: ${plan.problems.length} bad line(s), nothing was sent:\n  ${listed.join("\n  ")}`);

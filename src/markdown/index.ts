@@ -21,7 +21,7 @@
  * commands' own runners, handed in by extension.ts, so this folder imports no stateful module.
  */
 import * as vscode from "vscode";
-import { buildRequest, estimate, formatUsd, describeValues, parsePriceOverrides } from "../api";
+import { buildRequest, estimate, formatUsd, describeValues } from "../api";
 import type { Placement } from "../commands/generate";
 import type { SavedItem } from "../jobs/pipeline";
 import type { Services } from "../services";
@@ -228,7 +228,7 @@ export async function generateHere(deps: MarkdownDeps, arg: unknown): Promise<vs
       const ext = extensionForFormat(IMAGE_FORMATS.find((f) => f === start.value.values["output_format"]) ?? "jpeg");
       const where = await imagePlace(s, doc.uri, folder, selected || "image", ext);
       if (typeof where === "string") return refuse(s, where);
-      const cost = formatUsd(estimate(start.value.endpoint, 1, parsePriceOverrides(vscode.workspace.getConfiguration("grokImagine").get("prices")).prices).usd);
+      const cost = formatUsd(estimate(start.value.endpoint, 1, readSettings().prices).usd);
       const prompt = await s.ui.current.showInputBox({
         title: vscode.l10n.t("Grok Imagine: Generate Image Here"),
         value: selected,

@@ -44,3 +44,13 @@ export async function interleaved(runs: number, steps: readonly ((round: number)
     for (let k = 0; k < steps.length; k++) await steps[(r + k) % steps.length](r);
   }
 }
+
+/** "downloaded +412, stamped +415, …, verify 1.2" → stage → ms since the job started (notes as they are). */
+export function parseTimings(line: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const part of line.split(", ")) {
+    const m = /^(\w+) \+?(-?[\d.]+)$/.exec(part.trim());
+    if (m) out.set(m[1], Number(m[2]));
+  }
+  return out;
+}

@@ -17,6 +17,7 @@ import * as vm from "node:vm";
 import * as vscode from "vscode";
 import { startFakeFal, type FakeFal } from "../../fake-fal/server";
 import { figure } from "../../runner/figure";
+import { fmt, median, parseTimings } from "../../runner/stats";
 import { activateExtension, setUserSetting, TEST_KEY, workspaceRoot } from "../../host/util";
 
 const LINES = Number(process.env.GROK_BENCH_BATCH_LINES ?? 200);
@@ -46,21 +47,17 @@ function stageMedians(lines: readonly string[]): string {
   for (const l of lines) {
     const m = /timings \(ms\) ([^;]*)/.exec(l);
     if (!m) continue;
+    // Stages are "+ms since the job began" (deltas shown); a note such as "verify 1.2" is a duration.
     let prev = 0;
-    for (const part of m[1].split(", ")) {
-      const [name, plus] = part.split(" +");
-      const at = Number(plus);
-      deltas.set(name, [...(deltas.get(name) ?? []), at - prev]);
-      prev = at;
+    for (const [name, at] of parseTimings(m[1])) {
+      const offset = m[1].includes(`${name} +`);
+      deltas.set(name, [...(deltas.get(name) ?? []), offset ? at - prev : at]);
+      if (offset) prev = at;
     }
   }
-  return [...deltas].map(([k, xs]) => `${k} ${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]}`).join(", ");
+  return [...deltas].map(([k, xs]) => `${k} ${median(xs).toFixed(1)}`).join(", ");
 }
 
-function stats(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  return `min ${s[0].toFixed(0)}, median ${s[Math.floor(s.length / 2)].toFixed(0)}, max ${s[s.length - 1].toFixed(0)} ms (n=${s.length})`;
-}
 
 /** A real garbage collection (the host does not expose gc; V8 can be asked to). */
 function collect(): () => void {
@@ -200,9 +197,9 @@ describe("Batch benchmarks", function () {
     const ratio = wall / measuredIdeal;
     figure(`batch of ${LINES}, concurrency ${CONCURRENCY}: wall ${(wall / 1000).toFixed(1)} s; ideal ${(measuredIdeal / 1000).toFixed(1)} s (requests' durations at fal ÷ ${CONCURRENCY}), ratio ${ratio.toFixed(3)} (bound 1.2); against the run times alone (${(ideal / 1000).toFixed(1)} s) ${(wall / ideal).toFixed(3)}`);
     figure(`429 burst of ${BURST_MS} ms at ${((burstAt - t0) / 1000).toFixed(1)} s: ${refused} submit(s) answered 429, ${acceptedCount} accepted, none twice`);
-    figure(`request run times at the fake: ${stats(lines.map((p) => runMs.get(p) ?? 0))}`);
-    figure(`COMPLETED at fal → image on disk, per line: ${stats(lags)}`);
-    figure(`fal's ${CONCURRENCY} slots busy ${(busy * 100).toFixed(1)}% of the wall time; a slot empty between a request finishing and the next arriving: ${stats(turnaround)}`);
+    figure(`request run times at the fake: ${fmt(lines.map((p) => runMs.get(p) ?? 0))}`);
+    figure(`COMPLETED at fal → image on disk, per line: ${fmt(lags)}`);
+    figure(`fal's ${CONCURRENCY} slots busy ${(busy * 100).toFixed(1)}% of the wall time; a slot empty between a request finishing and the next arriving: ${fmt(turnaround)}`);
     figure(`median ms between a job's stages (the last ${Math.min(LINES, 1000)} logged): ${stageMedians(t.logLines().filter((l) => l.includes("timings (ms)")).slice(-LINES))}`);
     figure(`extension host memory growth after the batch (after a GC): heap+external ${growHeap.toFixed(1)} MB (bound 50), rss ${growRss.toFixed(1)} MB`);
     assert.ok(refused > 0, "the burst of 429s happened");

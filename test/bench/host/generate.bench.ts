@@ -17,21 +17,11 @@ import * as vscode from "vscode";
 import { createFalClient } from "@fal-ai/client";
 import { startFakeFal, type FakeFal } from "../../fake-fal/server";
 import { figure } from "../../runner/figure";
-import { fmt, interleaved, median } from "../../runner/stats";
+import { fmt, interleaved, median, parseTimings } from "../../runner/stats";
 import { activateExtension, setUserSetting, TEST_KEY, workspaceRoot } from "../../host/util";
 
 const RUNS = Math.max(7, Number(process.env.GROK_BENCH_RUNS ?? 9));
 const BOUNDS = { completedMedianMs: 25, completedWorstMs: 60, wholePathRatio: 1.05 };
-
-/** "downloaded +412, stamped +415, …, verify 1.2" → stage → ms since the job started (notes as they are). */
-function parseTimings(line: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const part of line.split(", ")) {
-    const m = /^(\w+) \+?(-?[\d.]+)$/.exec(part.trim());
-    if (m) out.set(m[1], Number(m[2]));
-  }
-  return out;
-}
 
 describe("Generate benchmarks", function () {
   this.timeout(15 * 60_000);
