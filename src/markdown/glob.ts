@@ -93,10 +93,13 @@ function tokenize(glob: string): Token[] {
       let j = i;
       while (glob[j] === "*") j++;
       const wholeSegment = j - i === 2 && (i === 0 || glob[i - 1] === "/");
+      // picomatch: a last segment of three or more stars after "/**/" may be empty, and that "/**/"
+      // may end the path, so "a/**/***" is "a/**".
+      const lastAfterSegments = j - i > 2 && j === glob.length && glob[i - 1] === "/" && tokens.at(-1)?.t === "segments";
       if (wholeSegment && glob[j] === "/") {
         tokens.push({ t: "segments" });
         i = j + 1;
-      } else if (wholeSegment && j === glob.length) {
+      } else if ((wholeSegment || lastAfterSegments) && j === glob.length) {
         if (i === 0) {
           tokens.push({ t: "segments" }, { t: "star" }); // "**" alone: everything
         } else {
@@ -209,9 +212,18 @@ function matchTokens(tokens: readonly Token[], path: string): boolean {
   return ok[0] === 1;
 }
 
+const PICOMATCH_FAST_PATHS = new Map([
+  ["*.*", "*.?*"],
+  ["**/*.*", "**/*.?*"],
+]);
+
 /** Whether `path` matches `glob` (see the module comment); false for a glob too long or with too many alternatives. */
 export function globMatches(glob: string, path: string): boolean {
   if (glob.length > MAX_GLOB_CHARS) return false;
+  // picomatch answers these two from a precompiled expression in which the star after the dot must
+  // match something: "**/*.*" does not match "notes." (its general parser would say it does).
+  const fast = PICOMATCH_FAST_PATHS.get(glob);
+  if (fast !== undefined) glob = fast;
   const alternatives = expandBraces(glob);
   if (!alternatives) return false;
   return alternatives.some((g) => matchTokens(tokenize(g), path));

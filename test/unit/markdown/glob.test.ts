@@ -15,12 +15,13 @@ const GLOBS = [
   "**/*.md", "**/*", "**", "**/docs/**", "/ws/docs/*.md", "/ws/**/*.md", "**/*.{md,markdown}", "**/README.md",
   "**/notes?.md", "**/[a-c]*.md", "**/*.MD", "**/docs/*/*.md", "**/.github/*.md", "**/a*b*c.md",
   "/ws/blog/**", "**/blog/**/index.md", "**/{docs,blog}/**/*.md", "**/*.md.txt", "**/x\\*y.md",
+  "**/*.*", "*.*", "**/*.?*", "**/.*", "**/docs/**/***", "**/docs/***", "**/d*/**/***",
 ];
 const PATHS = [
   "/ws/notes.md", "/ws/docs/notes.md", "/ws/docs/a/b/notes.md", "/ws/README.md", "/ws/docs/README.md", "/ws/notes1.md",
   "/ws/notes12.md", "/ws/apple.md", "/ws/zebra.md", "/ws/NOTES.MD", "/ws/docs/x/y.md", "/ws/.github/pr.md", "/ws/abxbc.md",
   "/ws/blog/2024/index.md", "/ws/blog/index.md", "/ws/blog", "/ws/other.markdown", "/ws/x*y.md", "/ws/xay.md", "/other/docs/a.md",
-  "/ws/docs", "/ws/docs/", "/ws/a.md.txt",
+  "/ws/docs", "/ws/docs/", "/ws/a.md.txt", "/ws/notes.", "notes.", "/ws/.md", "/ws/a.b.",
 ];
 
 describe("markdown/glob: copyFiles globs", () => {
@@ -40,7 +41,9 @@ describe("markdown/glob: copyFiles globs", () => {
     const seg = fc.stringMatching(/^[a-c.]{1,4}$/).filter((s) => !/^\.+$/.test(s));
     const path = fc.array(seg, { minLength: 1, maxLength: 5 }).map((s) => `/${s.join("/")}`);
     // "**" as a whole segment only: picomatch reads "**" inside a segment differently with and without braces.
-    const part = fc.array(fc.constantFrom("a", "b", ".", "*", "?", "[ab]", "{a,c}"), { minLength: 1, maxLength: 3 }).map((p) => p.join(""));
+    // Nor two stars side by side inside a segment ("a**", "**{a,c}"), for the same reason; the table
+    // above holds the "***" segment.
+    const part = fc.array(fc.constantFrom("a", "b", ".", "*", "?", "[ab]", "{a,c}"), { minLength: 1, maxLength: 3 }).map((p) => p.join("")).filter((p) => !p.includes("**"));
     const glob = fc.array(fc.oneof(part, fc.constant("**")), { minLength: 1, maxLength: 4 }).map((segs) => `**/${segs.join("/")}`);
     fc.assert(fc.property(glob, path, (g, p) => globMatches(g, p) === oracle(g, p)), { numRuns: 1500 });
   });
