@@ -94,7 +94,7 @@ function tokenize(glob: string): Token[] {
       while (glob[j] === "*") j++;
       const wholeSegment = j - i === 2 && (i === 0 || glob[i - 1] === "/");
       // picomatch: a last segment of three or more stars after "/**/" may be empty, and that "/**/"
-      // may end the path, so "a/**/***" is "a/**".
+      // may end the path, so "a/**/***" is "a/**" (and "d*/**/***" matches "docs" itself).
       const lastAfterSegments = j - i > 2 && j === glob.length && glob[i - 1] === "/" && tokens.at(-1)?.t === "segments";
       if (wholeSegment && glob[j] === "/") {
         tokens.push({ t: "segments" });
@@ -108,7 +108,7 @@ function tokenize(glob: string): Token[] {
           const last = tokens.at(-1);
           if (last?.t === "char" && last.c === "/") tokens.pop();
           // As picomatch: "docs/**" matches "docs" itself, but "d*/**" (a star just before) needs something below.
-          tokens.push({ t: "rest", empty: tokens.at(-1)?.t !== "star" });
+          tokens.push({ t: "rest", empty: lastAfterSegments || tokens.at(-1)?.t !== "star" });
         }
         i = j;
       } else {
