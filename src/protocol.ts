@@ -162,6 +162,8 @@ export interface SpendHeader {
 export type HostMessage =
   | {
       readonly type: "init";
+      /** Numbers the inits: a page takes only one newer than the one it has (see gallery/handshake.ts). */
+      readonly seq: number;
       readonly entries: readonly GalleryEntry[];
       readonly jobs: readonly JobInfo[];
       readonly defaults: FormDefaults;

@@ -31,6 +31,7 @@ import {
   THUMB_SIDE,
 } from "../../src/protocol";
 import * as l10n from "../../src/l10n";
+import { takesInit } from "../../src/gallery/handshake";
 import { compareEntries, haystack, makeFilter, matches, type Filter } from "./filter";
 import { cardPosition, gridMetrics, moveIndex, scrollToShow, totalHeight, visibleRange, type GridMetrics, type NavKey } from "./layout";
 
@@ -838,14 +839,18 @@ function localizePage(): void {
   label(ui.grid, l10n.t("Images, newest first"));
   label(ui.details, l10n.t("Image details"));
 }
-/** `init` arrived (the extension sends it as soon as it can, and again when the page asks with `ready`). */
-let initialized = false;
+/**
+ * The number of the `init` this page has, 0 before the first (the extension sends one as soon as it
+ * can, and again when the page asks with `ready`). A page loaded again by VS Code can be handed an
+ * out-of-date one first: a newer one replaces it.
+ */
+let initSeq = 0;
 /** `entries` that arrive before the first paint: taken in after it, so that they do not delay it. */
 let beforePaint: Extract<HostMessage, { type: "entries" }>[] | undefined = [];
 
 async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> {
-  if (initialized) return; // this page already has it: a second one (asked for by `ready`) changes nothing
-  initialized = true;
+  if (!takesInit(m.seq, initSeq)) return; // this page has it (or a newer one) already
+  initSeq = m.seq;
   initMs ||= performance.now();
   // The host's translations (none in English): every text below, and the page's own, in its language.
   l10n.useTranslator(l10n.bundleTranslator(m.l10n));
@@ -870,9 +875,11 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   ui.viewport.scrollTop = view?.scrollTop ?? 0;
   render();
   await afterPaint();
+  // Every init painted is told (the extension then sends what the init left out); the first paint
+  // is measured, and its thumbnails.
+  send({ type: "rendered", at: Date.now(), entries: sorted.length, cards: live.size, scriptMs: Math.round(scriptMs), initMs: Math.round(initMs), paintMs: Math.round(performance.now()) });
   if (!firstPaintSent) {
     firstPaintSent = true;
-    send({ type: "rendered", at: Date.now(), entries: sorted.length, cards: live.size, scriptMs: Math.round(scriptMs), initMs: Math.round(initMs), paintMs: Math.round(performance.now()) });
     const t0 = performance.now();
     const later = beforePaint ?? [];
     beforePaint = undefined;
@@ -1003,7 +1010,7 @@ window.addEventListener("message", (ev: MessageEvent<unknown>) => {
 send({ type: "ready" });
 window.addEventListener("load", () => {
   setTimeout(() => {
-    if (!initialized) send({ type: "ready" });
+    if (!initSeq) send({ type: "ready" });
   }, 1000);
   // The icon font, only now: fetched before the page had loaded, it would hold back the load event,
   // and with it every message VS Code has for the page (`init` first). Until it arrives icons are blank.

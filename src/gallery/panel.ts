@@ -32,6 +32,7 @@ import type { MarkdownTracker } from "./markdownTarget";
 import { promptOf } from "../provenance/provenance";
 import { sidecarOf } from "../provenance/sidecar";
 import { entryFieldsOf } from "./provenance";
+import { InitHandshake } from "./handshake";
 import { errorText } from "../format";
 
 
@@ -99,9 +100,8 @@ export class GalleryPanel implements vscode.Disposable {
   readonly #measured = new vscode.EventEmitter<"paint" | "thumbnails">();
   /** The page reported its first paint, or that the thumbnails then on screen are decoded. */
   readonly onDidMeasure = this.#measured.event;
-  #ready = false;
-  /** An `init` went unasked, and no page has said `ready` since (see #start). */
-  #unaskedInit = false;
+  /** Which `init` the page has, and whether other messages may follow it (see handshake.ts). */
+  readonly #handshake = new InitHandshake();
   /** The images `init` carried, while the rest waits for the page's paint (so that it does not delay it). */
   #rest?: Set<string>;
   #painted = false;
@@ -191,19 +191,17 @@ export class GalleryPanel implements vscode.Disposable {
    */
   async #start(asked: boolean): Promise<void> {
     [, this.#thumbNames] = await Promise.all([this.d.index.load(), this.d.thumbs.load()]);
-    if (this.#disposed || (!asked && this.#ready)) return;
+    if (this.#disposed || (!asked && this.#handshake.ready)) return;
     // The thumbnails of the newest images travel inside `init`: the page shows them without asking
     // VS Code for a file each (a round trip through the workbench per image).
     let sorted = this.#sorted();
     const inline = await this.d.thumbs.read(sorted.slice(0, INIT_THUMBS).map((i) => i.img));
-    if (this.#disposed || (!asked && this.#ready)) return;
+    if (this.#disposed || (!asked && this.#handshake.ready)) return;
     const images = this.d.index.images();
     if (images.length !== sorted.length) sorted = this.#sorted(images); // changed while the thumbnails were read
     this.#rememberFolders(images);
     if (this.#widenRoots(images)) return;
-    this.#ready = true;
-    this.#unaskedInit = !asked;
-    this.#sendInit(sorted, inline);
+    this.#sendInit(this.#handshake.sending(asked), sorted, inline);
     for (const queued of this.#outbox.splice(0)) this.#post(queued);
   }
 
@@ -227,7 +225,7 @@ export class GalleryPanel implements vscode.Disposable {
   #widenRoots(images: readonly IndexedImage[]): boolean {
     if (byFolder(images).every((i) => this.#covered(i.uri))) return false;
     this.#widenLater = false;
-    this.#ready = false;
+    this.#handshake.reloading();
     this.#setOptions(false);
     return true;
   }
@@ -247,7 +245,7 @@ export class GalleryPanel implements vscode.Disposable {
    */
   #post(message: HostMessage): void {
     if (this.#disposed) return;
-    if (!this.#ready && message.type !== "init") {
+    if (!this.#handshake.ready && message.type !== "init") {
       if (message.type === "reply" || ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && message.type === "bench")) this.#outbox.push(message);
       return;
     }
@@ -285,12 +283,13 @@ export class GalleryPanel implements vscode.Disposable {
    * `init` with the newest entries (what a first paint needs); the rest follow in one `entries` after
    * the page's paint (#sendRest). `inline`: thumbnails' bytes by image key, sent inside their entries.
    */
-  #sendInit(images: readonly SortedImage[], inline: ReadonlyMap<string, Uint8Array>): void {
+  #sendInit(seq: number, images: readonly SortedImage[], inline: ReadonlyMap<string, Uint8Array>): void {
     const defaults = formDefaults();
     const viewState = this.d.savedState === undefined ? undefined : parseViewState(this.d.savedState, defaults);
     const markdownFile = this.d.markdown.fileName();
     this.#post({
       type: "init",
+      seq,
       entries: images.slice(0, INIT_CHUNK).map((i) => {
         const e = this.#entry(i.img);
         const bytes = inline.get(i.img.key);
@@ -400,10 +399,7 @@ export class GalleryPanel implements vscode.Disposable {
       case "ready":
         this.#readyAt ??= Date.now() - this.d.openedAt;
         // The page that the unasked `init` is on its way to: nothing more to send.
-        if (this.#unaskedInit) {
-          this.#unaskedInit = false;
-          return;
-        }
+        if (!this.#handshake.pageReady()) return;
         // A page loaded again (hidden and shown, or its folders widened), or one that waited for an
         // `init` that never came (its frame went before it loaded): everything again.
         return this.#start(true);
