@@ -267,12 +267,19 @@ function kindText(e: GalleryEntry): string {
 const inlineThumbs = new Map<string, string>();
 
 function thumbSrc(e: GalleryEntry): string | undefined {
-  // (A VS Code that does not carry typed arrays in messages: the cached file by its URI instead.)
-  if (!(e.thumbBytes instanceof Uint8Array)) return e.thumb;
+  if (typeof e.thumbData !== "string") return e.thumb;
   const key = `${e.id}\n${e.version}`;
   let url = inlineThumbs.get(key);
   if (!url) {
-    url = URL.createObjectURL(new Blob([e.thumbBytes as Uint8Array<ArrayBuffer>], { type: e.thumbBytes[0] === 0xff ? "image/jpeg" : "image/webp" }));
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      const text = atob(e.thumbData);
+      bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    } catch {
+      return e.thumb; // not base64: the cached file by its URI
+    }
+    url = URL.createObjectURL(new Blob([bytes], { type: bytes[0] === 0xff ? "image/jpeg" : "image/webp" }));
     inlineThumbs.set(key, url);
   }
   return url;
@@ -309,7 +316,7 @@ let thumbQueue: Promise<void> = Promise.resolve();
 function onImageLoaded(card: Card): void {
   const e = card.entry;
   const img = card.img;
-  if (!e || e.thumb || e.thumbBytes || img.getAttribute("src") !== e.src || !img.naturalWidth) return;
+  if (!e || e.thumb || e.thumbData || img.getAttribute("src") !== e.src || !img.naturalWidth) return;
   const key = `${e.id}\n${e.version}`;
   if (thumbnailed.has(key)) return;
   thumbnailed.add(key);
@@ -339,9 +346,13 @@ function scheduleRender(): void {
 
 function render(): void {
   renderQueued = false;
-  metrics = gridMetrics(ui.viewport.clientWidth, GRID);
-  ui.grid.style.height = `${totalHeight(shown.length, metrics)}px`;
-  const { first, end } = visibleRange(ui.viewport.scrollTop, ui.viewport.clientHeight, shown.length, metrics, 1);
+  // Every measure before any change, so that the page is laid out once here, not again for a read
+  // after a write; the scroll position is clamped to the new height as the browser will clamp it.
+  const { clientWidth, clientHeight, scrollTop } = ui.viewport;
+  metrics = gridMetrics(clientWidth, GRID);
+  const height = totalHeight(shown.length, metrics);
+  ui.grid.style.height = `${height}px`;
+  const { first, end } = visibleRange(Math.min(scrollTop, Math.max(0, height - clientHeight)), clientHeight, shown.length, metrics, 1);
   const wanted = new Map<string, number>();
   for (let i = first; i < end; i++) {
     const item = shown[i];
@@ -870,9 +881,12 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   setAll(m.entries);
   renderJobs(m.jobs);
   applyFilter();
-  // Lay out once so the saved scroll position exists, then paint.
-  ui.grid.style.height = `${totalHeight(shown.length, gridMetrics(ui.viewport.clientWidth, GRID))}px`;
-  ui.viewport.scrollTop = view?.scrollTop ?? 0;
+  // A saved scroll position needs the grid's height first (at the top, render's one layout is all).
+  const top = view?.scrollTop ?? 0;
+  if (top > 0) {
+    ui.grid.style.height = `${totalHeight(shown.length, gridMetrics(ui.viewport.clientWidth, GRID))}px`;
+    ui.viewport.scrollTop = top;
+  }
   render();
   await afterPaint();
   // Every init painted is told (the extension then sends what the init left out); the first paint

@@ -293,7 +293,7 @@ export class GalleryPanel implements vscode.Disposable {
       entries: images.slice(0, INIT_CHUNK).map((i) => {
         const e = this.#entry(i.img);
         const bytes = inline.get(i.img.key);
-        return bytes ? { ...e, thumbBytes: bytes } : e;
+        return bytes ? { ...e, thumbData: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64") } : e;
       }),
       jobs: this.#jobInfos(),
       defaults,
