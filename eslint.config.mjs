@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "out/", "node_modules/", "demo-workspace/", "test-results/", "*.js", "*.mjs", "build/"] },
+  { ignores: ["dist/", "out/", "node_modules/", "demo-workspace/", "test-results/", "*.js", "*.mjs", "build/", "test/bench/floor-extension/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -13,6 +13,7 @@ import { failedSummary, testKey } from "./levels";
 import { runHostServer } from "./hostServer";
 import { installReaper, MARKS_VAR, processesMarked } from "./reaper";
 import { ROOT } from "./vscodeServer";
+import { writeFloors } from "./floors";
 
 /**
  * Deadlines: the benchmarks in VS Code (a 1,000-image gallery of 2k images to make, dozens of
@@ -60,6 +61,8 @@ async function main(): Promise<number> {
     testsPath: path.join(ROOT, "out", "test", "bench", "host", "index"),
     level: "benchmarks in VS Code",
     logName: "bench-host",
+    // The activation benchmark's floor: copies of an extension that does nothing, activated the same way.
+    moreExtensions: writeFloors(ROOT, path.join(ROOT, "out", "bench-floors")),
     deadlineMs: HOST_DEADLINE_MS,
   }).catch((err: unknown) => ({ summary: failedSummary("benchmarks in VS Code", err), wroteTo: [] }));
   summaries.push(host.summary);

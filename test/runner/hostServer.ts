@@ -29,6 +29,8 @@ export interface HostSuite {
   readonly workspaceFiles?: Record<string, string>;
   /** Open these copies of the fixture workspace as one multi-root workspace instead of one folder. */
   readonly rootNames?: readonly string[];
+  /** More extensions to install beside ours (absolute folders, each with its package.json): copied into the server's extensions folder. */
+  readonly moreExtensions?: readonly string[];
   /** How long the suite may run before it is stopped (default GROK_HOST_DEADLINE_MS, else 8 minutes). */
   readonly deadlineMs?: number;
 }
@@ -74,6 +76,10 @@ export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE):
     fs.writeFileSync(opened, JSON.stringify({ folders: suite.rootNames.map((n) => ({ path: n })) }));
   }
   const dirs = prepareDirs(base, suite.userSettings ?? {});
+  for (const dir of suite.moreExtensions ?? []) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { publisher: string; name: string; version: string };
+    fs.cpSync(dir, path.join(dirs.extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), { recursive: true });
+  }
   const summaryFile = path.join(base, "summary.json");
   const logFile = path.join(base, "tests.log");
   fs.writeFileSync(logFile, "");

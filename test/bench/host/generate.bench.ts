@@ -104,16 +104,16 @@ describe("Generate benchmarks", function () {
       await extOnce(-1); // warm both paths (module loading, connections)
       await rawOnce(-1, "streaming");
       await rawOnce(-1, "polling");
-      const logFrom = t.logLines().length;
       await interleaved(RUNS, [
         async (i) => void ext.push(await extOnce(i)),
         async (i) => void floor.push(await rawOnce(i, "streaming")),
         async (i) => void rawPolling.push(await rawOnce(i, "polling")),
       ]);
+      // The log keeps its last 1,000 lines: the extension's runs are found by the files they wrote.
       const timings = t
         .logLines()
-        .slice(logFrom)
-        .filter((l) => l.includes("timings (ms)"))
+        .filter((l) => l.includes("timings (ms)") && /; wrote [^;]*\bext-\d/.test(l))
+        .slice(-RUNS)
         .map((l) => parseTimings(l.replace(/.*timings \(ms\) /, "").replace(/; wrote.*/, "")));
       figure(`extension whole path, 4 × 2k: ${fmt(ext)}`);
       figure(`floor: raw subscribe (streaming) + download + workspace.fs write: ${fmt(floor)}`);
@@ -137,6 +137,7 @@ describe("Generate benchmarks", function () {
         ["forget the record (saved → cleared)", stage("saved", "cleared")],
       ];
       for (const [name, xs] of rows) figure(`  stage ${name}: ${fmt(xs, "ms", 1)}`);
+      assert.equal(timings.length, RUNS, "each of the extension's runs logged its stages");
       // The save stage's own floor: the same bytes written through workspace.fs, 4 at once.
       const blob = new Uint8Array(2_200_000).map((_, i) => (i * 2654435761) >>> 24);
       const wsfs: number[] = [];
