@@ -1,7 +1,7 @@
 /**
  * The gallery's index: every image in the workspace that records how the extension made it. The
  * list comes from the files (their provenance), is kept in a cache in the workspace storage
- * (`<storageUri>/gallery/index.json`, through workspace.fs) keyed by file URI and checked against
+ * (`<storageUri>/gallery/index.json`, written through workspace.fs, read as storageFs.ts says) keyed by file URI and checked against
  * each file's size and mtime, and a file system watcher keeps it current. Opening the gallery shows
  * the cache at once; a scan then checks it (stat only, reading only files that changed) and sends
  * the differences.
@@ -13,6 +13,7 @@ import { LinkGuard, resolvePath } from "../workspace/resolve";
 import { isProvenance, type Provenance } from "../provenance/provenance";
 import { imageOfSidecar, isSidecarPath } from "../provenance/sidecar";
 import { readImageFile, readSidecar } from "../workspace/provenance";
+import { readStorageFile } from "./storageFs";
 
 const C = "gallery";
 export const IMAGE_GLOB = "**/*.{png,jpg,jpeg,webp,PNG,JPG,JPEG,WEBP}";
@@ -185,7 +186,7 @@ export class ImageIndex implements vscode.Disposable {
     const t0 = Date.now();
     let parsed: unknown;
     try {
-      parsed = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+      parsed = JSON.parse(new TextDecoder().decode(await readStorageFile(uri)));
     } catch (err) {
       if (!(err instanceof vscode.FileSystemError && err.code === "FileNotFound")) this.#log.warn(C, `The gallery's index cache could not be read; it is rebuilt. (${String(err)})`);
       return;

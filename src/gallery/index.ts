@@ -102,15 +102,25 @@ export class Gallery implements vscode.Disposable {
   }
 
   /** Open Gallery: shows the panel (one per window), creating it when needed. */
-  open(): Promise<void> {
+  async open(): Promise<void> {
     const t0 = Date.now();
     if (this.current) {
       this.current.reveal();
-      return Promise.resolve();
+      return;
+    }
+    // The page's text first (read once per window), so that the panel is made with it.
+    const pageText = await this.#pageText().then(
+      (text) => text,
+      () => undefined, // the panel shows why (it reads it again)
+    );
+    const meanwhile = this.current as GalleryPanel | undefined; // opened while the text was read
+    if (meanwhile) {
+      meanwhile.reveal();
+      return;
     }
     const { options } = panelOptions({ s: this.s, index: this.index(), thumbs: this.thumbs() }, true);
     const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, vscode.l10n.t("Grok Imagine Gallery"), vscode.ViewColumn.Active, options);
-    return this.#attach(panel, t0, undefined);
+    return this.#attach(panel, t0, undefined, pageText);
   }
 
   /** The serializer's path after a window reload: the same panel, with the state the webview saved. */
@@ -121,7 +131,14 @@ export class Gallery implements vscode.Disposable {
   }
 
   /** Makes the panel's host side; resolves once its page is set. */
-  #attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown): Promise<void> {
+  #pageText(): Promise<string> {
+    return (this.#page ??= readGalleryPage(this.s.context.extensionUri).catch((err: unknown) => {
+      this.#page = undefined;
+      throw err;
+    }));
+  }
+
+  #attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown, pageText?: string): Promise<void> {
     const index = this.index();
     this.#markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
     // The panel reads the index cache and the thumbnails' names once its page is on its way.
@@ -133,10 +150,8 @@ export class Gallery implements vscode.Disposable {
       thumbs,
       jobs: this.jobs,
       markdown: this.#markdown,
-      page: (this.#page ??= readGalleryPage(this.s.context.extensionUri).catch((err: unknown) => {
-        this.#page = undefined;
-        throw err;
-      })),
+      page: this.#pageText(),
+      ...(pageText !== undefined ? { pageText } : {}),
       openedAt,
       savedState,
       ...(this.spend ? { spend: this.spend } : {}),

@@ -41,11 +41,18 @@ const C = "gallery";
 const ROOTS_KEY = "grokImagine.gallery.roots";
 /** Entries in `init`: the newest, enough to fill a large panel; the rest follow its first paint. */
 const INIT_CHUNK = 120;
+/** workspaceState: how many cards the gallery showed at its last first paint (its panel's size). */
+const CARDS_KEY = "grokImagine.gallery.cardsShown";
+
 /**
- * Thumbnails sent inside `init` (the newest images'): what a large panel shows at once (four
- * columns of four rows at 1080p) and a row or two more; at 5–30 KB each, under 1 MB.
+ * Thumbnails sent inside `init` (the newest images'): as many as the panel showed last time and a
+ * row more (24 the first time: a large panel's four columns of four rows and two more), at most 48.
+ * Each is 5–30 KB of base64 on the way to a paint that waits for it, so no more than that.
  */
-const INIT_THUMBS = 24;
+export function inlineThumbnails(lastShown: unknown): number {
+  if (typeof lastShown !== "number" || !Number.isInteger(lastShown) || lastShown < 1) return 24;
+  return Math.min(48, lastShown + 6);
+}
 /** The rest of the entries go at the latest this long after the first paint (see `rendered`). */
 const REST_AFTER_MS = 1000;
 
@@ -70,6 +77,8 @@ export interface PanelDeps {
   readonly openedAt: number;
   /** The page's template (read once per window: see Gallery.page). */
   readonly page: Promise<string>;
+  /** The page's text when it was read before the panel was made: set at once, with the panel. */
+  readonly pageText?: string;
   /** State the serializer got back after a reload (untrusted until parsed). */
   readonly savedState?: unknown;
   /** Test mode: record what the panel did. */
@@ -160,17 +169,21 @@ export class GalleryPanel implements vscode.Disposable {
           this.#post({ type: "bench", requestId, entries });
         });
     }
-    this.loaded = d.page.then(
-      (template) => {
-        if (this.#disposed) return;
-        webview.html = galleryHtml(template, webview, d.s.context.extensionUri, makeNonce());
-        this.#htmlAt = Date.now() - d.openedAt;
-        // After a timer: VS Code sends the page on its way first (its messages to the workbench
-        // leave on a timer too), and reading the index cache does not hold them up.
-        setTimeout(() => {
-          this.#start(false).catch((err: unknown) => d.s.log.error(C, "Could not start the gallery", err));
-        }, 0);
-      },
+    const setPage = (template: string): void => {
+      if (this.#disposed) return;
+      webview.html = galleryHtml(template, webview, d.s.context.extensionUri, makeNonce());
+      this.#htmlAt = Date.now() - d.openedAt;
+      // After a timer: VS Code sends the page on its way first (its messages to the workbench
+      // leave on a timer too), and reading the index cache does not hold them up.
+      setTimeout(() => {
+        this.#start(false).catch((err: unknown) => d.s.log.error(C, "Could not start the gallery", err));
+      }, 0);
+    };
+    // Set in the same turn as the panel is made when the text is at hand: VS Code then makes the
+    // panel with its page, rather than an empty one first.
+    if (d.pageText !== undefined) setPage(d.pageText);
+    this.loaded = (d.pageText !== undefined ? Promise.resolve() : d.page.then(setPage)).then(
+      () => undefined,
       (err: unknown) => {
         d.s.log.error(C, "Could not read the gallery's page (dist/webview/gallery.html)", err);
         void d.s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: the gallery's page is missing from the extension. Reinstall the extension."));
@@ -195,7 +208,7 @@ export class GalleryPanel implements vscode.Disposable {
     // The thumbnails of the newest images travel inside `init`: the page shows them without asking
     // VS Code for a file each (a round trip through the workbench per image).
     let sorted = this.#sorted();
-    const inline = await this.d.thumbs.read(sorted.slice(0, INIT_THUMBS).map((i) => i.img));
+    const inline = await this.d.thumbs.read(sorted.slice(0, inlineThumbnails(this.d.s.context.workspaceState.get<unknown>(CARDS_KEY))).map((i) => i.img));
     if (this.#disposed || (!asked && this.#handshake.ready)) return;
     const images = this.d.index.images();
     if (images.length !== sorted.length) sorted = this.#sorted(images); // changed while the thumbnails were read
@@ -409,6 +422,7 @@ export class GalleryPanel implements vscode.Disposable {
         setTimeout(() => this.#sendRest(), REST_AFTER_MS);
         if (!this.#painted) {
           this.#painted = true;
+          if (m.cards !== this.d.s.context.workspaceState.get<unknown>(CARDS_KEY)) void this.d.s.context.workspaceState.update(CARDS_KEY, m.cards);
           // From the command to the page's own timestamp of its painted frame (one machine, one clock).
           const figures = { ms: Math.max(0, Math.round(m.at - this.d.openedAt)), entries: m.entries, cards: m.cards };
           if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.firstPaint = { ...figures, at: m.at };

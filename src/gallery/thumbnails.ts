@@ -1,6 +1,6 @@
 /**
  * The gallery's thumbnail cache: one small image per indexed image, in the workspace storage
- * (`<storageUri>/gallery/thumbs/`, through workspace.fs), so that a warm open decodes a few KB per
+ * (`<storageUri>/gallery/thumbs/`, written through workspace.fs, read as storageFs.ts says), so that a warm open decodes a few KB per
  * card instead of a 2k original. The extension has no image decoder (no native code ships): the
  * webview, which decodes the original anyway the first time it shows it, scales it down and sends
  * the small image back; that message is untrusted, so it is checked here before anything is written.
@@ -14,6 +14,7 @@ import { checkImageComplete, sniffImageFormat } from "../images/sniff";
 import type { Logger } from "../log";
 import { MAX_THUMB_BYTES } from "../protocol";
 import type { IndexedImage } from "./imageIndex";
+import { readStorageFile, readStorageNames } from "./storageFs";
 
 const fs = vscode.workspace.fs;
 
@@ -39,8 +40,8 @@ export class ThumbnailCache {
   /** Reads the folder's names (once); resolves when they are known. Never rejects. */
   load(): Promise<Set<string>> {
     this.#names ??= this.folder
-      ? Promise.resolve(fs.readDirectory(this.folder)).then(
-          (entries) => new Set(entries.map(([n]) => n)),
+      ? readStorageNames(this.folder).then(
+          (names) => new Set(names),
           () => new Set<string>(),
         )
       : Promise.resolve(new Set<string>());
@@ -69,7 +70,7 @@ export class ThumbnailCache {
       images.map(async (img) => {
         const name = this.nameOf(img);
         if (!names.has(name)) return;
-        const bytes = await Promise.resolve(fs.readFile(vscode.Uri.joinPath(folder, name))).then(undefined, () => undefined);
+        const bytes = await readStorageFile(vscode.Uri.joinPath(folder, name)).then(undefined, () => undefined);
         // What the cache holds was checked when it was stored; its size is checked again, as it is read back.
         if (bytes && bytes.length > 0 && bytes.length <= MAX_THUMB_BYTES) out.set(img.key, bytes);
       }),
