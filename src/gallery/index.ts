@@ -109,10 +109,7 @@ export class Gallery implements vscode.Disposable {
       return;
     }
     // The page's text first (read once per window), so that the panel is made with it.
-    const pageText = await this.#pageText().then(
-      (text) => text,
-      () => undefined, // the panel shows why (it reads it again)
-    );
+    const page = await this.#readPage();
     const meanwhile = this.current as GalleryPanel | undefined; // opened while the text was read
     if (meanwhile) {
       meanwhile.reveal();
@@ -120,25 +117,31 @@ export class Gallery implements vscode.Disposable {
     }
     const { options } = panelOptions({ s: this.s, index: this.index(), thumbs: this.thumbs() }, true);
     const panel = vscode.window.createWebviewPanel(GALLERY_VIEW_TYPE, vscode.l10n.t("Grok Imagine Gallery"), vscode.ViewColumn.Active, options);
-    return this.#attach(panel, t0, undefined, pageText);
+    this.#attach(panel, t0, undefined, page);
   }
 
   /** The serializer's path after a window reload: the same panel, with the state the webview saved. */
-  restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const t0 = Date.now();
+    const page = await this.#readPage();
     if (this.current) this.current.dispose(); // one gallery per window
-    return this.#attach(panel, t0, state);
+    this.#attach(panel, t0, state, page);
   }
 
-  /** Makes the panel's host side; resolves once its page is set. */
-  #pageText(): Promise<string> {
-    return (this.#page ??= readGalleryPage(this.s.context.extensionUri).catch((err: unknown) => {
+  /** The page's template, read once per window (again after a failed read, which is logged). */
+  async #readPage(): Promise<string | undefined> {
+    this.#page ??= readGalleryPage(this.s.context.extensionUri);
+    try {
+      return await this.#page;
+    } catch (err) {
       this.#page = undefined;
-      throw err;
-    }));
+      this.s.log.error("gallery", "Could not read the gallery's page (dist/webview/gallery.html)", err);
+      return undefined;
+    }
   }
 
-  #attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown, pageText?: string): Promise<void> {
+  /** Makes the panel's host side, its page set at once. */
+  #attach(panel: vscode.WebviewPanel, openedAt: number, savedState: unknown, page: string | undefined): void {
     const index = this.index();
     this.#markdown ??= new MarkdownTracker((m) => this.s.log.info("gallery", m));
     // The panel reads the index cache and the thumbnails' names once its page is on its way.
@@ -150,8 +153,7 @@ export class Gallery implements vscode.Disposable {
       thumbs,
       jobs: this.jobs,
       markdown: this.#markdown,
-      page: this.#pageText(),
-      ...(pageText !== undefined ? { pageText } : {}),
+      page,
       openedAt,
       savedState,
       ...(this.spend ? { spend: this.spend } : {}),
@@ -180,7 +182,6 @@ export class Gallery implements vscode.Disposable {
       clearTimeout(fallback);
       if (this.current === p) this.current = undefined;
     });
-    return p.loaded;
   }
 
   dispose(): void {

@@ -49,7 +49,7 @@ const CARDS_KEY = "grokImagine.gallery.cardsShown";
  * row more (24 the first time: a large panel's four columns of four rows and two more), at most 48.
  * Each is 5–30 KB of base64 on the way to a paint that waits for it, so no more than that.
  */
-export function inlineThumbnails(lastShown: unknown): number {
+function inlineThumbnails(lastShown: unknown): number {
   if (typeof lastShown !== "number" || !Number.isInteger(lastShown) || lastShown < 1) return 24;
   return Math.min(48, lastShown + 6);
 }
@@ -75,10 +75,11 @@ export interface PanelDeps {
   readonly markdown: MarkdownTracker;
   /** When Open Gallery (or the restore) started: first paint is measured from here. */
   readonly openedAt: number;
-  /** The page's template (read once per window: see Gallery.page). */
-  readonly page: Promise<string>;
-  /** The page's text when it was read before the panel was made: set at once, with the panel. */
-  readonly pageText?: string;
+  /**
+   * The page's template (read once per window, before the panel is made, so that VS Code makes the
+   * panel with its page rather than an empty one first); undefined when it could not be read.
+   */
+  readonly page: string | undefined;
   /** State the serializer got back after a reload (untrusted until parsed). */
   readonly savedState?: unknown;
   /** Test mode: record what the panel did. */
@@ -132,8 +133,6 @@ export class GalleryPanel implements vscode.Disposable {
   #initAt?: number;
   #htmlAt?: number;
   #disposed = false;
-  /** Resolves once the page is set (or could not be: that is logged and shown). */
-  readonly loaded: Promise<void>;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -169,26 +168,17 @@ export class GalleryPanel implements vscode.Disposable {
           this.#post({ type: "bench", requestId, entries });
         });
     }
-    const setPage = (template: string): void => {
-      if (this.#disposed) return;
-      webview.html = galleryHtml(template, webview, d.s.context.extensionUri, makeNonce());
+    if (d.page === undefined) {
+      void d.s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: the gallery's page is missing from the extension. Reinstall the extension."));
+    } else {
+      webview.html = galleryHtml(d.page, webview, d.s.context.extensionUri, makeNonce());
       this.#htmlAt = Date.now() - d.openedAt;
       // After a timer: VS Code sends the page on its way first (its messages to the workbench
       // leave on a timer too), and reading the index cache does not hold them up.
       setTimeout(() => {
         this.#start(false).catch((err: unknown) => d.s.log.error(C, "Could not start the gallery", err));
       }, 0);
-    };
-    // Set in the same turn as the panel is made when the text is at hand: VS Code then makes the
-    // panel with its page, rather than an empty one first.
-    if (d.pageText !== undefined) setPage(d.pageText);
-    this.loaded = (d.pageText !== undefined ? Promise.resolve() : d.page.then(setPage)).then(
-      () => undefined,
-      (err: unknown) => {
-        d.s.log.error(C, "Could not read the gallery's page (dist/webview/gallery.html)", err);
-        void d.s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: the gallery's page is missing from the extension. Reinstall the extension."));
-      },
-    );
+    }
     this.#watchJobs();
   }
 

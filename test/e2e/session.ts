@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
+import { listFiles } from "../runner/files";
 import { RESULTS_DIR, tempDir } from "../runner/levels";
 import { startFakeFal, type FakeFal } from "../fake-fal/server";
 import { ensureInstalled, launchBrowser, openWorkbench, prepareDirs, remoteUri, ROOT, startServer, workbenchUrl, type RunningServer } from "../runner/vscodeServer";
@@ -142,22 +143,6 @@ export async function closeNotificationCenter(page: Page): Promise<void> {
   if (await page.locator(".notifications-center.visible").isVisible()) await page.keyboard.press("Escape");
 }
 
-function findFiles(dir: string, name: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(path.join(d, e.name));
-      else if (e.name === name) out.push(path.join(d, e.name));
-    }
-  };
-  try {
-    walk(dir);
-  } catch {
-    // no logs yet
-  }
-  return out;
-}
-
 export const mochaHooks = {
   async afterEach(this: Mocha.Context): Promise<void> {
     const test = this.currentTest;
@@ -165,7 +150,7 @@ export const mochaHooks = {
     const { page, userDataDir } = await current;
     await shot(page, `FAILED-${test.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}`).catch(() => undefined);
     // CI keeps only what is printed: the extension's own log says what it did meanwhile.
-    for (const file of findFiles(path.join(userDataDir, "logs"), "Grok Imagine.log")) {
+    for (const file of listFiles(path.join(userDataDir, "logs"), "Grok Imagine.log")) {
       const lines = fs.readFileSync(file, "utf8").trimEnd().split("\n");
       console.log(`      the extension's log (${file}), last ${Math.min(40, lines.length)} lines:\n${lines.slice(-40).map((l) => `        ${l}`).join("\n")}`);
     }
