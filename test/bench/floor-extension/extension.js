@@ -4,8 +4,10 @@
 const vscode = require("vscode");
 const { performance } = require("node:perf_hooks");
 const { contributes } = require("./package.json");
+const evaluated = performance.now();
 
 exports.activate = (context) => {
+  const began = performance.now();
   context.subscriptions.push(vscode.commands.registerCommand(contributes.commands[0].command, () => undefined));
-  return { returned: performance.now() };
+  return { evaluated, began, returned: performance.now() };
 };
