@@ -16,8 +16,8 @@ export function makeNonce(): string {
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
-    // blob: only for the thumbnails the page's script makes from the bytes `init` carries.
-    `img-src ${cspSource} blob:`,
+    // data: only for images: the thumbnails `init` carries (base64) are shown as data: URLs.
+    `img-src ${cspSource} data:`,
     // The page's own stylesheet is inlined under the nonce (see esbuild.js); nothing else inline.
     `style-src ${cspSource} 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
