@@ -99,17 +99,17 @@ describe("Generate benchmarks", function () {
         );
         return performance.now() - t0;
       };
-      const extOnce = async (i: number) => {
+      const extOnce = async () => {
         const t0 = performance.now();
         const uris = (await vscode.commands.executeCommand<vscode.Uri[]>("grokImagine.generate", { prompt: WHOLE_PROMPT, ...input })) ?? [];
         assert.equal(uris.length, 4);
         return performance.now() - t0;
       };
-      await extOnce(-1); // warm both paths (module loading, connections)
+      await extOnce(); // warm both paths (module loading, connections)
       await rawOnce(-1, "streaming");
       await rawOnce(-1, "polling");
       await interleaved(RUNS, [
-        async (i) => void ext.push(await extOnce(i)),
+        async () => void ext.push(await extOnce()),
         async (i) => void floor.push(await rawOnce(i, "streaming")),
         async (i) => void rawPolling.push(await rawOnce(i, "polling")),
       ]);
