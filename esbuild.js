@@ -50,6 +50,8 @@ const CHUNKS = {
   batch: "src/batch/chunk.ts",
   // The gallery (panel, page, index, thumbnails), loaded when it is first opened or restored.
   gallery: "src/gallery/index.ts",
+  // The job pipeline (fal, downloads, provenance, the saver) and the commands that start jobs.
+  core: "src/core/index.ts",
 };
 
 /**

@@ -6,18 +6,17 @@ import { notedUi, UiHolder, windowUi, type Ui } from "./ui";
 import { standInFrom, standInStatusItem, withStandInNote } from "./standin";
 import type { Services } from "./services";
 import { clearApiKey, setApiKey } from "./commands/apiKey";
-import { edit, editItems } from "./commands/edit";
-import { generateAgain, showDetails } from "./commands/details";
 import { registerGallery } from "./gallery/register";
-import { prepareEdit } from "./requests/edit";
-import { prepareGenerate } from "./requests/generate";
 import { registerAgentTools } from "./agent/register";
 import { registerBatch } from "./batch/index";
-import { generate, generateItems } from "./commands/generate";
+import { BATCHES_KEY } from "./batch/keys";
 import { registerMarkdown } from "./markdown/register";
-import { JobPipeline, type JobView } from "./jobs/pipeline";
-import { ImageSaver } from "./workspace/save";
+import type { JobPipeline, JobView } from "./jobs/pipeline";
 import { registerSpend, type Spend } from "./spend/index";
+import { chunk } from "./chunks";
+import type * as Core from "./core/index";
+import { JOURNAL_KEY, PENDING_KEY, recordsWork } from "./core/keys";
+import { LazyJobs } from "./core/lazyJobs";
 
 /** When this bundle's own code began to run (everything it imports is evaluated by then): for the activation time in the log. */
 const evaluatedAt = performance.now();
@@ -84,8 +83,11 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
     context.subscriptions.push(item, keys.onDidChange(refresh));
     log.info("extension", `Development mode with npm start's local stand-in for fal at ${standIn.proxyUrl}: used while no key is set.`);
   }
-  const s: Services = { context, log, ui, keys, saver: new ImageSaver(context.workspaceState) };
-  const jobs = new JobPipeline(s);
+  const s: Services = { context, log, ui, keys };
+  // The pipeline and the commands that start jobs are the core chunk, loaded on first use (below:
+  // at once when the last session left work to pick up).
+  const core = chunk<typeof Core>("core");
+  const jobs = new LazyJobs(() => new (core().JobPipeline)(s));
   context.subscriptions.push(jobs);
   const uris = (items: readonly { uri: vscode.Uri }[]) => items.map((i) => i.uri);
   // Spend: the ledger of what jobs saved, Show Spend, the confirmation above grokImagine.confirmAboveUsd, the jobs' status bar item.
@@ -96,27 +98,32 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   register("grokImagine.setApiKey", (arg) => setApiKey(s, arg));
   register("grokImagine.clearApiKey", () => clearApiKey(s));
   register("grokImagine.showLog", () => log.show());
-  register("grokImagine.generate", (arg) => generate(s, jobs, arg, spend.confirm));
-  register("grokImagine.showDetails", (arg) => showDetails(s, arg));
-  register("grokImagine.generateAgain", (arg) => generateAgain(s, arg));
-  register("grokImagine.retrySaving", async () => uris(await jobs.retryAllUnsaved()));
-  register("grokImagine.edit", (arg, uris) => edit(s, jobs, arg, uris, spend.confirm));
+  register("grokImagine.generate", (arg) => core().generate(s, jobs.pipeline(), arg, spend.confirm));
+  register("grokImagine.showDetails", (arg) => core().showDetails(s, arg));
+  register("grokImagine.generateAgain", (arg) => core().generateAgain(s, arg));
+  register("grokImagine.retrySaving", async () => uris(await jobs.pipeline().retryAllUnsaved()));
+  register("grokImagine.edit", (arg, uris) => core().edit(s, jobs.pipeline(), arg, uris, spend.confirm));
   // The same command under the title "Edit with Grok Imagine", for the Explorer and the image's title bar.
-  register("grokImagine.editFromMenu", (arg, uris) => edit(s, jobs, arg, uris, spend.confirm));
+  register("grokImagine.editFromMenu", (arg, uris) => core().edit(s, jobs.pipeline(), arg, uris, spend.confirm));
   context.subscriptions.push(...registerGallery(s, jobs, spend.gallery));
-  registerAgentTools(context, { s, jobs, prepare: { generate: prepareGenerate, edit: prepareEdit } });
+  registerAgentTools(context, { s, jobs, prepare: { generate: (...a) => core().prepareGenerate(...a), edit: (...a) => core().prepareEdit(...a) } });
   // Generate Image Here and Edit Image Here in Markdown documents, through the commands' own runners.
-  registerMarkdown(context, { s, generate: (arg, place) => generateItems(s, jobs, arg, place, spend.confirm), edit: (arg) => editItems(s, jobs, arg, undefined, spend.confirm) });
+  registerMarkdown(context, { s, generate: (arg, place) => core().generateItems(s, jobs.pipeline(), arg, place, spend.confirm), edit: (arg) => core().editItems(s, jobs.pipeline(), arg, undefined, spend.confirm) });
   const batches = registerBatch(s, jobs);
   context.subscriptions.push(...batches.disposables);
 
-  // Temporary files a crash left mid-save (this extension's, recorded): removed.
-  s.saver.removeLeftovers().then(
-    (n) => n && log.info("save", `Removed ${n} temporary file${n === 1 ? "" : "s"} an interrupted save left.`),
-    (err) => log.error("save", "Could not remove the temporary files an interrupted save left", err),
-  );
-  // Jobs a reload or quit interrupted, and results not yet saved, are picked up again.
-  jobs.resumePending().catch((err: unknown) => log.error("jobs", "Could not resume pending jobs", err));
+  // What the last session left: temporary files a crash left mid-save (this extension's, recorded)
+  // are removed; jobs a reload or quit interrupted, results not yet saved and batches are picked up
+  // again. Only then is the core loaded at activation.
+  const state = context.workspaceState;
+  if ([PENDING_KEY, JOURNAL_KEY, BATCHES_KEY].some((k) => recordsWork(state.get<unknown>(k)))) {
+    const pipeline = jobs.pipeline();
+    pipeline.removeLeftovers().then(
+      (n) => n && log.info("save", `Removed ${n} temporary file${n === 1 ? "" : "s"} an interrupted save left.`),
+      (err) => log.error("save", "Could not remove the temporary files an interrupted save left", err),
+    );
+    pipeline.resumePending().catch((err: unknown) => log.error("jobs", "Could not resume pending jobs", err));
+  }
 
   log.info("extension", `Activated in ${(performance.now() - began).toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.remoteName ?? "local"}).`);
 
@@ -129,11 +136,11 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
         resolveKey: () => keys.get(),
         jobs: () => jobs.list(),
         cancelJob: (id) => jobs.cancel(id),
-        pendingJobs: () => jobs.pending?.() ?? [],
-        discardPending: async () => jobs.discardAll?.(),
+        pendingJobs: () => jobs.pipeline().pending?.() ?? [],
+        discardPending: async () => jobs.pipeline().discardAll?.(),
         workspaceState: () => context.workspaceState,
-        simulateRestart: () => jobs.restart(),
-        pipeline: () => jobs,
+        simulateRestart: () => jobs.pipeline().restart(),
+        pipeline: () => jobs.pipeline(),
         logLines: () => [...log.recent],
         spend: () => spend,
         cancelBatches: () => batches.cancelAll(),

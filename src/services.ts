@@ -2,7 +2,6 @@ import type * as vscode from "vscode";
 import type { Logger } from "./log";
 import type { ApiKeyStore } from "./secrets";
 import type { UiHolder } from "./ui";
-import type { ImageSaver } from "./workspace/save";
 
 /** The long-lived objects that activate() builds once and hands to every command. */
 export interface Services {
@@ -10,6 +9,4 @@ export interface Services {
   readonly log: Logger;
   readonly ui: UiHolder;
   readonly keys: ApiKeyStore;
-  /** Writes every job's images; its name reservations span all jobs of this window. */
-  readonly saver: ImageSaver;
 }

@@ -16,7 +16,7 @@ import { isRecord } from "../api/request";
 import type { GrokError } from "../fal/errors";
 import { pngThumbnail } from "../images/pngThumbnail";
 import { mimeForFormat, sniffImageFormat } from "../images/sniff";
-import type { JobPipeline, SavedItem } from "../jobs/pipeline";
+import type { Jobs, SavedItem } from "../jobs/pipeline";
 import type { prepareEdit } from "../requests/edit";
 import type { prepareGenerate, PrepareLog } from "../requests/generate";
 import type { Services } from "../services";
@@ -42,8 +42,8 @@ const MAX_PNG_READ_BYTES = 32 * 1024 * 1024;
 
 export interface AgentDeps {
   readonly s: Services;
-  readonly jobs: JobPipeline;
-  /** The commands' own request checks (extension.js's: the errors they throw are its GrokError). */
+  readonly jobs: Jobs;
+  /** The commands' own request checks (the core chunk's: the errors they throw are its GrokError). */
   readonly prepare: { readonly generate: typeof prepareGenerate; readonly edit: typeof prepareEdit };
 }
 

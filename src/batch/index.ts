@@ -4,7 +4,7 @@
  */
 import * as vscode from "vscode";
 import { chunk } from "../chunks";
-import type { JobOwner, JobPipeline } from "../jobs/pipeline";
+import type { JobOwner, Jobs } from "../jobs/pipeline";
 import type { Services } from "../services";
 import type * as BatchChunk from "./chunk";
 import { BATCH_OWNER, BATCHES_KEY } from "./keys";
@@ -17,7 +17,7 @@ export interface BatchEntry {
   cancelAll(): number;
 }
 
-export function registerBatch(s: Services, jobs: JobPipeline): BatchEntry {
+export function registerBatch(s: Services, jobs: Jobs): BatchEntry {
   let batches: BatchChunk.Batches | undefined;
   const real = (): BatchChunk.Batches => (batches ??= new (load().Batches)(s, jobs));
   // A batch recorded before a reload: loaded now, so that its jobs are claimed and it is finished.

@@ -8,7 +8,7 @@
  */
 import * as vscode from "vscode";
 import { formatUsd } from "../api";
-import type { JobOutcome, JobOwner, JobPipeline, QuietOptions } from "../jobs/pipeline";
+import type { JobOutcome, JobOwner, Jobs, QuietOptions } from "../jobs/pipeline";
 import type { Services } from "../services";
 import { resolveChecked } from "../workspace/resolve";
 import { PacingGate } from "./gate";
@@ -59,7 +59,7 @@ export class Batches implements JobOwner, vscode.Disposable {
 
   constructor(
     private readonly s: Services,
-    private readonly jobs: JobPipeline,
+    private readonly jobs: Jobs,
   ) {}
 
   get #state(): vscode.Memento {

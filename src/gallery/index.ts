@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 export { useTranslator } from "../l10n";
-import type { JobPipeline, SavedItem } from "../jobs/pipeline";
+import type { Jobs, SavedItem } from "../jobs/pipeline";
 import type { Provenance } from "../provenance/provenance";
 import { GALLERY_VIEW_TYPE, type GalleryEntry, type BenchResults } from "../protocol";
 import type { Services } from "../services";
@@ -71,7 +71,7 @@ export class Gallery implements vscode.Disposable {
 
   constructor(
     private readonly s: Services,
-    private readonly jobs: JobPipeline,
+    private readonly jobs: Jobs,
     private readonly spend?: GallerySpend,
   ) {}
 

@@ -5,7 +5,7 @@
  * workspace) before anything runs, and every command goes through an allow-list.
  */
 import * as vscode from "vscode";
-import type { JobPipeline, JobView } from "../jobs/pipeline";
+import type { Jobs, JobView } from "../jobs/pipeline";
 import { buildRequest, filterFields, formFields, OPERATIONS, resolveDefaults, type Operation } from "../api";
 import {
   parseViewState,
@@ -71,7 +71,7 @@ export interface PanelDeps {
   readonly s: Services;
   readonly index: ImageIndex;
   readonly thumbs: ThumbnailCache;
-  readonly jobs: JobPipeline;
+  readonly jobs: Jobs;
   readonly markdown: MarkdownTracker;
   /** When Open Gallery (or the restore) started: first paint is measured from here. */
   readonly openedAt: number;
@@ -120,7 +120,7 @@ export class GalleryPanel implements vscode.Disposable {
   #thumbNames?: Set<string>;
   /** Images were found in a folder outside the roots during a scan: widen them when it ends. */
   #widenLater = false;
-  #jobsOf?: JobPipeline;
+  #jobsOf?: Jobs;
   #jobsSub?: vscode.Disposable;
   readonly #outbox: HostMessage[] = [];
   /** Benchmark hook (development build only): shows synthetic entries in the webview and measures its grid. */

@@ -6,7 +6,7 @@
  */
 import * as vscode from "vscode";
 import { chunk } from "../chunks";
-import type { JobPipeline } from "../jobs/pipeline";
+import type { Jobs } from "../jobs/pipeline";
 import { GALLERY_VIEW_TYPE } from "../protocol";
 import type { Services } from "../services";
 import type { GallerySpend } from "../spend/index";
@@ -14,7 +14,7 @@ import type * as GalleryModule from "./index";
 
 const galleryModule = chunk<typeof GalleryModule>("gallery");
 
-export function registerGallery(s: Services, jobs: JobPipeline, spend?: GallerySpend): vscode.Disposable[] {
+export function registerGallery(s: Services, jobs: Jobs, spend?: GallerySpend): vscode.Disposable[] {
   let gallery: GalleryModule.Gallery | undefined;
   const load = (): GalleryModule.Gallery => (gallery ??= new (galleryModule().Gallery)(s, jobs, spend));
   const out: vscode.Disposable[] = [

@@ -17,7 +17,7 @@ import { describeValues, type FalOutput } from "../api";
 import { provenanceFor, stamp, type ProvenanceBase } from "../provenance/stamp";
 import type { Services } from "../services";
 import { readSettings } from "../settings";
-import type { ImageToSave, PreparedTemps } from "../workspace/save";
+import { ImageSaver, type ImageToSave, type PreparedTemps } from "../workspace/save";
 import { downloadAll, imagesAsked, limitToAsked, resultByteCap, type UrlPolicy } from "./download";
 import { JobNotifier, type FailChoice } from "./notifier";
 import type { JobKind, PendingRecord, RequestBody, SourceRef } from "./records";
@@ -134,6 +134,13 @@ interface SaveOptions {
 
 const C = "jobs";
 
+/**
+ * What the parts of the extension that do not start jobs themselves use of the pipeline (the gallery,
+ * the agent tools, batches, spend): extension.ts hands them a stand-in (core/lazyJobs.ts) that makes
+ * the pipeline, in the core chunk, the first time a job is run.
+ */
+export type Jobs = Pick<JobPipeline, "list" | "cancel" | "run" | "runQuiet" | "resumeQuiet" | "adopt" | "onDidSave" | "onDidChange">;
+
 export class JobPipeline implements vscode.Disposable {
   readonly #tracker = new JobTracker();
   readonly #store: PendingStore;
@@ -153,7 +160,11 @@ export class JobPipeline implements vscode.Disposable {
   readonly #owners = new Set<JobOwner>();
   #seq = 0;
 
+  /** Writes every job's images; its name reservations span all jobs of this window. */
+  readonly #saver: ImageSaver;
+
   constructor(private readonly s: Services) {
+    this.#saver = new ImageSaver(s.context.workspaceState);
     this.#store = new PendingStore(s.context.workspaceState, s.context.storageUri ?? s.context.globalStorageUri, s.log);
     this.#notify = new JobNotifier(s);
     if (typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) {
@@ -374,6 +385,11 @@ export class JobPipeline implements vscode.Disposable {
     await this.resumePending();
   }
 
+  /** Removes the temporary files a crash left mid-save (this extension's, recorded); resolves to how many. */
+  removeLeftovers(): Promise<number> {
+    return this.#saver.removeLeftovers();
+  }
+
   dispose(): void {
     this.#session.abort();
     this.#tracker.dispose();
@@ -473,12 +489,12 @@ export class JobPipeline implements vscode.Disposable {
     }
     job.update({ state: "queued", requestId });
     // While fal works, the save's temporary names are recorded: the save then writes at once.
-    const temps = this.s.saver.prepare(req.folder, 2 * imagesAsked(input)); // each image and its sidecar, if any
+    const temps = this.#saver.prepare(req.folder, 2 * imagesAsked(input)); // each image and its sidecar, if any
     try {
       const [items] = await Promise.all([this.#follow(rec, fal, job, { cancelledLate: false, showFirst: req.showFirst, temps }), recorded]);
       return items;
     } finally {
-      this.s.saver.release(temps);
+      this.#saver.release(temps);
     }
   }
 
@@ -617,7 +633,7 @@ export class JobPipeline implements vscode.Disposable {
     job.mark("stamped");
     let uris: vscode.Uri[];
     try {
-      uris = await this.s.saver.save(folder, rec.stem, stamped.map((x) => x.image), rec.numbered, (m) => this.s.log.warn(C, m), (stage) => job.mark(stage), opts.temps);
+      uris = await this.#saver.save(folder, rec.stem, stamped.map((x) => x.image), rec.numbered, (m) => this.s.log.warn(C, m), (stage) => job.mark(stage), opts.temps);
       job.mark("saved");
     } catch (err) {
       const detail = errorText(err);

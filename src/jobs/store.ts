@@ -10,7 +10,8 @@ import type { Logger } from "../log";
 import type { ImageToSave } from "../workspace/save";
 import { checkRecords, type PendingRecord } from "./records";
 
-const PENDING_KEY = "grokImagine.pendingJobs";
+import { PENDING_KEY } from "../core/keys";
+
 /** Records that failed their check, kept (the last few) for a person or a later version to look at. */
 const SET_ASIDE_KEY = "grokImagine.pendingJobs.setAside";
 const MAX_SET_ASIDE = 20;

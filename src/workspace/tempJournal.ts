@@ -4,6 +4,9 @@
  * behind is removed by the next session: only those files, never another program's or another
  * window's. Pure module: the storage (a Memento) and the removal are given.
  */
+import { JOURNAL_KEY } from "../core/keys";
+
+export { JOURNAL_KEY };
 
 /** The part of vscode.Memento the journal uses. */
 export interface MementoLike {
@@ -11,7 +14,6 @@ export interface MementoLike {
   update(key: string, value: unknown): Thenable<void>;
 }
 
-export const JOURNAL_KEY = "grokImagine.save.temps";
 /** Our temporary names: `.<final name>.<16 hex digits>.part` (images/naming.ts tempNameFor). */
 const TEMP_NAME = /^\.[^/\\]+\.[0-9a-f]{16}\.part$/;
 /** Entries kept at most: a bound on what a damaged or hostile store can make a session do. */
