@@ -9,13 +9,12 @@ import { clearApiKey, setApiKey } from "./commands/apiKey";
 import { registerGallery } from "./gallery/register";
 import { registerAgentTools } from "./agent/register";
 import { registerBatch } from "./batch/index";
-import { BATCHES_KEY } from "./batch/keys";
 import { registerMarkdown } from "./markdown/register";
 import type { JobPipeline, JobView } from "./jobs/pipeline";
 import { registerSpend, type Spend } from "./spend/index";
 import { chunk } from "./chunks";
 import type * as Core from "./core/index";
-import { JOURNAL_KEY, PENDING_KEY, recordsWork } from "./core/keys";
+import { leftWork } from "./core/keys";
 import { LazyJobs } from "./core/lazyJobs";
 
 /** When this bundle's own code began to run (everything it imports is evaluated by then): for the activation time in the log. */
@@ -50,8 +49,8 @@ export interface GrokImagineApi {
     spend(): Spend;
     /** Cancels the running batches, as their progress notification's Cancel does. */
     cancelBatches(): number;
-    /** performance.now() (this process's clock): the bundle evaluated, activate() began, activate() returned. */
-    readonly activation: { readonly evaluated: number; readonly began: number; readonly returned: number };
+    /** performance.now() (this process's clock): the bundle evaluated, activate() began, activate() returned; whether activation loaded the core chunk. */
+    readonly activation: { readonly evaluated: number; readonly began: number; readonly returned: number; readonly coreLoaded: boolean };
   };
 }
 
@@ -115,8 +114,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   // What the last session left: temporary files a crash left mid-save (this extension's, recorded)
   // are removed; jobs a reload or quit interrupted, results not yet saved and batches are picked up
   // again. Only then is the core loaded at activation.
-  const state = context.workspaceState;
-  if ([PENDING_KEY, JOURNAL_KEY, BATCHES_KEY].some((k) => recordsWork(state.get<unknown>(k)))) {
+  if (leftWork(context.workspaceState)) {
     const pipeline = jobs.pipeline();
     pipeline.removeLeftovers().then(
       (n) => n && log.info("save", `Removed ${n} temporary file${n === 1 ? "" : "s"} an interrupted save left.`),
@@ -144,7 +142,7 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
         logLines: () => [...log.recent],
         spend: () => spend,
         cancelBatches: () => batches.cancelAll(),
-        activation: { evaluated: evaluatedAt, began, returned: performance.now() },
+        activation: { evaluated: evaluatedAt, began, returned: performance.now(), coreLoaded: jobs.loaded },
       },
     };
   }

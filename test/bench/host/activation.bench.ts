@@ -68,6 +68,11 @@ describe("Activation benchmark", () => {
     figure(`activation over the floor's median: ${(ours - median(floors)).toFixed(1)} ms (bound ${OVER_FLOOR_MS} ms)`);
   });
 
+  it("an activation with nothing recorded to pick up does not load the core chunk (the job pipeline)", () => {
+    const ext = vscode.extensions.getExtension<GrokImagineApi>(EXTENSION_ID);
+    assert.equal(ext?.exports.testing?.activation.coreLoaded, false);
+  });
+
   it(`first command → activate() returned ≤ the floor's median + ${OVER_FLOOR_MS} ms`, () => {
     assert.equal(floors.length, FLOOR_COPIES - 1);
     assert.ok(ours !== undefined && ours - median(floors) <= OVER_FLOOR_MS, `${ours?.toFixed(1)} ms against a floor of ${fmt(floors, "ms", 1)}`);
