@@ -14,6 +14,10 @@ import { runHostServer } from "./hostServer";
 import { installReaper, MARKS_VAR, processesMarked } from "./reaper";
 import { ROOT } from "./vscodeServer";
 import { writeFloors } from "./floors";
+import { fmt } from "./stats";
+
+/** Sessions the activation benchmark runs in: the main one, and more of its own (it is once per session). */
+const ACTIVATION_SESSIONS = Math.max(1, Number(process.env.GROK_ACTIVATION_SESSIONS ?? 5));
 
 /**
  * Deadlines: the benchmarks in VS Code (a 1,000-image gallery of 2k images to make, dozens of
@@ -57,15 +61,40 @@ async function main(): Promise<number> {
   // Killed (Ctrl-C, a CI timeout) it leaves no VS Code server, extension host or benchmark behind.
   installReaper("bench");
   const summaries: Summary[] = [];
+  const activationOut = path.join(ROOT, "out", "bench-activation.jsonl");
+  fs.rmSync(activationOut, { force: true });
+  const floorDirs = writeFloors(ROOT, path.join(ROOT, "out", "bench-floors"));
   const host = await runHostServer(testKey("bench"), {
     testsPath: path.join(ROOT, "out", "test", "bench", "host", "index"),
     level: "benchmarks in VS Code",
     logName: "bench-host",
     // The activation benchmark's floor: copies of an extension that does nothing, activated the same way.
-    moreExtensions: writeFloors(ROOT, path.join(ROOT, "out", "bench-floors")),
+    moreExtensions: floorDirs,
     deadlineMs: HOST_DEADLINE_MS,
+    env: { GROK_ACTIVATION_OUT: activationOut },
   }).catch((err: unknown) => ({ summary: failedSummary("benchmarks in VS Code", err), wroteTo: [] }));
   summaries.push(host.summary);
+  // Activation happens once per session: more sessions that run only its benchmark, for a figure
+  // over several (each session checks its own bound). Not when the first session measured none
+  // (it was not asked for, or that session failed before it).
+  if (fs.existsSync(activationOut)) {
+    for (let n = 2; n <= ACTIVATION_SESSIONS; n++) {
+      const level = `activation, session ${n} of ${ACTIVATION_SESSIONS}`;
+      const run = await runHostServer(testKey("bench"), {
+        testsPath: path.join(ROOT, "out", "test", "bench", "host", "index"),
+        level,
+        logName: "bench-activation",
+        moreExtensions: floorDirs,
+        deadlineMs: Math.min(HOST_DEADLINE_MS, 5 * 60_000),
+        env: { GROK_TEST_GREP: "Activation benchmark", GROK_ACTIVATION_OUT: activationOut },
+      }).catch((err: unknown) => ({ summary: failedSummary(level, err), wroteTo: [] }));
+      summaries.push(run.summary);
+    }
+    const sessions = fs.existsSync(activationOut) ? fs.readFileSync(activationOut, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { ours: number; floor: number }) : [];
+    if (sessions.length) {
+      console.log(`  figure: activation over ${sessions.length} sessions: ours ${fmt(sessions.map((x) => x.ours), "ms", 1)}; its floor (median of each session's) ${fmt(sessions.map((x) => x.floor), "ms", 1)}; ours − floor ${fmt(sessions.map((x) => x.ours - x.floor), "ms", 1)} (bound 20 ms in each session)`);
+    }
+  }
   // Stand-alone benchmarks (test/bench/*.ts): each is a script that prints its figure and exits
   // non-zero when the bound is missed.
   const dir = path.join(ROOT, "out", "test", "bench");

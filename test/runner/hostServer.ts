@@ -33,6 +33,8 @@ export interface HostSuite {
   readonly moreExtensions?: readonly string[];
   /** How long the suite may run before it is stopped (default GROK_HOST_DEADLINE_MS, else 8 minutes). */
   readonly deadlineMs?: number;
+  /** More environment for the server and its extension host (over this process's). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export const HOST_SUITE: HostSuite = {
@@ -108,6 +110,7 @@ export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE):
       GROK_TEST_KEY: key,
       GROK_TEST_WORKSPACE: workspace,
       GROK_TEST_USER_DATA: dirs.userDataDir,
+      ...suite.env,
     });
     browser = await launchBrowser();
     const payload: [string, string][] = [

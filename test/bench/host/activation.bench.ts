@@ -5,8 +5,9 @@
  * is measured against a floor taken in the same session: an extension that does nothing
  * (test/bench/floor-extension, one small file), activated the same way by its first command, in
  * copies run just before ours (an extension activates once per session; the first copy pays the
- * session's first activation and is not counted). Bound: ours ≤ the floor's median + 20 ms. This
- * file runs first (files run in name order), in a fresh extension host.
+ * session's first activation and is not counted). Bound: ours ≤ the floor's median + 20 ms, in
+ * every session. This file runs first (files run in name order), in a fresh extension host; npm run
+ * bench runs it again in sessions of its own, for a figure over several sessions.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -66,6 +67,8 @@ describe("Activation benchmark", () => {
     const part = (i: number) => fmt(floorParts.map((p) => p[i]), "ms", 1);
     figure(`activation floor's parts: command → its code evaluated ${part(0)}; → activate() began ${part(1)}; activate() itself ${part(2)}`);
     figure(`activation over the floor's median: ${(ours - median(floors)).toFixed(1)} ms (bound ${OVER_FLOOR_MS} ms)`);
+    // npm run bench runs this in several sessions and sums them up (see bench.ts).
+    if (process.env.GROK_ACTIVATION_OUT) fs.appendFileSync(process.env.GROK_ACTIVATION_OUT, JSON.stringify({ ours, floor: median(floors) }) + "\n");
   });
 
   it("an activation with nothing recorded to pick up does not load the core chunk (the job pipeline)", () => {
