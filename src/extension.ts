@@ -14,7 +14,6 @@ import type { JobPipeline, JobView } from "./jobs/pipeline";
 import { registerSpend, type Spend } from "./spend/index";
 import { chunk } from "./chunks";
 import type * as Core from "./core/index";
-import { leftWork } from "./core/keys";
 import { LazyJobs } from "./core/lazyJobs";
 
 /** When this bundle's own code began to run (everything it imports is evaluated by then): for the activation time in the log. */
@@ -111,17 +110,9 @@ export function activate(context: vscode.ExtensionContext): GrokImagineApi {
   const batches = registerBatch(s, jobs);
   context.subscriptions.push(...batches.disposables);
 
-  // What the last session left: temporary files a crash left mid-save (this extension's, recorded)
-  // are removed; jobs a reload or quit interrupted, results not yet saved and batches are picked up
-  // again. Only then is the core loaded at activation.
-  if (leftWork(context.workspaceState)) {
-    const pipeline = jobs.pipeline();
-    pipeline.removeLeftovers().then(
-      (n) => n && log.info("save", `Removed ${n} temporary file${n === 1 ? "" : "s"} an interrupted save left.`),
-      (err) => log.error("save", "Could not remove the temporary files an interrupted save left", err),
-    );
-    pipeline.resumePending().catch((err: unknown) => log.error("jobs", "Could not resume pending jobs", err));
-  }
+  // What the last session left (temporary files of a save, interrupted jobs and batches, results not
+  // yet saved) is picked up: only then is the core loaded at activation.
+  jobs.pickUp(context.workspaceState, log);
 
   log.info("extension", `Activated in ${(performance.now() - began).toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.remoteName ?? "local"}).`);
 

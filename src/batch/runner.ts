@@ -101,6 +101,13 @@ export class Batches implements JobOwner, vscode.Disposable {
 
   /** Finishes the batches a reload interrupted (in the background); a bad record is logged and dropped. */
   async resume(): Promise<void> {
+    // Ids that fail the check are dropped from the record: kept, they would make every activation
+    // load the batch code and the core for nothing (core/keys.ts leftWork).
+    const raw = this.#state.get<unknown>(BATCHES_KEY);
+    if (Array.isArray(raw) && checkIds(raw).length !== raw.length) {
+      this.s.log.warn(C, `${raw.length - checkIds(raw).length} recorded batch id(s) were not valid and are dropped.`);
+      await this.#state.update(BATCHES_KEY, checkIds(raw));
+    }
     for (const id of checkIds(this.#state.get(BATCHES_KEY))) {
       if (this.#running.has(id)) continue;
       const checked = checkBatch(this.#state.get(planKey(id)), this.#state.get(statesKey(id)));

@@ -6,6 +6,8 @@
  */
 import * as vscode from "vscode";
 import type { JobOwner, JobPipeline, JobView, Jobs, SavedItem } from "../jobs/pipeline";
+import type { Logger } from "../log";
+import { leftWork } from "./keys";
 
 export class LazyJobs implements Jobs, vscode.Disposable {
   #pipeline: JobPipeline | undefined;
@@ -13,6 +15,7 @@ export class LazyJobs implements Jobs, vscode.Disposable {
   readonly #saved = new vscode.EventEmitter<readonly SavedItem[]>();
   readonly #changed = new vscode.EventEmitter<readonly JobView[]>();
   readonly #forwarding: vscode.Disposable[] = [];
+  #disposed = false;
   readonly onDidSave = this.#saved.event;
   readonly onDidChange = this.#changed.event;
 
@@ -24,8 +27,25 @@ export class LazyJobs implements Jobs, vscode.Disposable {
     return this.#pipeline !== undefined;
   }
 
-  /** The pipeline, made now if it was not yet. */
+  /**
+   * At activation: when the last session left work (see core/keys.ts), the pipeline is made now and
+   * picks it up: the temporary files a crash left mid-save are removed, interrupted jobs and batches
+   * resumed, results not yet saved offered. Returns whether it was made.
+   */
+  pickUp(state: { get(key: string): unknown }, log: Pick<Logger, "info" | "error">): boolean {
+    if (!leftWork(state)) return false;
+    const pipeline = this.pipeline();
+    pipeline.removeLeftovers().then(
+      (n) => n && log.info("save", `Removed ${n} temporary file${n === 1 ? "" : "s"} an interrupted save left.`),
+      (err: unknown) => log.error("save", "Could not remove the temporary files an interrupted save left", err),
+    );
+    pipeline.resumePending().catch((err: unknown) => log.error("jobs", "Could not resume pending jobs", err));
+    return true;
+  }
+
+  /** The pipeline, made now if it was not yet (not once the stand-in is disposed: the window is closing). */
   pipeline(): JobPipeline {
+    if (this.#disposed) throw new Error("Grok Imagine is shutting down: the job was not started.");
     if (!this.#pipeline) {
       const p = this.make();
       this.#pipeline = p;
@@ -68,6 +88,7 @@ export class LazyJobs implements Jobs, vscode.Disposable {
   }
 
   dispose(): void {
+    this.#disposed = true;
     for (const d of this.#forwarding) d.dispose();
     this.#pipeline?.dispose();
     this.#saved.dispose();

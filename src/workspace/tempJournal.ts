@@ -24,9 +24,12 @@ export class TempJournal {
   readonly #current = new Set<string>();
   /** What the previous session recorded and never cleared. */
   readonly #leftovers: [string, string][] = [];
+  /** The store held entries (valid or not): it is rewritten once they are dealt with. */
+  #recorded: boolean;
 
   constructor(private readonly state: MementoLike) {
     const saved = state.get<unknown>(JOURNAL_KEY);
+    this.#recorded = Array.isArray(saved) && saved.length > 0;
     for (const e of Array.isArray(saved) ? saved.slice(0, MAX_ENTRIES) : []) {
       if (Array.isArray(e) && e.length === 2 && typeof e[0] === "string" && typeof e[1] === "string" && TEMP_NAME.test(e[1])) this.#leftovers.push([e[0], e[1]]);
     }
@@ -54,7 +57,10 @@ export class TempJournal {
   async removeLeftovers(remove: (folder: string, temp: string) => Promise<void>): Promise<number> {
     const list = this.#leftovers.splice(0);
     for (const [folder, temp] of list) await remove(folder, temp).catch(() => undefined);
-    if (list.length) await this.#flush();
+    // Entries that were not ours (damaged, hostile) go too: a store left holding them would make
+    // every activation load the core for nothing (core/keys.ts leftWork).
+    if (list.length || this.#recorded) await this.#flush();
+    this.#recorded = false;
     return list.length;
   }
 }

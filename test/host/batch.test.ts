@@ -165,7 +165,16 @@ describe("Generate from Prompts File", function () {
     assert.equal(sent.size, 12);
     assert.ok([...sent.values()].every((n) => n === 1), `sent twice: ${[...sent].filter(([, n]) => n > 1).map(([p]) => p).join(", ")}`);
     assert.equal((await namesIn(OUT)).length, 12, "each saved once");
+    assert.deepEqual((await readResults(file)).map((r) => r.status), Array(12).fill("saved"), "one row per line, each saved");
     assert.match(person.seen.info.at(-1) ?? "", /reload\.txt is done: 12 of 12 saved/);
+  });
+
+  it("recorded batch ids that are not valid are dropped at the next start (kept, every activation would load the batch code for them)", async () => {
+    // A batch of this session first, so that the batch code is loaded (a new window loads it for a recorded id).
+    await runBatch({ file: await writeFile("one.txt", "a lighthouse at dusk") });
+    await t.workspaceState().update("grokImagine.batches", ["../escape", 7, "x".repeat(300)]);
+    await t.simulateRestart();
+    await until(() => (t.workspaceState().get<unknown[]>("grokImagine.batches") ?? [1]).length === 0, "the invalid ids to be dropped");
   });
 
   it("a burst of 429s: the batch waits once and finishes; lines fal refused are sent again, none twice", async () => {

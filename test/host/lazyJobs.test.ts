@@ -6,6 +6,8 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { LazyJobs } from "../../src/core/lazyJobs";
+import { JOURNAL_KEY, PENDING_KEY } from "../../src/core/keys";
+import { BATCHES_KEY } from "../../src/batch/keys";
 import type { JobOwner, JobPipeline, JobView, SavedItem } from "../../src/jobs/pipeline";
 
 function double() {
@@ -27,6 +29,8 @@ function double() {
       adopted.add(owner);
       return new vscode.Disposable(() => adopted.delete(owner));
     },
+    removeLeftovers: () => (calls.push("removeLeftovers"), Promise.resolve(2)),
+    resumePending: () => (calls.push("resumePending"), Promise.resolve()),
     dispose: () => void (disposed = true),
   };
   return { pipeline: pipeline as unknown as JobPipeline, saved, changed, adopted, calls, disposed: () => disposed };
@@ -71,6 +75,38 @@ describe("core/lazyJobs: the pipeline's stand-in until a job runs", () => {
     assert.deepEqual(saves, [2]);
     assert.deepEqual(changes, [0]);
     jobs.dispose();
+  });
+
+  it("activation: nothing left by the last session makes nothing; a pending job, a temporary file or a batch makes the pipeline pick it up", async () => {
+    const logged: string[] = [];
+    const log = { info: (_c: string, m: string) => void logged.push(m), error: (_c: string, m: string) => void logged.push(`error: ${m}`) };
+    const state = (values: Record<string, unknown>) => ({ get: (key: string) => values[key] });
+    const idle = double();
+    const idleJobs = new LazyJobs(() => idle.pipeline);
+    assert.equal(idleJobs.pickUp(state({ [PENDING_KEY]: [], "grokImagine.spend.ledger": [1] }), log), false);
+    assert.equal(idleJobs.loaded, false, "the core is not loaded");
+    assert.deepEqual(idle.calls, []);
+    for (const key of [PENDING_KEY, JOURNAL_KEY, BATCHES_KEY]) {
+      const d = double();
+      const jobs = new LazyJobs(() => d.pipeline);
+      assert.equal(jobs.pickUp(state({ [key]: ["something"] }), log), true, key);
+      assert.equal(jobs.loaded, true, key);
+      assert.deepEqual(d.calls, ["removeLeftovers", "resumePending"], key);
+      jobs.dispose();
+    }
+    await new Promise((r) => setTimeout(r, 0));
+    assert.ok(logged.includes("Removed 2 temporary files an interrupted save left."), logged.join("\n"));
+    idleJobs.dispose();
+  });
+
+  it("once disposed (the window closing), no pipeline is made for a late command", () => {
+    const d = double();
+    let made = 0;
+    const jobs = new LazyJobs(() => (made++, d.pipeline));
+    jobs.dispose();
+    assert.throws(() => jobs.pipeline(), /shutting down/);
+    assert.equal(made, 0);
+    assert.deepEqual(jobs.list(), []);
   });
 
   it("an owner disposed before or after the pipeline is made is no longer adopted", () => {

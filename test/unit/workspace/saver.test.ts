@@ -188,4 +188,12 @@ describe("workspace/tempJournal: only this extension's own leftovers are removed
     assert.deepEqual(memo.get(JOURNAL_KEY), []);
     assert.equal(await journal.removeLeftovers(async () => assert.fail("twice")), 0);
   });
+
+  it("a store holding only entries that are not ours is emptied too (else every activation would load the core for it)", async () => {
+    const memo = new Memo();
+    await memo.update(JOURNAL_KEY, [["/ws/out", "photo.png"], "junk"]);
+    const journal = new TempJournal(memo);
+    assert.equal(await journal.removeLeftovers(async () => assert.fail("not ours: never removed")), 0);
+    assert.deepEqual(memo.get(JOURNAL_KEY), []);
+  });
 });
