@@ -7,7 +7,9 @@
  * - the body is streamed and counted, and the download is stopped past {@link MAX_IMAGE_BYTES}
  *   (a Content-Length above it is refused before reading); inline `data:` images (sync_mode) are
  *   measured before they are decoded;
- * - a job's images download {@link DOWNLOAD_CONCURRENCY} at a time, and the first failure stops the rest;
+ * - a job's images download at once, their bodies read within one budget of
+ *   {@link DOWNLOAD_BUDGET_BYTES} (each takes its Content-Length, or the cap without one, before its
+ *   body is read), and the first failure stops the rest;
  * - the bytes must be a whole image of the claimed format.
  *
  * A truncated, wrong-type or failed download is retried, then reported; a refused one (too large, an
@@ -39,10 +41,60 @@ export const MAX_IMAGE_BYTES = 32 * 1024 * 1024;
 export const MAX_DATA_URI_CHARS = Math.ceil(MAX_IMAGE_BYTES / 3) * 4 + 256;
 
 /**
- * Images of one job downloaded at once: 2. At most 4 images per request, so two rounds; at most two
- * bodies are in flight (2 × {@link MAX_IMAGE_BYTES} at worst) instead of all of them.
+ * The bytes of image bodies one job reads at once: two images at the cap (what a broken or hostile
+ * server can make it hold), or all four of a real result (2k images are a few MB each), which then
+ * download side by side instead of two after two.
  */
-export const DOWNLOAD_CONCURRENCY = 2;
+export const DOWNLOAD_BUDGET_BYTES = 2 * MAX_IMAGE_BYTES;
+
+/**
+ * Bytes shared by downloads: each takes what its body may hold before it reads it (first come, first
+ * served) and gives it back when done.
+ */
+export class ByteBudget {
+  #free: number;
+  readonly #waiting: { readonly n: number; readonly go: () => void }[] = [];
+
+  constructor(readonly total: number) {
+    this.#free = total;
+  }
+
+  /** Resolves, once `n` bytes (at most the whole budget) are free, to the function that gives them back. */
+  async take(n: number, signal?: AbortSignal): Promise<() => void> {
+    const want = Math.max(0, Math.min(n, this.total));
+    if (this.#waiting.length || want > this.#free) {
+      await new Promise<void>((resolve, reject) => {
+        const entry = { n: want, go: () => (signal?.removeEventListener("abort", onAbort), resolve()) };
+        const onAbort = () => {
+          const at = this.#waiting.indexOf(entry);
+          if (at >= 0) this.#waiting.splice(at, 1);
+          this.#drain();
+          reject(cancelled());
+        };
+        if (signal?.aborted) return reject(cancelled());
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.#waiting.push(entry);
+      });
+    } else {
+      this.#free -= want;
+    }
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      this.#free += want;
+      this.#drain();
+    };
+  }
+
+  #drain(): void {
+    for (let w = this.#waiting[0]; w && w.n <= this.#free; w = this.#waiting[0]) {
+      this.#waiting.shift();
+      this.#free -= w.n;
+      w.go();
+    }
+  }
+}
 
 /** Redirect hops followed per image: CDNs use one or two; more is a loop or an attempt to wander. */
 export const MAX_REDIRECTS = 5;
@@ -62,7 +114,10 @@ export interface DownloadOptions {
   readonly policy?: UrlPolicy;
   /** Byte cap per image (default {@link MAX_IMAGE_BYTES}). */
   readonly maxBytes?: number;
+  /** Images fetched at once (default: all of them; their bodies are read within the budget). */
   readonly concurrency?: number;
+  /** The bytes of bodies read at once (default {@link DOWNLOAD_BUDGET_BYTES}); downloadAll shares one among a job's images. */
+  readonly budget?: ByteBudget;
   /** Told how long each image's check (format and completeness) took, in ms (for the job's timings). */
   readonly verified?: (ms: number) => void;
 }
@@ -110,7 +165,7 @@ function where(url: URL): string {
  * Reads a body, counting; stops (and cancels the transfer) past `max`. A Content-Length above `max`
  * is refused before reading anything; one below it sizes the buffer once.
  */
-export async function readCapped(res: Response, max: number, what: string, signal?: AbortSignal): Promise<Uint8Array> {
+export async function readCapped(res: Response, max: number, what: string, signal?: AbortSignal, budget?: ByteBudget): Promise<Uint8Array> {
   const declared = res.headers.get("content-length");
   const length = declared !== null && /^\d+$/.test(declared.trim()) ? Number(declared.trim()) : undefined;
   if (length !== undefined && length > max) {
@@ -119,6 +174,22 @@ export async function readCapped(res: Response, max: number, what: string, signa
   }
   const body: ReadableStream<Uint8Array> | null = res.body;
   if (!body) return new Uint8Array(0);
+  // What this body may hold is taken from the job's budget before it is read (its transfer waits).
+  let release: (() => void) | undefined;
+  try {
+    release = await budget?.take(length ?? max, signal);
+  } catch (err) {
+    await body.cancel().catch(() => undefined);
+    throw err;
+  }
+  try {
+    return await readBody(body, max, length, what, signal);
+  } finally {
+    release?.();
+  }
+}
+
+async function readBody(body: ReadableStream<Uint8Array>, max: number, length: number | undefined, what: string, signal?: AbortSignal): Promise<Uint8Array> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -198,7 +269,7 @@ async function fetchOnce(image: FalImage, expected: ImageFormat, f: FetchFn, opt
     await res.body?.cancel().catch(() => undefined);
     throw new GrokError("download", l10n.t("Could not download the image (HTTP {0}). Retry saving.", res.status), `GET ${where(final)} → ${res.status}`, res.status);
   }
-  const bytes = await readCapped(res, max, `GET ${where(final)}`, opts.signal);
+  const bytes = await readCapped(res, max, `GET ${where(final)}`, opts.signal, opts.budget);
   return { bytes, format: timedVerify(bytes, expected, opts) };
 }
 
@@ -244,6 +315,7 @@ export async function downloadImage(image: FalImage, asked: ImageFormat, opts: D
  * (their transfers are aborted) and is what the promise rejects with.
  */
 export async function downloadAll(images: readonly FalImage[], asked: ImageFormat, opts: DownloadOptions = {}): Promise<DownloadedImage[]> {
+  opts = { ...opts, budget: opts.budget ?? new ByteBudget(DOWNLOAD_BUDGET_BYTES) };
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   const out: DownloadedImage[] = new Array<DownloadedImage>(images.length);
@@ -260,7 +332,7 @@ export async function downloadAll(images: readonly FalImage[], asked: ImageForma
       }
     }
   };
-  const width = Math.max(1, Math.min(opts.concurrency ?? DOWNLOAD_CONCURRENCY, images.length));
+  const width = Math.max(1, Math.min(opts.concurrency ?? images.length, images.length));
   await Promise.all(Array.from({ length: width }, worker));
   if (failure) {
     // A cancel of the caller's own wins over the error that the stop caused in the other workers.

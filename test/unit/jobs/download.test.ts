@@ -3,7 +3,7 @@ import sharp from "sharp";
 import {
   addressProblem,
   claimedFormat,
-  DOWNLOAD_CONCURRENCY,
+  ByteBudget,
   downloadAll,
   downloadImage,
   limitToAsked,
@@ -87,20 +87,68 @@ describe("downloading and verifying images", () => {
     assert.equal(claimedFormat({ url: "https://x/y" }, "jpeg"), "jpeg");
   });
 
-  it("downloads a job's images a few at a time, in order", async () => {
+  it("asks for all of a job's images at once, and reads their bodies within the byte budget, in order", async () => {
     const png = await image("png");
-    let inFlight = 0;
-    let peak = 0;
+    let asked = 0;
+    let askedPeak = 0;
+    let reading = 0;
+    let readingPeak = 0;
     const f: FetchFn = async () => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 20));
-      inFlight--;
-      return new Response(Buffer.from(png));
+      asked++;
+      askedPeak = Math.max(askedPeak, asked);
+      await new Promise((r) => setTimeout(r, 5));
+      asked--;
+      let started = false;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          if (!started) {
+            started = true;
+            reading++;
+            readingPeak = Math.max(readingPeak, reading);
+          }
+          await new Promise((r) => setTimeout(r, 20));
+          c.enqueue(png);
+          reading--;
+          c.close();
+        },
+      }, { highWaterMark: 0 }); // pulled only when read
+      return new Response(body, { headers: { "content-length": String(png.length) } });
     };
-    const got = await downloadAll([1, 2, 3, 4].map((i) => ({ url: `https://cdn.example/${i}.png` })), "png", { fetch: f, sleep: noWait });
+    const urls = [1, 2, 3, 4].map((i) => ({ url: `https://cdn.example/${i}.png` }));
+    // Room for two bodies of this size: two are read at a time.
+    const got = await downloadAll(urls, "png", { fetch: f, sleep: noWait, maxBytes: png.length, budget: new ByteBudget(2 * png.length) });
     assert.equal(got.length, 4);
-    assert.equal(peak, DOWNLOAD_CONCURRENCY, `at most ${DOWNLOAD_CONCURRENCY} at once`);
+    assert.equal(askedPeak, 4, "all four asked for at once");
+    assert.equal(readingPeak, 2, "two bodies read at a time");
+    // Room for all four: read side by side.
+    readingPeak = 0;
+    await downloadAll(urls, "png", { fetch: f, sleep: noWait, maxBytes: png.length, budget: new ByteBudget(4 * png.length) });
+    assert.equal(readingPeak, 4);
+  });
+
+  it("the byte budget: first come, first served; a body without a length takes the cap; a cancelled wait gives way", async () => {
+    const budget = new ByteBudget(100);
+    const order: string[] = [];
+    const a = await budget.take(60);
+    const b = budget.take(60).then((give) => (order.push("b"), give));
+    const c = budget.take(10).then((give) => (order.push("c"), give)); // fits, but waits its turn behind b
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(order.length, 0, "both wait");
+    a();
+    a(); // giving back twice gives once
+    const giveB = await b;
+    const giveC = await c;
+    assert.deepEqual(order, ["b", "c"]);
+    const stop = new AbortController();
+    const d = budget.take(1000, stop.signal); // more than the whole budget: waits for all of it
+    const e = budget.take(10).then((give) => (order.push("e"), give));
+    stop.abort();
+    await assert.rejects(d, (err: unknown) => err instanceof GrokError && err.kind === "cancelled");
+    (await e)();
+    assert.deepEqual(order, ["b", "c", "e"], "the cancelled wait no longer holds up the queue");
+    giveB();
+    giveC();
+    (await budget.take(100))();
   });
 
   it("stops the other downloads of a job at the first failure", async () => {
@@ -118,7 +166,7 @@ describe("downloading and verifying images", () => {
     const t0 = Date.now();
     await assert.rejects(downloadAll([1, 2, 3, 4].map((i) => ({ url: `https://cdn.example/${i}.png` })), "png", { fetch: f, sleep: noWait, attempts: 1 }), /HTTP 404/);
     assert.ok(Date.now() - t0 < 1500, "the slow one was aborted, not awaited");
-    assert.deepEqual(asked, ["https://cdn.example/1.png", "https://cdn.example/2.png"], "images 3 and 4 were never asked for");
+    assert.equal(asked.length, 4, "all four were asked for at once, and the three slow ones aborted");
   });
 });
 
