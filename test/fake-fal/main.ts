@@ -3,7 +3,7 @@
  *
  *     npx tsc -p . && node out/test/fake-fal/main.js [--port 8787] [--queue-ms 800] [--run-ms 2500]
  *         [--queue-steps 3] [--hold none|queue|run] [--validate-at run|submit] [--accept-key KEY]
- *         [--quiet]
+ *         [--image-seed request|prompt] [--quiet]
  *
  * Prints the proxy URL (first stdout line: `FAKE_FAL_URL=http://127.0.0.1:PORT/fal-proxy`), then one
  * line per request. Control it over HTTP: POST /__fake/inject {FaultSpec}, POST /__fake/release
@@ -59,6 +59,14 @@ function parseArgs(argv: string[]): FakeFalOptions & { quiet: boolean } {
           throw new Error("--accept-key needs a value");
         }
         options.acceptKey = key;
+        break;
+      }
+      case "--image-seed": {
+        const seed = next();
+        if (seed !== "request" && seed !== "prompt") {
+          throw new Error("--image-seed needs request|prompt");
+        }
+        options.imageSeed = seed;
         break;
       }
       case "--quiet":
