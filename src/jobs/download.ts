@@ -311,7 +311,7 @@ export async function downloadImage(image: FalImage, asked: ImageFormat, opts: D
 }
 
 /**
- * Downloads the images of one result, a few at a time, in order. The first failure stops the others
+ * Downloads the images of one result, all at once within the byte budget, in order. The first failure stops the others
  * (their transfers are aborted) and is what the promise rejects with.
  */
 export async function downloadAll(images: readonly FalImage[], asked: ImageFormat, opts: DownloadOptions = {}): Promise<DownloadedImage[]> {
