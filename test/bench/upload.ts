@@ -20,8 +20,6 @@
  * It also times the alternative the extension did not choose, sending the images inline as data URIs
  * in the request body, against uploading and sending the URLs (up to the submit's answer).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import sharp from "sharp";
 import { uploadAll, type SourceImage } from "../../src/edit/upload";
@@ -29,6 +27,7 @@ import { FalService } from "../../src/fal/service";
 import { encodeDataUri } from "../../src/images/dataUri";
 import { mimeForFormat } from "../../src/images/sniff";
 import { endpointFor } from "../../src/api";
+import { startFakeFalProcess } from "../fake-fal/process";
 
 const BOUND = 1.3;
 const RTT_MS = 50;
@@ -64,20 +63,6 @@ async function noisePng(side: number, seed: number): Promise<Uint8Array> {
   return new Uint8Array(await sharp(raw, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer());
 }
 
-/** Starts the fake fal in its own process; resolves to its proxy URL. */
-function startFake(): Promise<{ url: string; child: ChildProcess }> {
-  const main = path.join(__dirname, "..", "fake-fal", "main.js");
-  const child = spawn(process.execPath, [main, "--quiet", "--queue-ms", "0", "--run-ms", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (b: Buffer) => {
-      out += b.toString();
-      const m = /FAKE_FAL_URL=(\S+)/.exec(out);
-      if (m?.[1]) resolve({ url: m[1], child });
-    });
-    child.once("exit", (code) => reject(new Error(`the fake fal exited (${code})`)));
-  });
-}
 
 async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();
@@ -90,7 +75,7 @@ async function main(): Promise<number> {
   const images: SourceImage[] = await Promise.all(
     [840, 848, 856].map(async (side, i) => ({ fileName: `noise-${i + 1}.png`, bytes: await noisePng(side, 0x9e3779b9 + i), format: "png" as const })),
   );
-  const { url, child } = await startFake();
+  const { url, child } = await startFakeFalProcess(["--queue-ms", "0", "--run-ms", "0"]);
   try {
     const fal = new FalService({ key: KEY, proxyUrl: url });
     const never = new AbortController().signal;

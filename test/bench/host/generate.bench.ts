@@ -12,40 +12,19 @@
  * path and of its floor each moved by 10-20 ms between clean runs, as much as the bound allows).
  */
 import * as assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs/promises";
-import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import * as vscode from "vscode";
 import { createFalClient } from "@fal-ai/client";
 import { startFakeFal, type FakeFal } from "../../fake-fal/server";
+import { startFakeFalProcess } from "../../fake-fal/process";
 import { figure } from "../../runner/figure";
 import { fmt, interleaved, median, parseTimings } from "../../runner/stats";
 import { activateExtension, setUserSetting, TEST_KEY, workspaceRoot } from "../../host/util";
 
 const WHOLE_PROMPT = "whole path";
 
-/**
- * The fake fal in a process of its own (test/fake-fal/main.ts), with the timing of the in-process one
- * and pictures seeded by prompt; resolves to its proxy URL. It inherits this process's environment, so
- * the runner's reaper ends it with the rest if the benchmark is stopped.
- */
-function startFakeProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const main = path.join(__dirname, "..", "..", "fake-fal", "main.js");
-  const child = spawn(process.execPath, [main, "--quiet", "--queue-ms", "50", "--run-ms", "150", "--image-seed", "prompt"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" },
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (b: Buffer) => {
-      out += b.toString();
-      const m = /FAKE_FAL_URL=(\S+)/.exec(out);
-      if (m?.[1]) resolve({ url: m[1], child });
-    });
-    child.once("exit", (code) => reject(new Error(`the fake fal exited (${code})`)));
-  });
-}
 const RUNS = Math.max(7, Number(process.env.GROK_BENCH_RUNS ?? 15));
 const BOUNDS = { completedMedianMs: 25, completedWorstMs: 60, wholePathRatio: 1.05 };
 
@@ -111,7 +90,7 @@ describe("Generate benchmarks", function () {
     before(async () => {
       // fal in a process of its own, as fal's servers are: serving 4 × 2.2 MB on the extension host's
       // thread weighed on both paths unevenly (per-round ratios 0.7-1.4 with it in process).
-      const own = await startFakeProcess();
+      const own = await startFakeFalProcess(["--queue-ms", "50", "--run-ms", "150", "--image-seed", "prompt"]);
       falProcess = own.child;
       await setUserSetting("proxyUrl", own.url);
       const input = { num_images: 4, resolution: "2k", aspect_ratio: "1:1", output_format: "jpeg", sync_mode: false } as const;
