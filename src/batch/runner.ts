@@ -104,11 +104,12 @@ export class Batches implements JobOwner, vscode.Disposable {
     // Ids that fail the check are dropped from the record: kept, they would make every activation
     // load the batch code and the core for nothing (core/keys.ts leftWork).
     const raw = this.#state.get<unknown>(BATCHES_KEY);
-    if (Array.isArray(raw) && checkIds(raw).length !== raw.length) {
-      this.s.log.warn(C, `${raw.length - checkIds(raw).length} recorded batch id(s) were not valid and are dropped.`);
-      await this.#state.update(BATCHES_KEY, checkIds(raw));
+    const ids = checkIds(raw);
+    if (Array.isArray(raw) && ids.length !== raw.length) {
+      this.s.log.warn(C, `${raw.length - ids.length} recorded batch id(s) were not valid and are dropped.`);
+      await this.#state.update(BATCHES_KEY, ids);
     }
-    for (const id of checkIds(this.#state.get(BATCHES_KEY))) {
+    for (const id of ids) {
       if (this.#running.has(id)) continue;
       const checked = checkBatch(this.#state.get(planKey(id)), this.#state.get(statesKey(id)));
       if (!checked.ok) {

@@ -6,8 +6,6 @@
  */
 import { JOURNAL_KEY } from "../core/keys";
 
-export { JOURNAL_KEY };
-
 /** The part of vscode.Memento the journal uses. */
 export interface MementoLike {
   get<T>(key: string): T | undefined;

@@ -5,7 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DiskFolder, type DiskFs } from "../../../src/workspace/diskFolder";
 import { SaveCore, type ImageBytes } from "../../../src/workspace/saver";
-import { JOURNAL_KEY, TempJournal } from "../../../src/workspace/tempJournal";
+import { TempJournal } from "../../../src/workspace/tempJournal";
+import { JOURNAL_KEY } from "../../../src/core/keys";
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "grok-saver-"));
