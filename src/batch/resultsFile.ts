@@ -5,6 +5,7 @@
  * runs at a time; `flush` writes the latest state now.
  */
 import { randomBytes } from "node:crypto";
+import { promises as fsp } from "node:fs";
 import * as vscode from "vscode";
 import type { Logger } from "../log";
 import { MAX_RESULTS_BYTES } from "./results";
@@ -18,7 +19,10 @@ export async function writeAtomically(target: vscode.Uri, text: string): Promise
   const temp = vscode.Uri.joinPath(target, "..", `.${name}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     await wfs.writeFile(temp, new TextEncoder().encode(text));
-    await wfs.rename(temp, target, { overwrite: true });
+    // A local file is replaced with Node's rename, which is atomic: VS Code's disk provider, asked to
+    // overwrite, deletes the old file first, and a reader could then find no results file at all.
+    if (target.scheme === "file") await fsp.rename(temp.fsPath, target.fsPath);
+    else await wfs.rename(temp, target, { overwrite: true });
   } catch (err) {
     await wfs.delete(temp, { useTrash: false }).then(undefined, () => undefined);
     throw err;
