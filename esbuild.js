@@ -101,11 +101,11 @@ function composeGalleryPage() {
   const js = fs.readFileSync(path.join(outDir, "webview", "gallery.js"), "utf8").replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n");
   if (/<\/script/i.test(js) || /<\/style/i.test(css)) throw new Error("the gallery's script or styles contain a closing tag: they cannot be inlined");
   // The page's own placeholders only (csp, nonce, asset paths): nothing in the inlined code may look like one.
-  if (/\{\{(csp|nonce|(?:dist|media)\/[A-Za-z0-9_./-]+)\}\}/.test(js + css)) throw new Error("the inlined code contains a page placeholder");
+  if (/\{\{(csp|nonce|init|(?:dist|media)\/[A-Za-z0-9_./-]+)\}\}/.test(js + css)) throw new Error("the inlined code contains a page placeholder");
   let page = fs.readFileSync(path.join(media, "index.html"), "utf8");
   const links = /<link rel="stylesheet" href="\{\{dist\/webview\/codicon\.css\}\}">\n<link rel="stylesheet" href="\{\{media\/gallery\/gallery\.css\}\}">/;
   const script = /<script nonce="\{\{nonce\}\}" src="\{\{dist\/webview\/gallery\.js\}\}"><\/script>/;
-  if (!links.test(page) || !script.test(page)) throw new Error("media/gallery/index.html no longer links its stylesheets and script as esbuild.js expects");
+  if (!links.test(page) || !script.test(page) || !page.includes('<script type="application/json" id="init">{{init}}</script>')) throw new Error("media/gallery/index.html no longer links its stylesheets and script as esbuild.js expects");
   page = page
     .replace(links, () => `<style nonce="{{nonce}}">\n${css}</style>`)
     .replace(script, () => `<script nonce="{{nonce}}">\n${js}</script>`)

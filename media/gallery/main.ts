@@ -882,6 +882,7 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   send({ type: "rendered", at: Date.now(), entries: sorted.length, cards: live.size, scriptMs: Math.round(scriptMs), initMs: Math.round(initMs), paintMs: Math.round(performance.now()) });
   if (!firstPaintSent) {
     firstPaintSent = true;
+    loadIconFont();
     const t0 = performance.now();
     const later = beforePaint ?? [];
     beforePaint = undefined;
@@ -1005,21 +1006,48 @@ window.addEventListener("message", (ev: MessageEvent<unknown>) => {
   }
 });
 
-// The extension sends `init` without being asked when it opens the panel (VS Code holds it until the
-// page has loaded; this inline script runs before that). `ready` tells it this page runs: a page
-// loaded again (hidden and shown, or its folders widened) gets `init` in answer. One whose `init`
-// never came (its frame went before it loaded) asks again.
+// The first `init` usually comes in the page itself (index.html's data block): taken at once, the
+// first frame has the images, without waiting for the page's load event and a message. Otherwise the
+// extension sends it unasked (VS Code holds it until the page has loaded; this inline script runs
+// before that). `ready` tells the extension this page runs: a page loaded again (hidden and shown, or
+// its folders widened) gets `init` in answer. One whose `init` never came (its frame went before it
+// loaded) asks again.
+let iconFontAsked = false;
+const carried = document.getElementById("init");
+const carriedText = carried?.textContent ?? "";
+carried?.remove();
+if (carriedText) {
+  let m: unknown;
+  try {
+    m = JSON.parse(carriedText);
+  } catch {
+    m = undefined;
+  }
+  if (typeof m === "object" && m !== null && (m as { type?: unknown }).type === "init") {
+    onInit(m as Extract<HostMessage, { type: "init" }>).catch((err: unknown) => console.error("Grok Imagine gallery: could not start", err));
+  }
+}
 send({ type: "ready" });
 window.addEventListener("load", () => {
   setTimeout(() => {
     if (!initSeq) send({ type: "ready" });
+    loadIconFont();
   }, 1000);
-  // The icon font, only now: fetched before the page had loaded, it would hold back the load event,
-  // and with it every message VS Code has for the page (`init` first). Until it arrives icons are blank.
+});
+
+/**
+ * The icon font, once the first frame is painted (or a second after the page loaded): fetched
+ * before the page had loaded, it would hold back the load event, and with it every message VS Code
+ * has for the page; before the first frame, it would take that frame's time. Until it arrives, icons
+ * are blank.
+ */
+function loadIconFont(): void {
+  if (iconFontAsked) return;
+  iconFontAsked = true;
   const url = document.body.dataset["codiconFont"];
   if (url) {
     const font = new FontFace("codicon", `url("${url}") format("truetype")`, { display: "block" });
     document.fonts.add(font);
     font.load().catch(() => undefined);
   }
-});
+}

@@ -29,10 +29,24 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 
 /**
  * The page (dist/webview/gallery.html, made by esbuild.js from media/gallery/index.html) for one
- * load: `{{csp}}` becomes the policy, `{{nonce}}` the nonce, and `{{dist/…}}` or `{{media/…}}` the URI
- * `asset` gives for that path from the extension's root. Nothing else is touched (the page inlines
- * its script and styles, whose text may hold braces).
+ * load: `{{csp}}` becomes the policy, `{{nonce}}` the nonce, `{{dist/…}}` or `{{media/…}}` the URI
+ * `asset` gives for that path from the extension's root, and `{{init}}` (the text of the page's
+ * `application/json` data block) `init` as JSON that cannot end that block, or nothing. Nothing else
+ * is touched (the page inlines its script and styles, whose text may hold braces), and what is filled
+ * in is not read again.
  */
-export function fillPage(template: string, cspSource: string, nonce: string, asset: (path: string) => string): string {
-  return template.replace(/\{\{(csp|nonce|(?:dist|media)\/[A-Za-z0-9_./-]+)\}\}/g, (_, k: string) => (k === "csp" ? contentSecurityPolicy(cspSource, nonce) : k === "nonce" ? nonce : asset(k)));
+export function fillPage(template: string, cspSource: string, nonce: string, asset: (path: string) => string, init?: unknown): string {
+  return template.replace(/\{\{(csp|nonce|init|(?:dist|media)\/[A-Za-z0-9_./-]+)\}\}/g, (_, k: string) =>
+    k === "csp" ? contentSecurityPolicy(cspSource, nonce) : k === "nonce" ? nonce : k === "init" ? (init === undefined ? "" : dataBlockJson(init)) : asset(k),
+  );
+}
+
+/**
+ * `value` as JSON to put inside `<script type="application/json">`: every `<`, `>` and `&` escaped
+ * (`\u003c`…), so that no text in it (a prompt that says `</script>` or `<!--`) can end the block or
+ * change how the HTML parser reads it; JSON.parse gives the same value back. U+2028 and U+2029 are
+ * escaped too, so that the text is also a valid JavaScript literal.
+ */
+export function dataBlockJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -36,6 +36,14 @@ export class InitHandshake {
     this.#unasked = false;
   }
 
+  /**
+   * The page now loading goes without being loaded (VS Code will load another from HTML that does not
+   * carry the unasked `init`): the next page's `ready` is answered. Other messages still go.
+   */
+  pageGone(): void {
+    this.#unasked = false;
+  }
+
   /** A page said `ready`: whether it needs an `init` (false when the unasked one is on its way to it). */
   pageReady(): boolean {
     if (this.#unasked) {

@@ -39,22 +39,35 @@ import { errorText } from "../format";
 const C = "gallery";
 /** workspaceState: the image folders of the last session (the webview's roots, known at once). */
 const ROOTS_KEY = "grokImagine.gallery.roots";
-/** Entries in `init`: the newest, enough to fill a large panel; the rest follow its first paint. */
-const INIT_CHUNK = 120;
+/**
+ * Entries in `init`: the newest, twice as many as the panel showed last time (48 the first time, at
+ * least 24), so that the first screen and a scroll are there; the rest follow the first paint. Every
+ * entry in `init` is copied and read on the way to that paint.
+ */
+function initEntries(lastShown: unknown): number {
+  if (typeof lastShown !== "number" || !Number.isInteger(lastShown) || lastShown < 1) return 48;
+  return Math.max(24, Math.min(240, 2 * lastShown));
+}
 /** workspaceState: how many cards the gallery showed at its last first paint (its panel's size). */
 const CARDS_KEY = "grokImagine.gallery.cardsShown";
 
 /**
- * Thumbnails sent inside `init` (the newest images'): as many as the panel showed last time and a
- * row more (24 the first time: a large panel's four columns of four rows and two more), at most 48.
+ * Thumbnails sent inside `init` (the newest images'): as many as the panel showed last time and
+ * three more (24 the first time: a large panel's four columns of four rows and two more), at most 48.
  * Each is 5–30 KB of base64 on the way to a paint that waits for it, so no more than that.
  */
 function inlineThumbnails(lastShown: unknown): number {
   if (typeof lastShown !== "number" || !Number.isInteger(lastShown) || lastShown < 1) return 24;
-  return Math.min(48, lastShown + 6);
+  return Math.min(48, lastShown + 3);
 }
 /** The rest of the entries go at the latest this long after the first paint (see `rendered`). */
 const REST_AFTER_MS = 1000;
+/**
+ * The page waits this long for its first `init` to carry (the index cache and the thumbnails read,
+ * usually within 10-30 ms); then it goes without, and `init` follows by message. VS Code takes some
+ * 100 ms after the page is set to start loading it, so waiting longer would only add to that.
+ */
+const PAGE_WAIT_MS = 150;
 
 /** Image actions that are one command on the image's URI. */
 const ACTION_COMMANDS: Partial<Record<ImageAction, string>> = {
@@ -131,7 +144,16 @@ export class GalleryPanel implements vscode.Disposable {
   /** When the page first said ready, ms after opening. */
   #readyAt?: number;
   #initAt?: number;
+  /** When the index cache and the thumbnails' names were read, and the inline thumbnails (ms after opening). */
+  #indexAt?: number;
+  #thumbsAt?: number;
+  /** The page's size as first set, in KB. */
+  #pageKb?: number;
   #htmlAt?: number;
+  /** Set while the page waits for its first `init` (a timer: after PAGE_WAIT_MS it goes without). */
+  #pageWait?: ReturnType<typeof setTimeout>;
+  /** The page as set carries an `init`. */
+  #carried = false;
   #disposed = false;
 
   constructor(
@@ -144,7 +166,10 @@ export class GalleryPanel implements vscode.Disposable {
     this.#disposables.push(
       webview.onDidReceiveMessage((m: unknown) => this.handle(m).catch((err: unknown) => this.d.s.log.error(C, "A message from the gallery failed", err))),
       panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState(() => this.#watchJobs()),
+      panel.onDidChangeViewState(() => {
+        this.#hidden();
+        this.#watchJobs();
+      }),
       d.index.onDidChange((c) => this.#entriesChanged(c)),
       d.index.onDidChangeIndexing((indexing) => this.#indexingChanged(indexing)),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -171,15 +196,52 @@ export class GalleryPanel implements vscode.Disposable {
     if (d.page === undefined) {
       void d.s.ui.current.showErrorMessage(vscode.l10n.t("Grok Imagine: the gallery's page is missing from the extension. Reinstall the extension."));
     } else {
-      webview.html = galleryHtml(d.page, webview, d.s.context.extensionUri, makeNonce());
-      this.#htmlAt = Date.now() - d.openedAt;
-      // After a timer: VS Code sends the page on its way first (its messages to the workbench
-      // leave on a timer too), and reading the index cache does not hold them up.
-      setTimeout(() => {
-        this.#start(false).catch((err: unknown) => d.s.log.error(C, "Could not start the gallery", err));
-      }, 0);
+      // A panel on screen gets its page with the first `init` in it, once the index cache and the
+      // newest thumbnails are read (VS Code takes longer than that to make the webview, so the page
+      // starts loading no later). One not on screen (restored in a background tab) loads its page
+      // only when shown, perhaps much later: it gets the page at once and `init` by message.
+      if (!panel.visible) this.#setPage(undefined);
+      else {
+        this.#pageWait = setTimeout(() => {
+          d.s.log.info(C, `The index and the thumbnails were not read within ${PAGE_WAIT_MS} ms: the page goes first, and its images follow.`);
+          this.#setPage(undefined);
+        }, PAGE_WAIT_MS);
+      }
+      this.#start(false).catch((err: unknown) => {
+        d.s.log.error(C, "Could not start the gallery", err);
+        if (this.#pageWait) this.#setPage(undefined); // the page asks again (`ready`) once it runs
+      });
     }
     this.#watchJobs();
+  }
+
+  /**
+   * Sets the page: with the first `init` in it (see index.html), or without (the page then gets
+   * `init` by message). Until it is set, VS Code shows nothing; this is done once per panel, and
+   * again when a page that carried an `init` goes off screen (see #hidden).
+   */
+  #setPage(init: Extract<HostMessage, { type: "init" }> | undefined): void {
+    clearTimeout(this.#pageWait);
+    this.#pageWait = undefined;
+    if (this.#disposed || this.d.page === undefined) return;
+    const webview = this.panel.webview;
+    const html = galleryHtml(this.d.page, webview, this.d.s.context.extensionUri, makeNonce(), init);
+    webview.html = html;
+    this.#pageKb ??= Math.round(html.length / 1024);
+    this.#carried = init !== undefined;
+    if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && init) this.d.trace?.posted.push(init);
+    this.#htmlAt ??= Date.now() - this.d.openedAt;
+  }
+
+  /**
+   * The panel went off screen. VS Code loads the page again when it is shown, from the same HTML: a
+   * page that carried an `init` would show that old one first. Its HTML loses the `init` (nothing
+   * loads while hidden), and the page's `ready` gets the current one.
+   */
+  #hidden(): void {
+    if (this.panel.visible || !this.#carried) return;
+    this.#handshake.pageGone();
+    this.#setPage(undefined);
   }
 
   reveal(): void {
@@ -194,17 +256,27 @@ export class GalleryPanel implements vscode.Disposable {
    */
   async #start(asked: boolean): Promise<void> {
     [, this.#thumbNames] = await Promise.all([this.d.index.load(), this.d.thumbs.load()]);
+    this.#indexAt ??= Date.now() - this.d.openedAt;
     if (this.#disposed || (!asked && this.#handshake.ready)) return;
     // The thumbnails of the newest images travel inside `init`: the page shows them without asking
     // VS Code for a file each (a round trip through the workbench per image).
     let sorted = this.#sorted();
     const inline = await this.d.thumbs.read(sorted.slice(0, inlineThumbnails(this.d.s.context.workspaceState.get<unknown>(CARDS_KEY))).map((i) => i.img));
+    this.#thumbsAt ??= Date.now() - this.d.openedAt;
     if (this.#disposed || (!asked && this.#handshake.ready)) return;
     const images = this.d.index.images();
     if (images.length !== sorted.length) sorted = this.#sorted(images); // changed while the thumbnails were read
     this.#rememberFolders(images);
-    if (this.#widenRoots(images)) return;
-    this.#sendInit(this.#handshake.sending(asked), sorted, inline);
+    if (this.#pageWait !== undefined && this.panel.visible) {
+      // No page yet: the roots can change without loading anything, and the page carries `init`.
+      if (!byFolder(images).every((i) => this.#covered(i.uri))) this.#setOptions(false);
+      this.#setPage(this.#initMessage(this.#handshake.sending(false), sorted, inline));
+    } else {
+      if (this.#pageWait !== undefined) this.#setPage(undefined); // hidden meanwhile: `init` by message
+      if (this.#widenRoots(images)) return;
+      this.#post(this.#initMessage(this.#handshake.sending(asked), sorted, inline));
+    }
+    this.#initAt ??= Date.now() - this.d.openedAt;
     for (const queued of this.#outbox.splice(0)) this.#post(queued);
   }
 
@@ -230,6 +302,8 @@ export class GalleryPanel implements vscode.Disposable {
     this.#widenLater = false;
     this.#handshake.reloading();
     this.#setOptions(false);
+    // The page loaded again would show the `init` it carried, out of date: it gets the current one by message.
+    if (this.#carried) this.#setPage(undefined);
     return true;
   }
 
@@ -286,14 +360,18 @@ export class GalleryPanel implements vscode.Disposable {
    * `init` with the newest entries (what a first paint needs); the rest follow in one `entries` after
    * the page's paint (#sendRest). `inline`: thumbnails' bytes by image key, sent inside their entries.
    */
-  #sendInit(seq: number, images: readonly SortedImage[], inline: ReadonlyMap<string, Uint8Array>): void {
+  #initMessage(seq: number, images: readonly SortedImage[], inline: ReadonlyMap<string, Uint8Array>): Extract<HostMessage, { type: "init" }> {
     const defaults = formDefaults();
     const viewState = this.d.savedState === undefined ? undefined : parseViewState(this.d.savedState, defaults);
     const markdownFile = this.d.markdown.fileName();
-    this.#post({
+    // The rest once the page has painted: made and sent now, they would take the host's and the
+    // page's time (a thousand entries to convert, copy and read) before that paint.
+    const chunk = initEntries(this.d.s.context.workspaceState.get<unknown>(CARDS_KEY));
+    this.#rest = images.length > chunk ? new Set(images.slice(0, chunk).map((i) => i.path)) : undefined;
+    return {
       type: "init",
       seq,
-      entries: images.slice(0, INIT_CHUNK).map((i) => {
+      entries: images.slice(0, chunk).map((i) => {
         const e = this.#entry(i.img);
         const bytes = inline.get(i.img.key);
         return bytes ? { ...e, thumbData: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64") } : e;
@@ -308,11 +386,7 @@ export class GalleryPanel implements vscode.Disposable {
       ...(vscode.l10n.bundle ? { l10n: vscode.l10n.bundle } : {}),
       prices: readSettings().prices,
       ...(this.d.spend ? { spend: this.d.spend.header() } : {}),
-    });
-    this.#initAt ??= Date.now() - this.d.openedAt;
-    // The rest once the page has painted: made and sent now, they would take the host's and the
-    // page's time (a thousand entries to convert, copy and read) before that paint.
-    this.#rest = images.length > INIT_CHUNK ? new Set(images.slice(0, INIT_CHUNK).map((i) => i.path)) : undefined;
+    };
   }
 
   /** What `init` left out: every image now indexed that it did not carry (changes meanwhile were sent as they came). */
@@ -416,7 +490,7 @@ export class GalleryPanel implements vscode.Disposable {
           // From the command to the page's own timestamp of its painted frame (one machine, one clock).
           const figures = { ms: Math.max(0, Math.round(m.at - this.d.openedAt)), entries: m.entries, cards: m.cards };
           if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.firstPaint = { ...figures, at: m.at };
-          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM; host: page set at ${this.#htmlAt ?? "?"} ms, ready at ${this.#readyAt ?? "?"} ms, init sent at ${this.#initAt ?? "?"} ms; page: started loading at ${Math.round(m.at - m.paintMs - this.d.openedAt)} ms, then script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after that).`);
+          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM; host: index read at ${this.#indexAt ?? "?"} ms, thumbnails at ${this.#thumbsAt ?? "?"} ms, page (${this.#pageKb ?? "?"} KB) set at ${this.#htmlAt ?? "?"} ms, ready at ${this.#readyAt ?? "?"} ms, init sent at ${this.#initAt ?? "?"} ms; page: started loading at ${Math.round(m.at - m.paintMs - this.d.openedAt)} ms, then script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after that).`);
           this.#measured.fire("paint");
         }
         return;

@@ -132,8 +132,12 @@ describe("Gallery", function () {
       // The page's own script and styles are inlined (esbuild.js), each under the nonce; the markup
       // around them has no handler, style or script of its own.
       assert.equal(html.split(`nonce="${nonce}"`).length, 3, "the one script and the one style element carry the nonce");
-      const markup = html.replace(/<script nonce="[^"]+">[\s\S]*?<\/script>/, "").replace(/<style nonce="[^"]+">[\s\S]*?<\/style>/, "");
-      assert.doesNotMatch(markup, / on[a-z]+=|style=|<script|<style/i, "no inline handlers, styles or scripts besides those two");
+      // A data block (never run: it has no nonce) for the first `init`, as JSON with no "<" in it;
+      // empty once the panel has been off screen (earlier tests showed other editors).
+      const block = /<script type="application\/json" id="init">([^<]*)<\/script>/.exec(html);
+      assert.ok(block, "the page has its data block");
+      const markup = html.replace(/<script nonce="[^"]+">[\s\S]*?<\/script>/, "").replace(/<style nonce="[^"]+">[\s\S]*?<\/style>/, "").replace(block[0], "");
+      assert.doesNotMatch(markup, / on[a-z]+=|style=|<script|<style/i, "no inline handlers, styles or scripts besides those three");
       const opts = panel.webview.options;
       assert.equal(opts.enableScripts, true);
       assert.notEqual(opts.enableCommandUris, true);
@@ -146,9 +150,17 @@ describe("Gallery", function () {
       // Another load gets another nonce.
       g.close();
       await vscode.commands.executeCommand("grokImagine.openGallery");
-      const other = g.panel()?.webview.html ?? "";
-      assert.notEqual(/nonce-([^']+)'/.exec(other)?.[1], nonce);
       await g.firstPaint();
+      const fresh = g.panel()?.webview.html ?? "";
+      const other = /nonce-([^']+)'/.exec(fresh)?.[1];
+      assert.ok(other);
+      assert.notEqual(other, nonce);
+      // A panel opened on screen carries its first `init`: the one the trace has, the same entries.
+      const carried = /<script type="application\/json" id="init">([^<]+)<\/script>/.exec(fresh)?.[1];
+      assert.ok(carried, `the page carries its first init\n${t.logLines().filter((l) => /gallery/.test(l)).slice(-5).join("\n")}`);
+      const init = JSON.parse(carried) as Extract<HostMessage, { type: "init" }>;
+      assert.equal(init.type, "init");
+      assert.deepEqual(init, posted(g).find((m) => m.type === "init"));
     });
   });
 

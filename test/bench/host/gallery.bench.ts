@@ -110,7 +110,7 @@ describe("Gallery benchmarks", function () {
         const t0 = Date.now();
         await vscode.commands.executeCommand("grokImagine.openGallery");
         const paint = await g.firstPaint();
-        assert.ok(paint.entries >= Math.min(COUNT, 100) && paint.cards > 0, `painted with ${paint.entries} entries\n${t.logLines().filter((l) => /gallery/.test(l)).slice(-8).join("\n")}`);
+        assert.ok(paint.cards > 0 && paint.entries >= Math.min(COUNT, 24), `painted with ${paint.entries} entries\n${t.logLines().filter((l) => /gallery/.test(l)).slice(-8).join("\n")}`);
         gallery.push(paint.at - t0);
         const thumbs = await g.thumbnails();
         if (coldThumbs === undefined && gallery.length === 1) coldThumbs = thumbs;

@@ -56,6 +56,20 @@ describe("gallery/handshake: the init handshake", () => {
     assert.equal(h.ready, true);
   });
 
+  it("a page that carried its init goes off screen before it said ready: the page loaded when it is shown again gets one", () => {
+    // The panel's HTML carried the unasked init; hidden, it gets HTML without one (VS Code loads the
+    // page again when it is shown, and would otherwise show the old init first).
+    const h = new InitHandshake();
+    const p = page();
+    h.sending(false); // carried by a page that never ran
+    h.pageGone();
+    assert.equal(h.ready, true, "state updates still go (to whatever page runs)");
+    assert.equal(h.pageReady(), true, "the new page's ready is answered");
+    p.deliver(h.sending(true));
+    assert.equal(p.has, 2);
+    assert.equal(h.pageReady(), true, "a later load (hidden and shown again) is answered too");
+  });
+
   it("an init that arrives after a newer one changes nothing", () => {
     const p = page();
     p.deliver(2);
