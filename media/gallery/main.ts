@@ -273,10 +273,38 @@ function thumbSrc(e: GalleryEntry): string | undefined {
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
+/**
+ * VS Code keeps a webview's page hidden until its load event (or 200 ms), and holds its messages
+ * until then. A card's image fetched through VS Code (a cached thumbnail's or the file's URI) would
+ * hold that event back: until it has come, cards get only the thumbnails `init` carried (data: URLs),
+ * and the others their images once it has.
+ */
+let pageLoaded = document.readyState === "complete";
+const waitingForLoad = new Set<Card>();
+const loaded = new Promise<void>((resolve) => {
+  if (pageLoaded) return resolve();
+  window.addEventListener("load", () => {
+    pageLoaded = true;
+    for (const card of waitingForLoad) if (card.entry) setImage(card, card.entry);
+    waitingForLoad.clear();
+    resolve();
+  });
+});
+
+function setImage(card: Card, e: GalleryEntry): void {
+  const src = thumbSrc(e) ?? e.src;
+  if (!pageLoaded && !src.startsWith("data:")) {
+    waitingForLoad.add(card);
+    if (card.img.hasAttribute("src")) card.img.removeAttribute("src");
+    return;
+  }
+  waitingForLoad.delete(card);
+  if (card.img.getAttribute("src") !== src) card.img.src = src;
+}
+
 function fill(card: Card, e: GalleryEntry): void {
   card.entry = e;
-  const src = thumbSrc(e) ?? e.src;
-  if (card.img.getAttribute("src") !== src) card.img.src = src;
+  setImage(card, e);
   card.prompt.textContent = e.prompt || l10n.t("(no prompt recorded)");
   card.sub.textContent = `${kindText(e)} · ${paramsText(e)}`;
   card.name.textContent = e.name;
@@ -718,9 +746,13 @@ ui.jobList.addEventListener("click", (ev) => {
   if (jobId) send({ type: "cancelJob", requestId: nextRequestId(), jobId });
 });
 ui.viewport.addEventListener("scroll", () => {
-  setView({ scrollTop: ui.viewport.scrollTop });
+  if (scrollWanted === undefined) setView({ scrollTop: ui.viewport.scrollTop });
   scheduleRender();
 });
+// The person scrolls (wheel, keys, a drag on the scroll bar): the saved position no longer waits.
+for (const type of ["wheel", "keydown", "pointerdown", "touchstart"] as const) {
+  ui.viewport.addEventListener(type, () => (scrollWanted = undefined), { passive: true });
+}
 new ResizeObserver(() => scheduleRender()).observe(ui.viewport);
 
 ui.grid.addEventListener("click", (ev) => {
@@ -870,12 +902,16 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   renderJobs(m.jobs);
   applyFilter();
   // A saved scroll position needs the grid's height first (at the top, render's one layout is all).
+  // Deeper than the entries `init` brought, it waits for the rest (sent once this paint is told).
   const top = view?.scrollTop ?? 0;
   if (top > 0) {
     ui.grid.style.height = `${totalHeight(shown.length, gridMetrics(ui.viewport.clientWidth, GRID))}px`;
     ui.viewport.scrollTop = top;
+    scrollWanted = ui.viewport.scrollTop < top - 1 ? top : undefined;
   }
   render();
+  // What the person sees: a frame painted once VS Code shows the page (at its load event).
+  await loaded;
   await afterPaint();
   // Every init painted is told (the extension then sends what the init left out); the first paint
   // is measured, and its thumbnails.
@@ -893,6 +929,12 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   }
 }
 
+/**
+ * A saved scroll position that the entries `init` brought could not reach: applied when the rest
+ * arrive, unless the person scrolls first. Meanwhile the position the browser clamped to is not saved.
+ */
+let scrollWanted: number | undefined;
+
 function onEntries(m: Extract<HostMessage, { type: "entries" }>): void {
   if (beforePaint) {
     beforePaint.push(m);
@@ -903,6 +945,14 @@ function onEntries(m: Extract<HostMessage, { type: "entries" }>): void {
   for (const e of m.upsert) items.set(e.id, { entry: e, hay: haystack(e) });
   if (m.remove.length || m.upsert.length) resort();
   applyFilter();
+  if (scrollWanted !== undefined && m.upsert.length) {
+    const top = scrollWanted;
+    scrollWanted = undefined;
+    ui.grid.style.height = `${totalHeight(shown.length, gridMetrics(ui.viewport.clientWidth, GRID))}px`;
+    ui.viewport.scrollTop = top;
+    setView({ scrollTop: ui.viewport.scrollTop });
+    render();
+  }
 }
 
 async function onBench(requestId: number, entries: readonly GalleryEntry[]): Promise<void> {

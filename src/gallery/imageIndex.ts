@@ -88,6 +88,8 @@ async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<
 
 export class ImageIndex implements vscode.Disposable {
   readonly #records = new Map<string, FileRecord>();
+  /** The image each record stands for, made on first use (see #toImage). */
+  readonly #images = new WeakMap<FileRecord, IndexedImage>();
   readonly #changed = new vscode.EventEmitter<IndexChange>();
   readonly onDidChange = this.#changed.event;
   readonly #stateChanged = new vscode.EventEmitter<boolean>();
@@ -171,7 +173,14 @@ export class ImageIndex implements vscode.Disposable {
   }
 
   #toImage(key: string, r: FileRecord): IndexedImage {
-    return { uri: vscode.Uri.parse(key), key, size: r.size, mtime: r.mtime, format: r.format, prov: r.prov as Provenance };
+    // Made once per record (records are replaced, never changed): the gallery lists every image on
+    // each open and change, and parsing a thousand URIs each time was a few ms of the first paint.
+    let img = this.#images.get(r);
+    if (img?.key !== key) {
+      img = { uri: vscode.Uri.parse(key), key, size: r.size, mtime: r.mtime, format: r.format, prov: r.prov as Provenance };
+      this.#images.set(r, img);
+    }
+    return img;
   }
 
   /** Loads the cache once (a missing or damaged cache means a cold build). */

@@ -236,12 +236,14 @@ export class GalleryPanel implements vscode.Disposable {
   /**
    * The panel went off screen. VS Code loads the page again when it is shown, from the same HTML: a
    * page that carried an `init` would show that old one first. Its HTML loses the `init` (nothing
-   * loads while hidden), and the page's `ready` gets the current one.
+   * loads while hidden), and the new page's `ready` gets the current one.
    */
   #hidden(): void {
-    if (this.panel.visible || !this.#carried) return;
+    if (this.panel.visible) return;
+    // Whatever page was loading or loaded goes (the panel keeps no context when hidden), and an
+    // `init` posted now would not reach the next one: its `ready` is answered.
     this.#handshake.pageGone();
-    this.#setPage(undefined);
+    if (this.#carried) this.#setPage(undefined);
   }
 
   reveal(): void {
@@ -270,11 +272,13 @@ export class GalleryPanel implements vscode.Disposable {
     if (this.#pageWait !== undefined && this.panel.visible) {
       // No page yet: the roots can change without loading anything, and the page carries `init`.
       if (!byFolder(images).every((i) => this.#covered(i.uri))) this.#setOptions(false);
-      this.#setPage(this.#initMessage(this.#handshake.sending(false), sorted, inline));
+      const init = this.#initMessage(sorted, inline);
+      this.#setPage({ ...init, seq: this.#handshake.sending(false) });
     } else {
       if (this.#pageWait !== undefined) this.#setPage(undefined); // hidden meanwhile: `init` by message
       if (this.#widenRoots(images)) return;
-      this.#post(this.#initMessage(this.#handshake.sending(asked), sorted, inline));
+      const init = this.#initMessage(sorted, inline);
+      this.#post({ ...init, seq: this.#handshake.sending(asked) });
     }
     this.#initAt ??= Date.now() - this.d.openedAt;
     for (const queued of this.#outbox.splice(0)) this.#post(queued);
@@ -301,9 +305,10 @@ export class GalleryPanel implements vscode.Disposable {
     if (byFolder(images).every((i) => this.#covered(i.uri))) return false;
     this.#widenLater = false;
     this.#handshake.reloading();
-    this.#setOptions(false);
-    // The page loaded again would show the `init` it carried, out of date: it gets the current one by message.
+    // The page loaded again would show the `init` it carried, out of date: it gets the current one by
+    // message (the HTML first, so that no page loads with the old one).
     if (this.#carried) this.#setPage(undefined);
+    this.#setOptions(false);
     return true;
   }
 
@@ -360,7 +365,7 @@ export class GalleryPanel implements vscode.Disposable {
    * `init` with the newest entries (what a first paint needs); the rest follow in one `entries` after
    * the page's paint (#sendRest). `inline`: thumbnails' bytes by image key, sent inside their entries.
    */
-  #initMessage(seq: number, images: readonly SortedImage[], inline: ReadonlyMap<string, Uint8Array>): Extract<HostMessage, { type: "init" }> {
+  #initMessage(images: readonly SortedImage[], inline: ReadonlyMap<string, Uint8Array>): Omit<Extract<HostMessage, { type: "init" }>, "seq"> {
     const defaults = formDefaults();
     const viewState = this.d.savedState === undefined ? undefined : parseViewState(this.d.savedState, defaults);
     const markdownFile = this.d.markdown.fileName();
@@ -370,7 +375,6 @@ export class GalleryPanel implements vscode.Disposable {
     this.#rest = images.length > chunk ? new Set(images.slice(0, chunk).map((i) => i.path)) : undefined;
     return {
       type: "init",
-      seq,
       entries: images.slice(0, chunk).map((i) => {
         const e = this.#entry(i.img);
         const bytes = inline.get(i.img.key);
@@ -679,6 +683,8 @@ export class GalleryPanel implements vscode.Disposable {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    clearTimeout(this.#pageWait);
+    this.#pageWait = undefined;
     this.#disposedEmitter.fire();
     this.#jobsSub?.dispose();
     for (const d of this.#disposables) d.dispose();

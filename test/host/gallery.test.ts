@@ -161,6 +161,27 @@ describe("Gallery", function () {
       const init = JSON.parse(carried) as Extract<HostMessage, { type: "init" }>;
       assert.equal(init.type, "init");
       assert.deepEqual(init, posted(g).find((m) => m.type === "init"));
+      // The page painted from it: one that could not read it would have asked again (`ready`) and
+      // painted from a second init.
+      assert.equal(posted(g).filter((m) => m.type === "init").length, 1, "one init, the carried one");
+    });
+
+    it("a page that carried its init loses it when the panel goes off screen; shown again, the page gets a fresh init", async () => {
+      const panel = g.panel();
+      assert.ok(panel?.visible);
+      const inits = () => posted(g).filter((m): m is Extract<HostMessage, { type: "init" }> => m.type === "init");
+      const before = inits().length;
+      assert.match(panel.webview.html, /<script type="application\/json" id="init">[^<]+<\/script>/);
+      const doc = await vscode.workspace.openTextDocument({ content: "another editor over the gallery" });
+      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Active, preview: false });
+      await until(() => !panel.visible, "the gallery to go off screen");
+      await until(() => panel.webview.html.includes('<script type="application/json" id="init"></script>'), "the page to lose the init it carried");
+      assert.equal(inits().length, before, "nothing is sent to a page that is not there");
+      await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+      panel.reveal();
+      const fresh = await until(() => inits()[before], "an init for the page loaded again");
+      assert.ok(fresh.seq > (inits()[before - 1]?.seq ?? 0), "a newer one than it carried");
+      assert.ok(fresh.entries.some((e) => e.id === key(`${ART}/fox.png`)));
     });
   });
 

@@ -1,8 +1,8 @@
 /**
  * The gallery's floor: a blank webview panel with the gallery's Content-Security-Policy and a one-line
- * script that says when its first frame is painted (the same way the gallery's page does: after a
- * requestAnimationFrame and a task). Whatever VS Code and the machine need to show any webview is in
- * it; what the gallery adds on top is the gallery's.
+ * script that says when its first frame is painted, the same way the gallery's page does: after the
+ * page's load event (VS Code shows a page only then), a requestAnimationFrame and a task. Whatever
+ * VS Code and the machine need to show any webview is in it; what the gallery adds is the gallery's.
  */
 import * as vscode from "vscode";
 import { contentSecurityPolicy, makeNonce } from "../../../src/gallery/csp";
@@ -25,7 +25,7 @@ export async function blankFirstPaint(): Promise<{ ms: number; startedMs: number
     });
     panel.webview.html =
       `<!DOCTYPE html><html><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(panel.webview.cspSource, nonce)}"></head>` +
-      `<body><script nonce="${nonce}">requestAnimationFrame(() => setTimeout(() => acquireVsCodeApi().postMessage({ at: Date.now(), since: performance.now() })));</script></body></html>`;
+      `<body><script nonce="${nonce}">addEventListener("load", () => requestAnimationFrame(() => setTimeout(() => acquireVsCodeApi().postMessage({ at: Date.now(), since: performance.now() }))));</script></body></html>`;
     const p = await painted;
     return { ms: p.at - t0, startedMs: p.at - p.since - t0 };
   } finally {
