@@ -172,4 +172,36 @@ describe("A person uses the gallery", () => {
     await g.locator("body.vscode-high-contrast").waitFor({ state: "attached", timeout: 20_000 });
     await shot(page, "gallery-high-contrast");
   });
+
+  it("switches to another tab and back, and finds the gallery scrolled where it was", async function () {
+    this.timeout(120_000);
+    const { page, workspace } = await session();
+    // More images than the panel's first message carries (twice the cards it shows), the rest after.
+    const many = path.join(workspace, "many");
+    fs.mkdirSync(many, { recursive: true });
+    for (let i = 0; i < 90; i++) {
+      fs.writeFileSync(path.join(many, `m-${String(i).padStart(2, "0")}.png`), await imageWithProvenance({ prompt: `many number ${i}`, seed: 100 + i, size: 48, createDate: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString() }));
+    }
+    await runFromPalette(page, "Grok Imagine: Open Gallery");
+    const g = galleryFrame(page);
+    await g.locator("#count", { hasText: /^9\d images$/ }).waitFor({ state: "visible", timeout: 30_000 });
+    // The oldest images are at the bottom: the person scrolls there.
+    const bottom = Number(await (await galleryDocument(page)).evaluate('(() => { const v = document.getElementById("viewport"); v.scrollTop = v.scrollHeight; return v.scrollTop; })()'));
+    assert.ok(bottom > 1000, `scrolled to ${bottom}`);
+    await g.locator(".card", { hasText: "many number 0" }).waitFor({ state: "visible" });
+    // Another file's tab in the same editor group hides the gallery; VS Code drops its page.
+    await page.locator(".tabs-container .tab", { hasText: "notes.md" }).first().click();
+    await page.locator(GALLERY_IFRAME).waitFor({ state: "detached" });
+    await showGalleryTab(page);
+    // The page loaded again starts with the newest images and gets the rest after its first paint:
+    // the oldest image comes back into view, at the same place.
+    await g.locator(".card", { hasText: "many number 0" }).waitFor({ state: "visible", timeout: 15_000 });
+    const back = Number(await (await galleryDocument(page)).evaluate('document.getElementById("viewport").scrollTop'));
+    // (A few pixels off at most: the bar above the grid can differ while the icon font loads.)
+    assert.ok(Math.abs(back - bottom) <= 40, `scrolled to ${back}, was ${bottom}`);
+    await shot(page, "gallery-scroll-kept");
+    // The workspace is shared with the other end-to-end files: the images go.
+    fs.rmSync(many, { recursive: true, force: true });
+    await g.locator("#count", { hasText: /^[1-9] images?$/ }).waitFor({ state: "visible", timeout: 30_000 });
+  });
 });
