@@ -200,6 +200,17 @@ describe("A person uses the gallery", () => {
     // (A few pixels off at most: the bar above the grid can differ while the icon font loads.)
     assert.ok(Math.abs(back - bottom) <= 40, `scrolled to ${back}, was ${bottom}`);
     await shot(page, "gallery-scroll-kept");
+    // Closed and opened again, the gallery's page carries its first images (the hostile prompt's
+    // among them): shown as text, and nothing from them ran.
+    await runFromPalette(page, "View: Close Editor");
+    await page.locator(GALLERY_IFRAME).waitFor({ state: "detached" });
+    await runFromPalette(page, "Grok Imagine: Open Gallery");
+    const bad = g.locator(".card", { hasText: "onerror" });
+    await bad.waitFor({ state: "visible", timeout: 30_000 });
+    assert.equal(await bad.locator(".prompt *").count(), 0, "no element was made from the prompt");
+    const doc = await galleryDocument(page);
+    assert.equal(await doc.evaluate("window.__grokPwned"), undefined, "no script from a prompt ran");
+    assert.equal(await doc.evaluate('document.getElementById("init")'), null, "the data block is read and gone");
     // The workspace is shared with the other end-to-end files: the images go.
     fs.rmSync(many, { recursive: true, force: true });
     await g.locator("#count", { hasText: /^[1-9] images?$/ }).waitFor({ state: "visible", timeout: 30_000 });
