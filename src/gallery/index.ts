@@ -108,7 +108,11 @@ export class Gallery implements vscode.Disposable {
       this.current.reveal();
       return;
     }
-    // The page's text first (read once per window), so that the panel is made with it.
+    // The index cache and the thumbnails' names start loading while the page's text is read (once
+    // per window): the panel's page waits for them to carry its first images.
+    // Neither rejects (each logs what it could not read); the panel awaits them.
+    this.index().load().catch(() => undefined);
+    this.thumbs().load().catch(() => undefined);
     const page = await this.#readPage();
     const meanwhile = this.current as GalleryPanel | undefined; // opened while the text was read
     if (meanwhile) {

@@ -25,6 +25,7 @@ import type { GallerySpend } from "../spend/index";
 import { LinkGuard, linkMessage, outputFolderFor, resolvePath } from "../workspace/resolve";
 import { makeNonce } from "./csp";
 import { galleryHtml, webviewAssetRoots } from "./html";
+import { firstInOrder } from "./newest";
 import type { ImageIndex, IndexChange, IndexedImage } from "./imageIndex";
 import { versionOf, type ThumbnailCache } from "./thumbnails";
 import { markdownImageLink, relativePath } from "./markdown";
@@ -260,24 +261,28 @@ export class GalleryPanel implements vscode.Disposable {
     [, this.#thumbNames] = await Promise.all([this.d.index.load(), this.d.thumbs.load()]);
     this.#indexAt ??= Date.now() - this.d.openedAt;
     if (this.#disposed || (!asked && this.#handshake.ready)) return;
-    // The thumbnails of the newest images travel inside `init`: the page shows them without asking
-    // VS Code for a file each (a round trip through the workbench per image).
-    let sorted = this.#sorted();
-    const inline = await this.d.thumbs.read(sorted.slice(0, inlineThumbnails(this.d.s.context.workspaceState.get<unknown>(CARDS_KEY))).map((i) => i.img));
+    // `init` carries the newest images (the rest follow the first paint), and the thumbnails of the
+    // first of them: the page shows them without asking VS Code for a file each (a round trip
+    // through the workbench per image).
+    const shown = this.d.s.context.workspaceState.get<unknown>(CARDS_KEY);
+    const chunk = initEntries(shown);
+    let listed = this.d.index.images();
+    let newest = this.#newest(listed, chunk);
+    const inline = await this.d.thumbs.read(newest.slice(0, inlineThumbnails(shown)).map((i) => i.img));
     this.#thumbsAt ??= Date.now() - this.d.openedAt;
     if (this.#disposed || (!asked && this.#handshake.ready)) return;
     const images = this.d.index.images();
-    if (images.length !== sorted.length) sorted = this.#sorted(images); // changed while the thumbnails were read
+    if (images.length !== listed.length) [listed, newest] = [images, this.#newest(images, chunk)]; // changed while the thumbnails were read
     this.#rememberFolders(images);
     if (this.#pageWait !== undefined && this.panel.visible) {
       // No page yet: the roots can change without loading anything, and the page carries `init`.
       if (!byFolder(images).every((i) => this.#covered(i.uri))) this.#setOptions(false);
-      const init = this.#initMessage(sorted, inline);
+      const init = this.#initMessage(newest, listed.length, inline);
       this.#setPage({ ...init, seq: this.#handshake.sending(false) });
     } else {
       if (this.#pageWait !== undefined) this.#setPage(undefined); // hidden meanwhile: `init` by message
       if (this.#widenRoots(images)) return;
-      const init = this.#initMessage(sorted, inline);
+      const init = this.#initMessage(newest, listed.length, inline);
       this.#post({ ...init, seq: this.#handshake.sending(asked) });
     }
     this.#initAt ??= Date.now() - this.d.openedAt;
@@ -354,28 +359,29 @@ export class GalleryPanel implements vscode.Disposable {
     };
   }
 
-  /** The indexed images, newest first. */
-  #sorted(images: readonly IndexedImage[] = this.d.index.images()): SortedImage[] {
-    return images
-      .map((img) => ({ img, created: createdOf(img), path: img.key }))
-      .sort((a, b) => b.created - a.created || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  /** The `k` newest of `images`, newest first (the page sorts the same way). */
+  #newest(images: readonly IndexedImage[], k: number): SortedImage[] {
+    return firstInOrder(
+      images.map((img) => ({ img, created: createdOf(img), path: img.key })),
+      k,
+      (a, b) => b.created - a.created || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
+    );
   }
 
   /**
    * `init` with the newest entries (what a first paint needs); the rest follow in one `entries` after
    * the page's paint (#sendRest). `inline`: thumbnails' bytes by image key, sent inside their entries.
    */
-  #initMessage(images: readonly SortedImage[], inline: ReadonlyMap<string, Uint8Array>): Omit<Extract<HostMessage, { type: "init" }>, "seq"> {
+  #initMessage(newest: readonly SortedImage[], total: number, inline: ReadonlyMap<string, Uint8Array>): Omit<Extract<HostMessage, { type: "init" }>, "seq"> {
     const defaults = formDefaults();
     const viewState = this.d.savedState === undefined ? undefined : parseViewState(this.d.savedState, defaults);
     const markdownFile = this.d.markdown.fileName();
     // The rest once the page has painted: made and sent now, they would take the host's and the
     // page's time (a thousand entries to convert, copy and read) before that paint.
-    const chunk = initEntries(this.d.s.context.workspaceState.get<unknown>(CARDS_KEY));
-    this.#rest = images.length > chunk ? new Set(images.slice(0, chunk).map((i) => i.path)) : undefined;
+    this.#rest = total > newest.length ? new Set(newest.map((i) => i.path)) : undefined;
     return {
       type: "init",
-      entries: images.slice(0, chunk).map((i) => {
+      entries: newest.map((i) => {
         const e = this.#entry(i.img);
         const bytes = inline.get(i.img.key);
         return bytes ? { ...e, thumbData: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64") } : e;
