@@ -904,11 +904,7 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   // A saved scroll position needs the grid's height first (at the top, render's one layout is all).
   // Deeper than the entries `init` brought, it waits for the rest (sent once this paint is told).
   const top = view?.scrollTop ?? 0;
-  if (top > 0) {
-    ui.grid.style.height = `${totalHeight(shown.length, gridMetrics(ui.viewport.clientWidth, GRID))}px`;
-    ui.viewport.scrollTop = top;
-    scrollWanted = ui.viewport.scrollTop < top - 1 ? top : undefined;
-  }
+  if (top > 0) scrollWanted = scrollGridTo(top) < top - 1 ? top : undefined;
   render();
   // What the person sees: a frame painted once VS Code shows the page (at its load event).
   await loaded;
@@ -927,6 +923,13 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
     await Promise.all(imgs.map((i) => i.decode().catch(() => undefined)));
     send({ type: "thumbnails", ms: Math.round(performance.now() - t0), count: imgs.length });
   }
+}
+
+/** Sizes the grid for what is shown and scrolls to `top`; returns where it got (the browser clamps). */
+function scrollGridTo(top: number): number {
+  ui.grid.style.height = `${totalHeight(shown.length, gridMetrics(ui.viewport.clientWidth, GRID))}px`;
+  ui.viewport.scrollTop = top;
+  return ui.viewport.scrollTop;
 }
 
 /**
@@ -948,9 +951,7 @@ function onEntries(m: Extract<HostMessage, { type: "entries" }>): void {
   if (scrollWanted !== undefined && m.upsert.length) {
     const top = scrollWanted;
     scrollWanted = undefined;
-    ui.grid.style.height = `${totalHeight(shown.length, gridMetrics(ui.viewport.clientWidth, GRID))}px`;
-    ui.viewport.scrollTop = top;
-    setView({ scrollTop: ui.viewport.scrollTop });
+    setView({ scrollTop: scrollGridTo(top) });
     render();
   }
 }
@@ -1011,8 +1012,11 @@ async function onBench(requestId: number, entries: readonly GalleryEntry[]): Pro
   send({ type: "benchResult", requestId, results });
 }
 
-window.addEventListener("message", (ev: MessageEvent<unknown>) => {
-  const m = ev.data as HostMessage | null;
+window.addEventListener("message", (ev: MessageEvent<unknown>) => onHostMessage(ev.data));
+
+/** A message from the extension: by postMessage, or the first `init` the page carried. */
+function onHostMessage(data: unknown): void {
+  const m = data as HostMessage | null;
   if (typeof m !== "object" || m === null || typeof m.type !== "string") return;
   switch (m.type) {
     case "init":
@@ -1054,7 +1058,7 @@ window.addEventListener("message", (ev: MessageEvent<unknown>) => {
       if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS)) onBench(m.requestId, m.entries).catch((err: unknown) => console.error("Grok Imagine gallery: benchmark failed", err));
       return;
   }
-});
+}
 
 // The first `init` usually comes in the page itself (index.html's data block): taken at once, the
 // first frame has the images, without waiting for the page's load event and a message. Otherwise the
@@ -1071,11 +1075,9 @@ if (carriedText) {
   try {
     m = JSON.parse(carriedText);
   } catch {
-    m = undefined;
+    m = undefined; // then `ready` below gets an init by message
   }
-  if (typeof m === "object" && m !== null && (m as { type?: unknown }).type === "init") {
-    onInit(m as Extract<HostMessage, { type: "init" }>).catch((err: unknown) => console.error("Grok Imagine gallery: could not start", err));
-  }
+  onHostMessage(m);
 }
 send({ type: "ready" });
 window.addEventListener("load", () => {

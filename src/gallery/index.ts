@@ -108,11 +108,6 @@ export class Gallery implements vscode.Disposable {
       this.current.reveal();
       return;
     }
-    // The index cache and the thumbnails' names start loading while the page's text is read (once
-    // per window): the panel's page waits for them to carry its first images.
-    // Neither rejects (each logs what it could not read); the panel awaits them.
-    this.index().load().catch(() => undefined);
-    this.thumbs().load().catch(() => undefined);
     const page = await this.#readPage();
     const meanwhile = this.current as GalleryPanel | undefined; // opened while the text was read
     if (meanwhile) {
@@ -134,6 +129,10 @@ export class Gallery implements vscode.Disposable {
 
   /** The page's template, read once per window (again after a failed read, which is logged). */
   async #readPage(): Promise<string | undefined> {
+    // The index cache and the thumbnails' names start loading meanwhile: the panel's page waits for
+    // them to carry its first images. Neither rejects (each logs what it could not read).
+    this.index().load().catch(() => undefined);
+    this.thumbs().load().catch(() => undefined);
     this.#page ??= readGalleryPage(this.s.context.extensionUri);
     try {
       return await this.#page;

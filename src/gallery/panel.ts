@@ -266,25 +266,22 @@ export class GalleryPanel implements vscode.Disposable {
     // through the workbench per image).
     const shown = this.d.s.context.workspaceState.get<unknown>(CARDS_KEY);
     const chunk = initEntries(shown);
-    let listed = this.d.index.images();
+    const listed = this.d.index.images();
     let newest = this.#newest(listed, chunk);
     const inline = await this.d.thumbs.read(newest.slice(0, inlineThumbnails(shown)).map((i) => i.img));
     this.#thumbsAt ??= Date.now() - this.d.openedAt;
     if (this.#disposed || (!asked && this.#handshake.ready)) return;
     const images = this.d.index.images();
-    if (images.length !== listed.length) [listed, newest] = [images, this.#newest(images, chunk)]; // changed while the thumbnails were read
+    if (images.length !== listed.length) newest = this.#newest(images, chunk); // changed while the thumbnails were read
     this.#rememberFolders(images);
-    if (this.#pageWait !== undefined && this.panel.visible) {
-      // No page yet: the roots can change without loading anything, and the page carries `init`.
-      if (!byFolder(images).every((i) => this.#covered(i.uri))) this.#setOptions(false);
-      const init = this.#initMessage(newest, listed.length, inline);
-      this.#setPage({ ...init, seq: this.#handshake.sending(false) });
-    } else {
-      if (this.#pageWait !== undefined) this.#setPage(undefined); // hidden meanwhile: `init` by message
-      if (this.#widenRoots(images)) return;
-      const init = this.#initMessage(newest, listed.length, inline);
-      this.#post({ ...init, seq: this.#handshake.sending(asked) });
-    }
+    // A page not yet set (the panel on screen) carries `init`; hidden meanwhile, it goes without.
+    const carry = this.#pageWait !== undefined && this.panel.visible;
+    if (this.#pageWait !== undefined && !carry) this.#setPage(undefined);
+    // Widening the roots reloads a page that is set; with none yet, it reloads nothing.
+    if (this.#widenRoots(images) && !carry) return;
+    const init = { ...this.#initMessage(newest, images.length, inline), seq: this.#handshake.sending(asked) };
+    if (carry) this.#setPage(init);
+    else this.#post(init);
     this.#initAt ??= Date.now() - this.d.openedAt;
     for (const queued of this.#outbox.splice(0)) this.#post(queued);
   }
@@ -305,7 +302,7 @@ export class GalleryPanel implements vscode.Disposable {
     if (JSON.stringify(before) !== JSON.stringify(now)) void this.d.s.context.workspaceState.update(ROOTS_KEY, now);
   }
 
-  /** Widens the webview's roots to every image's folder; true when that reloads the page. */
+  /** Widens the webview's roots to every image's folder; true when they changed (which reloads a page that is set). */
   #widenRoots(images: readonly IndexedImage[]): boolean {
     if (byFolder(images).every((i) => this.#covered(i.uri))) return false;
     this.#widenLater = false;
