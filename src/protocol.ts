@@ -184,12 +184,16 @@ export type HostMessage =
       /** US dollars per image by endpoint id: the person's grokImagine.prices (the form estimates with api/price.ts). */
       readonly prices: PriceTable;
       readonly spend?: SpendHeader;
+      /** More entries follow the page's paint of this `init`, in an `entries` marked `rest`. */
+      readonly rest: boolean;
     }
   | {
       readonly type: "entries";
       readonly upsert: readonly GalleryEntry[];
       readonly remove: readonly string[];
       readonly indexing: boolean;
+      /** The entries the last `init` left out (perhaps none left by now): the page has every entry. */
+      readonly rest?: true;
     }
   | { readonly type: "jobs"; readonly jobs: readonly JobInfo[] }
   | { readonly type: "defaults"; readonly defaults: FormDefaults; readonly prices: PriceTable }

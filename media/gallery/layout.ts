@@ -57,6 +57,14 @@ export function scrollToShow(index: number, scrollTop: number, viewportHeight: n
   return scrollTop;
 }
 
+/**
+ * A saved scroll position the grid could not reach (the browser clamped it to `reached`): still
+ * wanted while the entries that would make it reachable are to come, given up once none are.
+ */
+export function scrollStillWanted(wanted: number, reached: number, moreToCome: boolean): number | undefined {
+  return moreToCome && reached < wanted - 1 ? wanted : undefined;
+}
+
 export type NavKey = "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" | "Home" | "End" | "PageUp" | "PageDown";
 
 /** Where a navigation key moves the active card, clamped to the list. */

@@ -33,7 +33,7 @@ import {
 import * as l10n from "../../src/l10n";
 import { takesInit } from "../../src/gallery/handshake";
 import { compareEntries, haystack, makeFilter, matches, type Filter } from "./filter";
-import { cardPosition, gridMetrics, moveIndex, scrollToShow, totalHeight, visibleRange, type GridMetrics, type NavKey } from "./layout";
+import { cardPosition, gridMetrics, moveIndex, scrollStillWanted, scrollToShow, totalHeight, visibleRange, type GridMetrics, type NavKey } from "./layout";
 
 
 interface VsCodeApi {
@@ -903,8 +903,9 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   applyFilter();
   // A saved scroll position needs the grid's height first (at the top, render's one layout is all).
   // Deeper than the entries `init` brought, it waits for the rest (sent once this paint is told).
+  restToCome = m.rest;
   const top = view?.scrollTop ?? 0;
-  if (top > 0) scrollWanted = scrollGridTo(top) < top - 1 ? top : undefined;
+  if (top > 0) scrollWanted = scrollStillWanted(top, scrollGridTo(top), restToCome);
   render();
   // What the person sees: a frame painted once VS Code shows the page (at its load event).
   await loaded;
@@ -937,6 +938,8 @@ function scrollGridTo(top: number): number {
  * arrive, unless the person scrolls first. Meanwhile the position the browser clamped to is not saved.
  */
 let scrollWanted: number | undefined;
+/** The last `init` left entries out, and the `entries` that brings them (marked `rest`) has not come. */
+let restToCome = false;
 
 function onEntries(m: Extract<HostMessage, { type: "entries" }>): void {
   if (beforePaint) {
@@ -948,10 +951,14 @@ function onEntries(m: Extract<HostMessage, { type: "entries" }>): void {
   for (const e of m.upsert) items.set(e.id, { entry: e, hay: haystack(e) });
   if (m.remove.length || m.upsert.length) resort();
   applyFilter();
-  if (scrollWanted !== undefined && m.upsert.length) {
+  // Other changes (an image saved, a file found) may come before the rest: the position waits on
+  // until it is reached or nothing more is to come.
+  if (m.rest) restToCome = false;
+  if (scrollWanted !== undefined && (m.upsert.length || m.rest)) {
     const top = scrollWanted;
-    scrollWanted = undefined;
-    setView({ scrollTop: scrollGridTo(top) });
+    const reached = scrollGridTo(top);
+    scrollWanted = scrollStillWanted(top, reached, restToCome);
+    if (scrollWanted === undefined) setView({ scrollTop: reached });
     render();
   }
 }

@@ -393,6 +393,7 @@ export class GalleryPanel implements vscode.Disposable {
       ...(vscode.l10n.bundle ? { l10n: vscode.l10n.bundle } : {}),
       prices: readSettings().prices,
       ...(this.d.spend ? { spend: this.d.spend.header() } : {}),
+      rest: this.#rest !== undefined,
     };
   }
 
@@ -404,7 +405,9 @@ export class GalleryPanel implements vscode.Disposable {
     const images = this.d.index.images();
     const shown = new Set(byFolder(images).filter((i) => this.#covered(i.uri)).map((i) => folderKey(i.key)));
     const rest = images.filter((img) => !sent.has(img.key) && shown.has(folderKey(img.key)));
-    if (rest.length) this.#post({ type: "entries", upsert: rest.map((i) => this.#entry(i)), remove: [], indexing: this.d.index.indexing });
+    // Sent even when nothing is left (changes since `init` went as they came): the page then knows
+    // it has every entry, and a saved scroll position stops waiting for more.
+    this.#post({ type: "entries", upsert: rest.map((i) => this.#entry(i)), remove: [], indexing: this.d.index.indexing, rest: true });
   }
 
   /**

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { defaultViewState, MAX_THUMB_BYTES, parseViewState, parseWebviewMessage, type FormDefaults, type GalleryEntry } from "../../../src/protocol";
 import { markdownAlt, markdownDestination, markdownImageLink, relativePath } from "../../../src/gallery/markdown";
 import { compareEntries, fold, haystack, makeFilter, matches } from "../../../media/gallery/filter";
-import { cardPosition, gridMetrics, moveIndex, scrollToShow, totalHeight, visibleRange } from "../../../media/gallery/layout";
+import { cardPosition, gridMetrics, moveIndex, scrollStillWanted, scrollToShow, totalHeight, visibleRange } from "../../../media/gallery/layout";
 
 const DEFAULTS: FormDefaults = {
   generate: { num_images: 1, aspect_ratio: "1:1", resolution: "1k", output_format: "jpeg", sync_mode: false, tier: "standard" },
@@ -200,5 +200,14 @@ describe("Gallery grid virtualization", () => {
     const below = scrollToShow(40, 0, 600, m);
     assert.ok(below > 0 && cardPosition(40, m).y + m.cardHeight <= below + 600);
     assert.equal(scrollToShow(1, 0, 600, m), 0);
+  });
+  it("keeps a saved scroll position it could not reach while entries are to come, and only then", () => {
+    // Clamped short of it: waits while the rest is to come (another change that came first does not end the wait).
+    assert.equal(scrollStillWanted(5000, 1200, true), 5000);
+    // Reached (to the pixel the browser rounds to): done.
+    assert.equal(scrollStillWanted(5000, 5000, true), undefined);
+    assert.equal(scrollStillWanted(5000.4, 5000, true), undefined);
+    // Nothing more to come (the rest came, or `init` had every entry): where the browser got is where it stays.
+    assert.equal(scrollStillWanted(5000, 1200, false), undefined);
   });
 });
