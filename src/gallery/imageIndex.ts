@@ -396,12 +396,12 @@ export class ImageIndex implements vscode.Disposable {
   }
 
   async #handleEvents(batch: { uri: vscode.Uri; kind: "update" | "delete" | "create" }[]): Promise<void> {
-    // Keys whose entry may have changed; what is sent is their state once the batch is done.
-    const touched = new Set<string>();
-    const wasEntry = new Set<string>();
+    // Keys whose entry may have changed; what is sent is their state once the batch is done, and
+    // only if it changed (a record is replaced whenever it does): a watcher that reports a file
+    // twice, or a folder and then its files, sends nothing the page has already.
+    const touched = new Map<string, FileRecord | undefined>();
     const note = (key: string) => {
-      if (!touched.has(key) && this.#records.get(key)?.prov) wasEntry.add(key);
-      touched.add(key);
+      if (!touched.has(key)) touched.set(key, this.#records.get(key));
     };
     for (const { uri, kind } of batch) {
       const key = uri.toString();
@@ -443,10 +443,11 @@ export class ImageIndex implements vscode.Disposable {
     }
     const upsert: IndexedImage[] = [];
     const remove: string[] = [];
-    for (const key of touched) {
+    for (const [key, was] of touched) {
       const rec = this.#records.get(key);
-      if (rec?.prov) upsert.push(this.#toImage(key, rec));
-      else if (wasEntry.has(key)) remove.push(key);
+      if (rec?.prov) {
+        if (rec !== was) upsert.push(this.#toImage(key, rec));
+      } else if (was?.prov) remove.push(key);
     }
     if (upsert.length || remove.length) this.#changed.fire({ upsert, remove });
   }
