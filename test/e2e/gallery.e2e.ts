@@ -21,6 +21,69 @@ async function galleryDocument(page: Page): Promise<Frame> {
   return frame;
 }
 
+/** Opens a workspace file by name with Quick Open, as a person does (again if the first Enter went astray). */
+async function openFile(page: Page, name: string): Promise<void> {
+  const quick = page.locator(".quick-input-widget input");
+  const tab = page.locator(".tabs-container .tab.active", { hasText: name });
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press("Control+P");
+    await quick.waitFor({ state: "visible" });
+    await quick.fill(name);
+    // The row in focus (the one Enter opens) is the file's, once the list has followed the typing.
+    await page.locator(".quick-input-widget .monaco-list-row.focused", { hasText: name }).first().waitFor({ state: "visible" });
+    await quick.press("Enter");
+    try {
+      await tab.waitFor({ state: "visible", timeout: 5_000 });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await page.keyboard.press("Escape");
+    }
+  }
+}
+
+/**
+ * Runs in every frame loaded while it is installed: in the gallery's page, an `entries` message
+ * marked `rest` (counted in `window.__grokRestCame`) waits until an `entries` with a change has been
+ * handled (at most 15 s). Everything else passes as it came.
+ */
+const HOLD_REST_UNTIL_A_CHANGE = `(() => {
+  const add = window.addEventListener.bind(window);
+  const order = (window.__grokOrder = []);
+  const seen = new WeakSet();
+  window.addEventListener = (type, listener, options) => {
+    if (type !== "message" || typeof listener !== "function") return add(type, listener, options);
+    const held = [];
+    let changed = false;
+    const release = () => {
+      changed = true;
+      for (const ev of held.splice(0)) deliver(ev);
+    };
+    // The order the page took them in: "change" (an entries with images) and "rest".
+    const deliver = (ev) => {
+      const d = ev.data;
+      if (typeof d === "object" && d !== null && d.type === "entries" && !seen.has(ev)) {
+        seen.add(ev);
+        if (d.rest === true) order.push("rest");
+        else if (Array.isArray(d.upsert) && d.upsert.length > 0) order.push("change");
+      }
+      listener(ev);
+    };
+    add(type, (ev) => {
+      const d = ev.data;
+      const entries = typeof d === "object" && d !== null && d.type === "entries";
+      if (entries && d.rest === true) window.__grokRestCame = (window.__grokRestCame || 0) + 1;
+      if (entries && d.rest === true && !changed) {
+        held.push(ev);
+        setTimeout(release, 15000);
+        return;
+      }
+      deliver(ev);
+      if (entries && !d.rest && Array.isArray(d.upsert) && d.upsert.length > 0) release();
+    }, options);
+  };
+})();`;
+
 async function showGalleryTab(page: Page): Promise<void> {
   await page.locator(".tabs-container .tab", { hasText: "Grok Imagine Gallery" }).first().click();
   await galleryFrame(page).locator("#grid").waitFor({ state: "attached" });
@@ -176,27 +239,54 @@ describe("A person uses the gallery", () => {
   it("switches to another tab and back, and finds the gallery scrolled where it was", async function () {
     this.timeout(120_000);
     const { page, workspace } = await session();
-    // More images than the panel's first message carries (twice the cards it shows), the rest after.
-    const many = path.join(workspace, "many");
-    fs.mkdirSync(many, { recursive: true });
-    for (let i = 0; i < 90; i++) {
-      fs.writeFileSync(path.join(many, `m-${String(i).padStart(2, "0")}.png`), await imageWithProvenance({ prompt: `many number ${i}`, seed: 100 + i, size: 48, createDate: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString() }));
-    }
+    // A Markdown file open in the same editor group as the gallery (its tab hides the gallery).
+    await openFile(page, "notes.md");
     await runFromPalette(page, "Grok Imagine: Open Gallery");
     const g = galleryFrame(page);
-    await g.locator("#count", { hasText: /^9\d images$/ }).waitFor({ state: "visible", timeout: 30_000 });
+    const count = g.locator("#count");
+    await count.filter({ hasText: /^\d+ images?$/ }).waitFor({ state: "visible", timeout: 30_000 });
+    const before = Number(/^\d+/.exec((await count.textContent()) ?? "")?.[0]);
+    // More images than the panel's first message carries (twice the cards it shows), the rest after.
+    // Made beside the workspace and moved in at once, as a folder copied in would be: the index takes
+    // them in one change, and no event for them is still on its way when the test goes on.
+    const staging = fs.mkdtempSync(path.join(path.dirname(workspace), "many-"));
+    for (let i = 0; i < 90; i++) {
+      fs.writeFileSync(path.join(staging, `m-${String(i).padStart(2, "0")}.png`), await imageWithProvenance({ prompt: `many number ${i}`, seed: 100 + i, size: 48, createDate: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString() }));
+    }
+    // And one whose prompt is hostile (for the gallery opened again, below).
+    fs.writeFileSync(path.join(staging, "hostile.png"), await imageWithProvenance({ prompt: `${hostile} (again)`, seed: 98, size: 48 }));
+    const many = path.join(workspace, "many");
+    fs.renameSync(staging, many);
+    // Every one of them found (a count short of it would let more arrive while the test goes on).
+    await count.filter({ hasText: new RegExp(`^${before + 91} images$`) }).waitFor({ state: "visible", timeout: 30_000 });
     // The oldest images are at the bottom: the person scrolls there.
     const bottom = Number(await (await galleryDocument(page)).evaluate('(() => { const v = document.getElementById("viewport"); v.scrollTop = v.scrollHeight; return v.scrollTop; })()'));
     assert.ok(bottom > 1000, `scrolled to ${bottom}`);
     await g.locator(".card", { hasText: "many number 0" }).waitFor({ state: "visible" });
+    // The order that lost the position before: an image saved while the gallery was hidden, told to
+    // the page loaded again before the rest of its entries. The next gallery page holds back the
+    // message with the rest until another change has come first.
+    const hold = await page.addInitScript({ content: HOLD_REST_UNTIL_A_CHANGE });
     // Another file's tab in the same editor group hides the gallery; VS Code drops its page.
     await page.locator(".tabs-container .tab", { hasText: "notes.md" }).first().click();
     await page.locator(GALLERY_IFRAME).waitFor({ state: "detached" });
     await showGalleryTab(page);
-    // The page loaded again starts with the newest images and gets the rest after its first paint:
-    // the oldest image comes back into view, at the same place.
+    // The page loaded again starts with the newest images and gets the rest after its first paint.
+    await g.locator(".card:not([hidden])").first().waitFor({ state: "visible", timeout: 15_000 });
+    const came = async () => Number(await (await galleryDocument(page)).evaluate("window.__grokRestCame ?? 0"));
+    for (const t0 = Date.now(); (await came()) === 0; ) {
+      assert.ok(Date.now() - t0 < 15_000, "the rest of the entries came to the page");
+      await page.waitForTimeout(50);
+    }
+    await hold.dispose();
+    fs.writeFileSync(path.join(many, "late.png"), await imageWithProvenance({ prompt: "a late arrival", seed: 99, size: 48 }));
+    await count.filter({ hasText: new RegExp(`^${before + 92} images$`) }).waitFor({ state: "visible", timeout: 30_000 });
+    // The oldest image comes back into view, at the same place.
     await g.locator(".card", { hasText: "many number 0" }).waitFor({ state: "visible", timeout: 15_000 });
-    const back = Number(await (await galleryDocument(page)).evaluate('document.getElementById("viewport").scrollTop'));
+    const doc0 = await galleryDocument(page);
+    // The page took the change before the rest (the order this part is about).
+    assert.deepEqual(JSON.parse(String(await doc0.evaluate("JSON.stringify(window.__grokOrder)"))), ["change", "rest"]);
+    const back = Number(await doc0.evaluate('document.getElementById("viewport").scrollTop'));
     // (A few pixels off at most: the bar above the grid can differ while the icon font loads.)
     assert.ok(Math.abs(back - bottom) <= 40, `scrolled to ${back}, was ${bottom}`);
     await shot(page, "gallery-scroll-kept");
@@ -205,7 +295,7 @@ describe("A person uses the gallery", () => {
     await runFromPalette(page, "View: Close Editor");
     await page.locator(GALLERY_IFRAME).waitFor({ state: "detached" });
     await runFromPalette(page, "Grok Imagine: Open Gallery");
-    const bad = g.locator(".card", { hasText: "onerror" });
+    const bad = g.locator(".card", { hasText: "onerror" }).filter({ hasText: "(again)" });
     await bad.waitFor({ state: "visible", timeout: 30_000 });
     assert.equal(await bad.locator(".prompt *").count(), 0, "no element was made from the prompt");
     const doc = await galleryDocument(page);
@@ -213,6 +303,6 @@ describe("A person uses the gallery", () => {
     assert.equal(await doc.evaluate('document.getElementById("init")'), null, "the data block is read and gone");
     // The workspace is shared with the other end-to-end files: the images go.
     fs.rmSync(many, { recursive: true, force: true });
-    await g.locator("#count", { hasText: /^[1-9] images?$/ }).waitFor({ state: "visible", timeout: 30_000 });
+    await count.filter({ hasText: new RegExp(`^${before} images?$`) }).waitFor({ state: "visible", timeout: 30_000 });
   });
 });
