@@ -192,8 +192,11 @@ export type HostMessage =
       readonly upsert: readonly GalleryEntry[];
       readonly remove: readonly string[];
       readonly indexing: boolean;
-      /** The entries the last `init` left out (perhaps none left by now): the page has every entry. */
-      readonly rest?: true;
+      /**
+       * The entries the `init` numbered so left out (perhaps none left by now): a page that has that
+       * `init` then has every entry.
+       */
+      readonly rest?: number;
     }
   | { readonly type: "jobs"; readonly jobs: readonly JobInfo[] }
   | { readonly type: "defaults"; readonly defaults: FormDefaults; readonly prices: PriceTable }

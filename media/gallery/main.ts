@@ -903,9 +903,9 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   applyFilter();
   // A saved scroll position needs the grid's height first (at the top, render's one layout is all).
   // Deeper than the entries `init` brought, it waits for the rest (sent once this paint is told).
-  restToCome = m.rest;
+  restFor = m.rest ? m.seq : undefined;
   const top = view?.scrollTop ?? 0;
-  if (top > 0) scrollWanted = scrollStillWanted(top, scrollGridTo(top), restToCome);
+  if (top > 0) scrollWanted = scrollStillWanted(top, scrollGridTo(top), restFor !== undefined);
   render();
   // What the person sees: a frame painted once VS Code shows the page (at its load event).
   await loaded;
@@ -938,8 +938,8 @@ function scrollGridTo(top: number): number {
  * arrive, unless the person scrolls first. Meanwhile the position the browser clamped to is not saved.
  */
 let scrollWanted: number | undefined;
-/** The last `init` left entries out, and the `entries` that brings them (marked `rest`) has not come. */
-let restToCome = false;
+/** The `init` (its number) whose left-out entries are still to come, in an `entries` marked with it. */
+let restFor: number | undefined;
 
 function onEntries(m: Extract<HostMessage, { type: "entries" }>): void {
   if (beforePaint) {
@@ -953,11 +953,13 @@ function onEntries(m: Extract<HostMessage, { type: "entries" }>): void {
   applyFilter();
   // Other changes (an image saved, a file found) may come before the rest: the position waits on
   // until it is reached or nothing more is to come.
-  if (m.rest) restToCome = false;
-  if (scrollWanted !== undefined && (m.upsert.length || m.rest)) {
+  // (The rest of an older `init`, held for this page, is taken in, but does not end the wait.)
+  const restCame = m.rest !== undefined && m.rest === restFor;
+  if (restCame) restFor = undefined;
+  if (scrollWanted !== undefined && (m.upsert.length || restCame)) {
     const top = scrollWanted;
     const reached = scrollGridTo(top);
-    scrollWanted = scrollStillWanted(top, reached, restToCome);
+    scrollWanted = scrollStillWanted(top, reached, restFor !== undefined);
     if (scrollWanted === undefined) setView({ scrollTop: reached });
     render();
   }

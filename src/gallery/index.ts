@@ -38,6 +38,8 @@ export interface GalleryTesting {
   /** The thumbnail cache's folder, and the name it gives an image's thumbnail. */
   thumbnailFolder(): vscode.Uri | undefined;
   thumbnailName(img: IndexedImage): string;
+  /** Removes the thumbnails of images no longer listed (what the session's first scan does); how many. */
+  pruneThumbnails(): Promise<number>;
   /** What a window reload does: the panel goes, the index's memory goes (its cache stays). */
   simulateReload(): Promise<void>;
   /** The index, with its test hooks. */
@@ -212,6 +214,10 @@ function testingOf(g: Gallery): GalleryTesting {
     thumbnailsSettled: () => g.thumbs().settled(),
     thumbnailFolder: () => g.thumbs().folder,
     thumbnailName: (img) => g.thumbs().nameOf(img),
+    pruneThumbnails: async () => {
+      await g.thumbs().settled();
+      return g.thumbs().prune(g.index().images());
+    },
     simulateReload: async () => {
       g.current?.dispose();
       await g.imageIndex?.forget?.();

@@ -126,8 +126,11 @@ export class GalleryPanel implements vscode.Disposable {
   readonly onDidMeasure = this.#measured.event;
   /** Which `init` the page has, and whether other messages may follow it (see handshake.ts). */
   readonly #handshake = new InitHandshake();
-  /** The images `init` carried, while the rest waits for the page's paint (so that it does not delay it). */
-  #rest?: Set<string>;
+  /**
+   * The last `init`'s number and the images it carried, while the rest waits for the page's paint
+   * (so that it does not delay it). Dropped with the page it was for.
+   */
+  #rest?: { readonly seq: number; readonly sent: ReadonlySet<string> };
   #painted = false;
   #rootKeys = new Set<string>();
   /** The thumbnail cache's names, once read (entries made before that go without thumbnails). */
@@ -244,6 +247,8 @@ export class GalleryPanel implements vscode.Disposable {
     // Whatever page was loading or loaded goes (the panel keeps no context when hidden), and an
     // `init` posted now would not reach the next one: its `ready` is answered.
     this.#handshake.pageGone();
+    // Its rest too: sent late (a timer of the page that went), it would reach the next page.
+    this.#rest = undefined;
     if (this.#carried) this.#setPage(undefined);
   }
 
@@ -280,6 +285,9 @@ export class GalleryPanel implements vscode.Disposable {
     // Widening the roots reloads a page that is set; with none yet, it reloads nothing.
     if (this.#widenRoots(images) && !carry) return;
     const init = { ...this.#initMessage(newest, images.length, inline), seq: this.#handshake.sending(asked) };
+    // The rest once the page has painted: made and sent now, they would take the host's and the
+    // page's time (a thousand entries to convert, copy and read) before that paint.
+    this.#rest = init.rest ? { seq: init.seq, sent: new Set(newest.map((i) => i.path)) } : undefined;
     if (carry) this.#setPage(init);
     else this.#post(init);
     this.#initAt ??= Date.now() - this.d.openedAt;
@@ -373,9 +381,6 @@ export class GalleryPanel implements vscode.Disposable {
     const defaults = formDefaults();
     const viewState = this.d.savedState === undefined ? undefined : parseViewState(this.d.savedState, defaults);
     const markdownFile = this.d.markdown.fileName();
-    // The rest once the page has painted: made and sent now, they would take the host's and the
-    // page's time (a thousand entries to convert, copy and read) before that paint.
-    this.#rest = total > newest.length ? new Set(newest.map((i) => i.path)) : undefined;
     return {
       type: "init",
       entries: newest.map((i) => {
@@ -393,21 +398,22 @@ export class GalleryPanel implements vscode.Disposable {
       ...(vscode.l10n.bundle ? { l10n: vscode.l10n.bundle } : {}),
       prices: readSettings().prices,
       ...(this.d.spend ? { spend: this.d.spend.header() } : {}),
-      rest: this.#rest !== undefined,
+      rest: total > newest.length,
     };
   }
 
   /** What `init` left out: every image now indexed that it did not carry (changes meanwhile were sent as they came). */
   #sendRest(): void {
-    const sent = this.#rest;
+    const pending = this.#rest;
     this.#rest = undefined;
-    if (!sent || this.#disposed) return;
+    if (!pending || this.#disposed) return;
+    const { seq, sent } = pending;
     const images = this.d.index.images();
     const shown = new Set(byFolder(images).filter((i) => this.#covered(i.uri)).map((i) => folderKey(i.key)));
     const rest = images.filter((img) => !sent.has(img.key) && shown.has(folderKey(img.key)));
     // Sent even when nothing is left (changes since `init` went as they came): the page then knows
     // it has every entry, and a saved scroll position stops waiting for more.
-    this.#post({ type: "entries", upsert: rest.map((i) => this.#entry(i)), remove: [], indexing: this.d.index.indexing, rest: true });
+    this.#post({ type: "entries", upsert: rest.map((i) => this.#entry(i)), remove: [], indexing: this.d.index.indexing, rest: seq });
   }
 
   /**

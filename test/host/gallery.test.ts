@@ -183,6 +183,49 @@ describe("Gallery", function () {
       assert.ok(fresh.seq > (inits()[before - 1]?.seq ?? 0), "a newer one than it carried");
       assert.ok(fresh.entries.some((e) => e.id === key(`${ART}/fox.png`)));
     });
+    it("more images than init carries: init says so, and the page's paint brings the rest once, marked with that init's number; none left out, none", async () => {
+      // More than any init carries (at most 240), whatever size the panel was.
+      const many = Array.from({ length: 250 }, (_, i) => ws(`gallery-many/m-${String(i).padStart(3, "0")}.png`));
+      await vscode.workspace.fs.createDirectory(ws("gallery-many"));
+      for (const [i, uri] of many.entries()) await vscode.workspace.fs.writeFile(uri, await imageWithProvenance({ prompt: `many ${i}`, seed: 300 + i, size: 8, createDate: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString() }));
+      const index = g.index();
+      await index.update(many);
+      await index.settled();
+      const rests = (from: number) => posted(g).slice(from).filter((m): m is Extract<HostMessage, { type: "entries" }> => m.type === "entries" && m.rest !== undefined);
+      const paintOf = async (from: number) => {
+        await g.receive({ type: "ready" });
+        const init = posted(g).slice(from).find((m): m is Extract<HostMessage, { type: "init" }> => m.type === "init");
+        assert.ok(init, "init answers ready");
+        await g.receive({ type: "rendered", at: Date.now(), entries: init.entries.length, cards: 12, scriptMs: 1, initMs: 1, paintMs: 1 });
+        await g.receive({ type: "thumbnails", ms: 1, count: 12 });
+        return init;
+      };
+      try {
+        const from = posted(g).length;
+        const init = await paintOf(from);
+        assert.equal(init.rest, true, "init says the rest follows");
+        const rest = await until(() => rests(from)[0], "the rest after the page's paint");
+        assert.equal(rest.rest, init.seq, "marked with the number of the init it completes");
+        const ids = [...init.entries, ...rest.upsert].map((e) => e.id);
+        assert.equal(new Set(ids).size, ids.length, "nothing twice");
+        for (const uri of many) assert.ok(ids.includes(uri.toString()), `${uri.path} sent`);
+        // The page's own paint of that init (and the timer after a paint) send no second rest.
+        await new Promise((r) => setTimeout(r, 1_300));
+        assert.equal(rests(from).length, 1, "the rest is sent once");
+      } finally {
+        await vscode.workspace.fs.delete(ws("gallery-many"), { recursive: true, useTrash: false });
+        await until(() => !index.get(many[0]?.toString() ?? ""), "the images to leave the index");
+        await index.settled();
+        // (The page made thumbnails of those it showed: they go as the session's first scan would take them.)
+        await g.pruneThumbnails();
+      }
+      // Every image in init: it says so, and no rest follows.
+      const from = posted(g).length;
+      const init = await paintOf(from);
+      assert.equal(init.rest, false);
+      await new Promise((r) => setTimeout(r, 1_300));
+      assert.equal(rests(from).length, 0, "no rest when init carried everything");
+    });
   });
 
   describe("messages from the webview", () => {
@@ -487,6 +530,27 @@ describe("Gallery", function () {
       fs.rmSync(`${dir}/moved`, { recursive: true });
       await until(() => !index.get(key(`${ART}/renamed.png`)) && !index.get(key(`${ART}/moved/deep.png`)), "deleted files to go");
       assert.ok(posted(g).some((m) => m.type === "entries" && m.remove.includes(key(`${ART}/renamed.png`))));
+    });
+
+    it("a file event for an image that did not change sends the page nothing; once it changes, its entry", async () => {
+      const index = g.index();
+      const fox = ws(`${ART}/fox.png`);
+      await index.settled();
+      const sentFox = (from: number) => posted(g).slice(from).some((m) => m.type === "entries" && m.upsert.some((e) => e.id === fox.toString()));
+      const from = posted(g).length;
+      // (update() is the path the watcher's events take: a folder reported and then its files, or a file twice.)
+      await index.update([fox, fox]);
+      await index.update([ws(ART)]);
+      assert.equal(sentFox(from), false, "nothing new to send");
+      const bytes = await vscode.workspace.fs.readFile(fox);
+      await vscode.workspace.fs.writeFile(fox, await imageWithProvenance({ prompt: "a red fox in fresh snow", revisedPrompt: "A red fox in powder snow at dawn", seed: 41, createDate: "2025-01-03T12:00:00Z" }));
+      try {
+        await index.update([fox]);
+        assert.equal(sentFox(from), true, "the changed file's entry is sent");
+      } finally {
+        await vscode.workspace.fs.writeFile(fox, bytes);
+        await index.update([fox]);
+      }
     });
 
     it("an image whose provenance is in its <name>.xmp sidecar is listed, also by a full scan, and leaves with the sidecar", async () => {
