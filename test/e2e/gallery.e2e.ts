@@ -64,7 +64,7 @@ const HOLD_REST_UNTIL_A_CHANGE = `(() => {
       const d = ev.data;
       if (typeof d === "object" && d !== null && d.type === "entries" && !seen.has(ev)) {
         seen.add(ev);
-        if (d.rest === true) order.push("rest");
+        if (typeof d.rest === "number") order.push("rest");
         else if (Array.isArray(d.upsert) && d.upsert.length > 0) order.push("change");
       }
       listener(ev);
@@ -72,14 +72,14 @@ const HOLD_REST_UNTIL_A_CHANGE = `(() => {
     add(type, (ev) => {
       const d = ev.data;
       const entries = typeof d === "object" && d !== null && d.type === "entries";
-      if (entries && d.rest === true) window.__grokRestCame = (window.__grokRestCame || 0) + 1;
-      if (entries && d.rest === true && !changed) {
+      if (entries && typeof d.rest === "number") window.__grokRestCame = (window.__grokRestCame || 0) + 1;
+      if (entries && typeof d.rest === "number" && !changed) {
         held.push(ev);
         setTimeout(release, 15000);
         return;
       }
       deliver(ev);
-      if (entries && !d.rest && Array.isArray(d.upsert) && d.upsert.length > 0) release();
+      if (entries && d.rest === undefined && Array.isArray(d.upsert) && d.upsert.length > 0) release();
     }, options);
   };
 })();`;
@@ -267,25 +267,31 @@ describe("A person uses the gallery", () => {
     // the page loaded again before the rest of its entries. The next gallery page holds back the
     // message with the rest until another change has come first.
     const hold = await page.addInitScript({ content: HOLD_REST_UNTIL_A_CHANGE });
-    // Another file's tab in the same editor group hides the gallery; VS Code drops its page.
-    await page.locator(".tabs-container .tab", { hasText: "notes.md" }).first().click();
-    await page.locator(GALLERY_IFRAME).waitFor({ state: "detached" });
-    await showGalleryTab(page);
-    // The page loaded again starts with the newest images and gets the rest after its first paint.
-    await g.locator(".card:not([hidden])").first().waitFor({ state: "visible", timeout: 15_000 });
-    const came = async () => Number(await (await galleryDocument(page)).evaluate("window.__grokRestCame ?? 0"));
-    for (const t0 = Date.now(); (await came()) === 0; ) {
-      assert.ok(Date.now() - t0 < 15_000, "the rest of the entries came to the page");
-      await page.waitForTimeout(50);
+    try {
+      // Another file's tab in the same editor group hides the gallery; VS Code drops its page.
+      await page.locator(".tabs-container .tab", { hasText: "notes.md" }).first().click();
+      await page.locator(GALLERY_IFRAME).waitFor({ state: "detached" });
+      await showGalleryTab(page);
+      // The page loaded again starts with the newest images and gets the rest after its first paint.
+      await g.locator(".card:not([hidden])").first().waitFor({ state: "visible", timeout: 15_000 });
+      const came = async () => Number(await (await galleryDocument(page)).evaluate("window.__grokRestCame ?? 0"));
+      for (const t0 = Date.now(); (await came()) === 0; ) {
+        assert.ok(Date.now() - t0 < 15_000, "the rest of the entries came to the page");
+        await page.waitForTimeout(50);
+      }
+    } finally {
+      // (Only this page: a later one, in this file or another, gets its messages as they come.)
+      await hold.dispose();
     }
-    await hold.dispose();
     fs.writeFileSync(path.join(many, "late.png"), await imageWithProvenance({ prompt: "a late arrival", seed: 99, size: 48 }));
     await count.filter({ hasText: new RegExp(`^${before + 92} images$`) }).waitFor({ state: "visible", timeout: 30_000 });
     // The oldest image comes back into view, at the same place.
     await g.locator(".card", { hasText: "many number 0" }).waitFor({ state: "visible", timeout: 15_000 });
     const doc0 = await galleryDocument(page);
-    // The page took the change before the rest (the order this part is about).
-    assert.deepEqual(JSON.parse(String(await doc0.evaluate("JSON.stringify(window.__grokOrder)"))), ["change", "rest"]);
+    // The page took a change before the rest (the order this part is about), and one rest.
+    const order = JSON.parse(String(await doc0.evaluate("JSON.stringify(window.__grokOrder)"))) as string[];
+    assert.ok(order.indexOf("change") >= 0 && order.indexOf("change") < order.indexOf("rest"), `order: ${order.join(", ")}`);
+    assert.equal(order.filter((o) => o === "rest").length, 1, `order: ${order.join(", ")}`);
     const back = Number(await doc0.evaluate('document.getElementById("viewport").scrollTop'));
     // (A few pixels off at most: the bar above the grid can differ while the icon font loads.)
     assert.ok(Math.abs(back - bottom) <= 40, `scrolled to ${back}, was ${bottom}`);
