@@ -214,7 +214,7 @@ describe("Gallery", function () {
         assert.equal(rests(from).length, 1, "the rest is sent once");
       } finally {
         await vscode.workspace.fs.delete(ws("gallery-many"), { recursive: true, useTrash: false });
-        await until(() => !index.get(many[0]?.toString() ?? ""), "the images to leave the index");
+        await until(() => many.every((u) => !index.get(u.toString())), "the images to leave the index");
         await index.settled();
         // (The page made thumbnails of those it showed: they go as the session's first scan would take them.)
         await g.pruneThumbnails();
