@@ -132,6 +132,8 @@ export class GalleryPanel implements vscode.Disposable {
    */
   #rest?: { readonly seq: number; readonly sent: ReadonlySet<string> };
   #painted = false;
+  /** The last `init`'s spend header was the quick one: the whole one goes once the page has painted. */
+  #spendAfterPaint = false;
   #rootKeys = new Set<string>();
   /** The thumbnail cache's names, once read (entries made before that go without thumbnails). */
   #thumbNames?: Set<string>;
@@ -381,6 +383,10 @@ export class GalleryPanel implements vscode.Disposable {
     const defaults = formDefaults();
     const viewState = this.d.savedState === undefined ? undefined : parseViewState(this.d.savedState, defaults);
     const markdownFile = this.d.markdown.fileName();
+    // The header's tooltip names the time zone; the first time, finding its name would hold the
+    // page back some 20 ms, so the name follows the paint.
+    const spend = this.d.spend?.quickHeader();
+    this.#spendAfterPaint = spend?.complete === false;
     return {
       type: "init",
       entries: newest.map((i) => {
@@ -397,7 +403,7 @@ export class GalleryPanel implements vscode.Disposable {
       ...(markdownFile ? { markdownFile } : {}),
       ...(vscode.l10n.bundle ? { l10n: vscode.l10n.bundle } : {}),
       prices: readSettings().prices,
-      ...(this.d.spend ? { spend: this.d.spend.header() } : {}),
+      ...(spend ? { spend: spend.header } : {}),
       rest: total > newest.length,
     };
   }
@@ -500,6 +506,10 @@ export class GalleryPanel implements vscode.Disposable {
         // Each load of the page paints once; the rest of the entries follow once the thumbnails then
         // on screen are decoded (or a second after the paint, whichever comes first).
         setTimeout(() => this.#sendRest(), REST_AFTER_MS);
+        if (this.#spendAfterPaint && this.d.spend) {
+          this.#spendAfterPaint = false;
+          this.#post({ type: "spend", spend: this.d.spend.header() });
+        }
         if (!this.#painted) {
           this.#painted = true;
           if (m.cards !== this.d.s.context.workspaceState.get<unknown>(CARDS_KEY)) void this.d.s.context.workspaceState.update(CARDS_KEY, m.cards);

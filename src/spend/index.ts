@@ -25,7 +25,7 @@ import { confirmSpend } from "./confirm";
 import { addImages, emptyLedger, ledgerFrom, parseLedger, summarize, type CountedImage, type Ledger, type SpendSummary } from "./ledger";
 import { chunk } from "../chunks";
 import type * as SpendCommands from "./commands";
-import { detailText, headerText, jobStateText, jobsSummary, localZone, shortPrompt } from "./text";
+import { detailText, headerText, jobStateText, jobsSummary, localZone, quickZone, shortPrompt } from "./text";
 
 export { confirmSpend, needsConfirm } from "./confirm";
 export type { ShownSpend } from "./commands";
@@ -50,6 +50,8 @@ export type ConfirmSpend = (endpoint: string, images: number, what: string) => P
 /** What the gallery reads of spend: its header's line, when it changes, and where Rebuild reads images. */
 export interface GallerySpend {
   header(): SpendHeader;
+  /** For a first paint: see SpendLedger.quickHeader (the whole header can follow it). */
+  quickHeader(): { header: SpendHeader; complete: boolean };
   readonly onDidChange: vscode.Event<void>;
   /** The gallery lends the ledger its index: every image's provenance, the workspace scanned first. */
   setImageSource(source: () => Promise<readonly Provenance[]>): vscode.Disposable;
@@ -91,6 +93,7 @@ export function registerSpend(context: vscode.ExtensionContext, deps: SpendDeps)
     confirmEstimate,
     gallery: {
       header: () => ledger.header(),
+      quickHeader: () => ledger.quickHeader(),
       onDidChange: ledger.onDidChange,
       setImageSource: (source) => {
         imageSource = source;
@@ -146,6 +149,13 @@ export class SpendLedger implements vscode.Disposable {
   header(now = Date.now()): SpendHeader {
     const sum = this.summary(now);
     return { text: headerText(sum), detail: detailText(sum, localZone(now)) };
+  }
+
+  /** The same line; its tooltip names the zone by its offset alone until the name was first asked for (`complete` false). */
+  quickHeader(now = Date.now()): { header: SpendHeader; complete: boolean } {
+    const sum = this.summary(now);
+    const zone = quickZone(now);
+    return { header: { text: headerText(sum), detail: detailText(sum, zone.label) }, complete: zone.named };
   }
 
   /** Counts what a job saved (each image's provenance: endpoint, request id, time). */

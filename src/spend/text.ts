@@ -71,15 +71,31 @@ export function zoneLabel(now: number, name?: string): string {
   return name && !/^(Etc\/)?(UTC|GMT|Universal|Zulu)$/i.test(name) ? `${name}, ${utc}` : utc;
 }
 
+/**
+ * The machine's time zone's name, once asked: undefined before that, null where the runtime has
+ * none. Asked once (the runtime keeps its zone for the life of the process): Intl's first use
+ * loads its data, some 15–25 ms on a small machine.
+ */
+let zoneName: string | null | undefined;
+
 /** The machine's time zone at `now`, named where the runtime knows its name: the days' zone. */
 export function localZone(now: number): string {
-  let name: string | undefined;
-  try {
-    name = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  } catch {
-    name = undefined;
+  if (zoneName === undefined) {
+    try {
+      zoneName = Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+    } catch {
+      zoneName = null;
+    }
   }
-  return zoneLabel(now, name);
+  return zoneLabel(now, zoneName ?? undefined);
+}
+
+/**
+ * The same when it is at hand: before the zone's name was first asked for, its offset alone, and
+ * `named: false` (for a first paint that should not wait for Intl; the whole label can follow).
+ */
+export function quickZone(now: number): { label: string; named: boolean } {
+  return zoneName === undefined ? { label: zoneLabel(now), named: false } : { label: localZone(now), named: true };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { addImages, emptyLedger, summarize } from "../../../src/spend/ledger";
-import { costText, detailText, headerText, jobsSummary, shortPrompt, zoneLabel } from "../../../src/spend/text";
+import { costText, detailText, headerText, jobsSummary, localZone, quickZone, shortPrompt, zoneLabel } from "../../../src/spend/text";
 import { english } from "../../../src/l10n";
 
 describe("spend/text", () => {
@@ -40,6 +40,16 @@ describe("spend/text", () => {
     assert.ok(minutes === off, `${label} is ${minutes} minutes, the offset is ${off}`); // === : -0 and 0 are the same offset
     assert.equal(zoneLabel(now), label.slice("Some/Zone, ".length));
     assert.equal(zoneLabel(now, "Etc/UTC"), zoneLabel(now), "a zone named UTC is not named twice");
+  });
+
+  it("the quick zone is the offset alone until the name was asked for, then the whole label", () => {
+    const now = Date.UTC(2026, 11, 1);
+    // (Other tests in this process may have asked already: either state is checked for what it says.)
+    const before = quickZone(now);
+    assert.deepEqual(before, before.named ? { label: localZone(now), named: true } : { label: zoneLabel(now), named: false });
+    const whole = localZone(now);
+    assert.deepEqual(quickZone(now), { label: whole, named: true });
+    assert.equal(localZone(now), whole, "asked once, the same after");
   });
 
   it("sums the running jobs by state", () => {
