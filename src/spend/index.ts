@@ -147,15 +147,18 @@ export class SpendLedger implements vscode.Disposable {
   }
 
   header(now = Date.now()): SpendHeader {
-    const sum = this.summary(now);
-    return { text: headerText(sum), detail: detailText(sum, localZone(now)) };
+    return this.#header(now, localZone(now));
   }
 
   /** The same line; its tooltip names the zone by its offset alone until the name was first asked for (`complete` false). */
   quickHeader(now = Date.now()): { header: SpendHeader; complete: boolean } {
-    const sum = this.summary(now);
     const zone = quickZone(now);
-    return { header: { text: headerText(sum), detail: detailText(sum, zone.label) }, complete: zone.named };
+    return { header: this.#header(now, zone.label), complete: zone.named };
+  }
+
+  #header(now: number, zone: string): SpendHeader {
+    const sum = this.summary(now);
+    return { text: headerText(sum), detail: detailText(sum, zone) };
   }
 
   /** Counts what a job saved (each image's provenance: endpoint, request id, time). */

@@ -244,6 +244,10 @@ describe("Spend", function () {
     const init = posted().find((m): m is Extract<HostMessage, { type: "init" }> => m.type === "init");
     assert.equal(init?.spend?.text, "Spend today: 0 images, $0.00 · this month: 0 images, $0.00 · all time: 0 images, $0.00");
     assert.deepEqual(init?.prices, {});
+    // The tooltip the page ends with names the zone, as Show Spend does (the first init's may give
+    // its offset alone, and the whole header follows the paint).
+    const whole = t.spend().ledger.header().detail;
+    await until(() => posted().filter((m) => m.type === "init" || m.type === "spend").map((m) => (m.type === "init" || m.type === "spend" ? m.spend?.detail : undefined)).at(-1) === whole, "the whole header to reach the page");
     await generate({ prompt: "seen by the header", num_images: 2 });
     const last = await until(() => posted().filter((m): m is Extract<HostMessage, { type: "spend" }> => m.type === "spend").at(-1), "the header to be told");
     assert.equal(last.spend.text, "Spend today: 2 images, $0.04 · this month: 2 images, $0.04 · all time: 2 images, $0.04");
