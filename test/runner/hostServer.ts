@@ -118,6 +118,9 @@ export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE):
       ["extensionTestsPath", remoteUri(server, suite.testsPath)],
     ];
     const { page } = await openWorkbench(browser, workbenchUrl(server, opened, payload));
+    // GROK_TRACE=<file>: a Chromium performance trace of the workbench and its webviews (all one
+    // renderer here), for finding where a page's time goes; each session of a run writes it anew.
+    if (process.env.GROK_TRACE) await browser.startTracing(page, { path: process.env.GROK_TRACE, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing", "v8.execute", "loading"] });
     const deadlineMs = suite.deadlineMs ?? DEADLINE_MS;
     const deadline = Date.now() + deadlineMs;
     while (!fs.existsSync(summaryFile)) {
@@ -131,6 +134,7 @@ export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE):
       await new Promise((r) => setTimeout(r, 200));
     }
     flushLog();
+    if (process.env.GROK_TRACE) await browser.stopTracing();
     return { summary: readSummary(summaryFile, suite.level), wroteTo };
   } catch (err) {
     flushLog();
