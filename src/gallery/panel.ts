@@ -51,6 +51,8 @@ function initEntries(lastShown: unknown): number {
 }
 /** workspaceState: how many cards the gallery showed at its last first paint (its panel's size). */
 const CARDS_KEY = "grokImagine.gallery.cardsShown";
+/** workspaceState: the names of the thumbnails the last first paint carried (see ThumbnailCache.readNamed). */
+const FIRST_THUMBS_KEY = "grokImagine.gallery.firstThumbnails";
 
 /**
  * Thumbnails sent inside `init` (the newest images'): as many as the panel showed last time and
@@ -115,6 +117,8 @@ export interface PanelTrace {
   readonly commands: { id: string; args: unknown[] }[];
   firstPaint?: { ms: number; at: number; entries: number; cards: number };
   thumbnails?: { ms: number; count: number };
+  /** The first `init`'s thumbnails: how many it carried, and how many of them were read early. */
+  carriedThumbs?: { count: number; early: number };
 }
 
 export class GalleryPanel implements vscode.Disposable {
@@ -153,6 +157,8 @@ export class GalleryPanel implements vscode.Disposable {
   /** When the index cache and the thumbnails' names were read, and the inline thumbnails (ms after opening). */
   #indexAt?: number;
   #thumbsAt?: number;
+  /** How many thumbnails the first `init` carried, and how many of them were read early (see #start). */
+  #carriedThumbs?: { count: number; early: number };
   /** The page's size as first set, in KB. */
   #pageKb?: number;
   #htmlAt?: number;
@@ -265,6 +271,10 @@ export class GalleryPanel implements vscode.Disposable {
    * Waiting for the page's `ready` first would add a round trip to every first paint.
    */
   async #start(asked: boolean): Promise<void> {
+    // The thumbnails the last first paint carried are read beside the index: the newest images are
+    // usually the same, and reading them only once the index had said which they are took 4-20 ms
+    // more before the page could be set (which VS Code then takes ~100 ms more to start loading).
+    const early = this.d.thumbs.readNamed(this.d.s.context.workspaceState.get<unknown>(FIRST_THUMBS_KEY));
     [, this.#thumbNames] = await Promise.all([this.d.index.load(), this.d.thumbs.load()]);
     this.#indexAt ??= Date.now() - this.d.openedAt;
     if (this.#disposed || (!asked && this.#handshake.ready)) return;
@@ -275,12 +285,13 @@ export class GalleryPanel implements vscode.Disposable {
     const chunk = initEntries(shown);
     const listed = this.d.index.images();
     let newest = this.#newest(listed, chunk);
-    const inline = await this.d.thumbs.read(newest.slice(0, inlineThumbnails(shown)).map((i) => i.img));
+    const first = newest.slice(0, inlineThumbnails(shown)).map((i) => i.img);
+    const readEarly = await early;
+    const inline = await this.d.thumbs.read(first, readEarly);
     this.#thumbsAt ??= Date.now() - this.d.openedAt;
     if (this.#disposed || (!asked && this.#handshake.ready)) return;
     const images = this.d.index.images();
     if (images.length !== listed.length) newest = this.#newest(images, chunk); // changed while the thumbnails were read
-    this.#rememberFolders(images);
     // A page not yet set (the panel on screen) carries `init`; hidden meanwhile, it goes without.
     const carry = this.#pageWait !== undefined && this.panel.visible;
     if (this.#pageWait !== undefined && !carry) this.#setPage(undefined);
@@ -293,6 +304,14 @@ export class GalleryPanel implements vscode.Disposable {
     if (carry) this.#setPage(init);
     else this.#post(init);
     this.#initAt ??= Date.now() - this.d.openedAt;
+    // For the next session's first paint, once this one's page is on its way.
+    this.#rememberFolders(images);
+    const carried = first.filter((img) => inline.has(img.key));
+    this.#rememberFirstThumbnails(carried);
+    if (!this.#carriedThumbs) {
+      this.#carriedThumbs = { count: carried.length, early: carried.filter((img) => readEarly.has(this.d.thumbs.nameOf(img))).length };
+      if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.carriedThumbs = this.#carriedThumbs;
+    }
     for (const queued of this.#outbox.splice(0)) this.#post(queued);
   }
 
@@ -310,6 +329,13 @@ export class GalleryPanel implements vscode.Disposable {
     const now = collapse(imageFolders(images)).map((u) => u.toString());
     const before = this.d.s.context.workspaceState.get<unknown>(ROOTS_KEY);
     if (JSON.stringify(before) !== JSON.stringify(now)) void this.d.s.context.workspaceState.update(ROOTS_KEY, now);
+  }
+
+  /** Remembers which thumbnails this first paint carried, to read them early next time (see #start). */
+  #rememberFirstThumbnails(carried: readonly IndexedImage[]): void {
+    const now = carried.map((img) => this.d.thumbs.nameOf(img));
+    const before = this.d.s.context.workspaceState.get<unknown>(FIRST_THUMBS_KEY);
+    if (JSON.stringify(before) !== JSON.stringify(now)) void this.d.s.context.workspaceState.update(FIRST_THUMBS_KEY, now);
   }
 
   /** Widens the webview's roots to every image's folder; true when they changed (which reloads a page that is set). */
@@ -516,7 +542,7 @@ export class GalleryPanel implements vscode.Disposable {
           // From the command to the page's own timestamp of its painted frame (one machine, one clock).
           const figures = { ms: Math.max(0, Math.round(m.at - this.d.openedAt)), entries: m.entries, cards: m.cards };
           if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.firstPaint = { ...figures, at: m.at };
-          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM; host: index read at ${this.#indexAt ?? "?"} ms, thumbnails at ${this.#thumbsAt ?? "?"} ms, page (${this.#pageKb ?? "?"} KB) set at ${this.#htmlAt ?? "?"} ms, ready at ${this.#readyAt ?? "?"} ms, init sent at ${this.#initAt ?? "?"} ms; page: started loading at ${Math.round(m.at - m.paintMs - this.d.openedAt)} ms, then script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after that).`);
+          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM; host: index read at ${this.#indexAt ?? "?"} ms, ${this.#carriedThumbs?.count ?? "?"} thumbnails (${this.#carriedThumbs?.early ?? "?"} read early) at ${this.#thumbsAt ?? "?"} ms, page (${this.#pageKb ?? "?"} KB) set at ${this.#htmlAt ?? "?"} ms, ready at ${this.#readyAt ?? "?"} ms, init sent at ${this.#initAt ?? "?"} ms; page: started loading at ${Math.round(m.at - m.paintMs - this.d.openedAt)} ms, then script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after that).`);
           this.#measured.fire("paint");
         }
         return;

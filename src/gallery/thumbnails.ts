@@ -23,6 +23,11 @@ export function versionOf(img: Pick<IndexedImage, "size" | "mtime">): string {
   return `${img.size}:${img.mtime}`;
 }
 
+/** A name {@link ThumbnailCache.nameOf} gives. */
+const THUMB_NAME = /^[0-9a-f]{40}\.webp$/;
+/** At most as many thumbnails as a first paint carries (see panel.ts inlineThumbnails). */
+const MAX_EARLY = 48;
+
 export class ThumbnailCache {
   /** The folder, or undefined without a workspace (no storage: no cache). */
   readonly folder: vscode.Uri | undefined;
@@ -60,8 +65,11 @@ export class ThumbnailCache {
     return this.folder && names.has(name) ? vscode.Uri.joinPath(this.folder, name) : undefined;
   }
 
-  /** The bytes of those of `images` whose thumbnail the cache has (by image key); unreadable ones are left out. */
-  async read(images: readonly IndexedImage[]): Promise<Map<string, Uint8Array>> {
+  /**
+   * The bytes of those of `images` whose thumbnail the cache has (by image key); unreadable ones are
+   * left out. Those in `early` (read by {@link readNamed} before the images were known) are not read again.
+   */
+  async read(images: readonly IndexedImage[], early?: ReadonlyMap<string, Uint8Array>): Promise<Map<string, Uint8Array>> {
     const names = await this.load();
     const folder = this.folder;
     const out = new Map<string, Uint8Array>();
@@ -70,12 +78,38 @@ export class ThumbnailCache {
       images.map(async (img) => {
         const name = this.nameOf(img);
         if (!names.has(name)) return;
-        const bytes = await readStorageFile(vscode.Uri.joinPath(folder, name)).then(undefined, () => undefined);
-        // What the cache holds was checked when it was stored; its size is checked again, as it is read back.
-        if (bytes && bytes.length > 0 && bytes.length <= MAX_THUMB_BYTES) out.set(img.key, bytes);
+        const bytes = early?.get(name) ?? (await this.#readOne(folder, name));
+        if (bytes) out.set(img.key, bytes);
       }),
     );
     return out;
+  }
+
+  /**
+   * Reads thumbnails by name, before the index says which images they are for: the names the
+   * last first paint carried (`names`, as remembered in workspace storage: untrusted, so only names
+   * this cache could have made are read, and at most {@link MAX_EARLY} of them). A name is a digest
+   * of an image's URI and version, so a thumbnail read here is used only for the image it was made
+   * of (see {@link read}). Never rejects; a name not in the cache is left out.
+   */
+  async readNamed(names: unknown): Promise<Map<string, Uint8Array>> {
+    const folder = this.folder;
+    const out = new Map<string, Uint8Array>();
+    if (!folder || !Array.isArray(names)) return out;
+    const wanted = [...new Set(names.filter((n): n is string => typeof n === "string" && THUMB_NAME.test(n)))].slice(0, MAX_EARLY);
+    await Promise.all(
+      wanted.map(async (name) => {
+        const bytes = await this.#readOne(folder, name);
+        if (bytes) out.set(name, bytes);
+      }),
+    );
+    return out;
+  }
+
+  async #readOne(folder: vscode.Uri, name: string): Promise<Uint8Array | undefined> {
+    const bytes = await readStorageFile(vscode.Uri.joinPath(folder, name)).then(undefined, () => undefined);
+    // What the cache holds was checked when it was stored; its size is checked again, as it is read back.
+    return bytes && bytes.length > 0 && bytes.length <= MAX_THUMB_BYTES ? bytes : undefined;
   }
 
   /**

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as vscode from "vscode";
 import { startFakeFal, type FakeFal } from "../fake-fal/server";
 import type { GalleryTesting } from "../../src/gallery/index";
-import { GALLERY_VIEW_TYPE, type HostMessage } from "../../src/protocol";
+import { GALLERY_VIEW_TYPE, type GalleryEntry, type HostMessage } from "../../src/protocol";
 import { entryFieldsOf } from "../../src/gallery/provenance";
 import { buildXmpPacket } from "../../src/provenance/packet";
 import { readProvenance } from "../../src/provenance/read";
@@ -420,6 +420,73 @@ describe("Gallery", function () {
       const entry = init?.entries.find((e) => e.id === fox.key);
       assert.ok(entry?.thumb?.includes(g.thumbnailName(fox)), `the entry points at the cached thumbnail: ${entry?.thumb}`);
       assert.ok(entry?.thumbData && entry.thumbData === Buffer.from(stored).toString("base64"), "and carries it");
+    });
+
+    const FIRST_THUMBS_KEY = "grokImagine.gallery.firstThumbnails";
+    /** Opens the gallery after a reload; resolves to fox's entry in the first `init`, and what that `init` carried. */
+    async function reopen(): Promise<{ entry: GalleryEntry | undefined; carried: { count: number; early: number } | undefined }> {
+      await g.simulateReload();
+      await vscode.commands.executeCommand("grokImagine.openGallery");
+      await g.firstPaint();
+      const init = posted(g).find((m): m is Extract<HostMessage, { type: "init" }> => m.type === "init");
+      return { entry: init?.entries.find((e) => e.id === key(`${ART}/fox.png`)), carried: g.trace()?.carriedThumbs };
+    }
+    async function storedFox(): Promise<string> {
+      const fox = g.index().get(key(`${ART}/fox.png`));
+      const folder = g.thumbnailFolder();
+      assert.ok(fox && folder);
+      return Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, g.thumbnailName(fox)))).toString("base64");
+    }
+
+    it("the next open reads the thumbnails the last first paint carried beside the index, and carries the same bytes", async () => {
+      const fox = g.index().get(key(`${ART}/fox.png`));
+      assert.ok(fox);
+      const remembered = t.workspaceState().get<unknown>(FIRST_THUMBS_KEY);
+      assert.ok(Array.isArray(remembered) && remembered.includes(g.thumbnailName(fox)), `the last first paint's thumbnails are remembered: ${JSON.stringify(remembered)}`);
+      const { entry, carried } = await reopen();
+      assert.ok(carried && carried.count > 0, `the init carried thumbnails: ${JSON.stringify(carried)}`);
+      assert.equal(carried.early, carried.count, "every one of them was read early");
+      assert.equal(entry?.thumbData, await storedFox());
+    });
+
+    it("a remembered list that is not one the gallery wrote reads nothing early, and the thumbnails come as before", async () => {
+      const hostile: unknown[] = ["../../../../etc/passwd", "/etc/passwd", `${"a".repeat(40)}.webp/../../x`, 42, { name: "x" }, null, `${"0".repeat(40)}.webp`, ...Array.from({ length: 5000 }, (_, i) => `${i.toString(16).padStart(40, "0")}.webp`)];
+      await t.workspaceState().update(FIRST_THUMBS_KEY, hostile);
+      const { entry, carried } = await reopen();
+      assert.ok(carried && carried.count > 0, `the init carried thumbnails: ${JSON.stringify(carried)}`);
+      assert.equal(carried.early, 0, "none of those names is a thumbnail of an image shown");
+      assert.equal(entry?.thumbData, await storedFox(), "fox's thumbnail came the usual way");
+      const remembered = t.workspaceState().get<unknown>(FIRST_THUMBS_KEY);
+      assert.ok(Array.isArray(remembered) && remembered.every((n) => typeof n === "string" && /^[0-9a-f]{40}\.webp$/.test(n)), "and the list is the gallery's own again");
+    });
+
+    it("a remembered thumbnail whose image changed since is not carried for it", async () => {
+      const uri = ws(`${ART}/fox.png`);
+      const before = g.index().get(uri.toString());
+      assert.ok(before);
+      const oldName = g.thumbnailName(before);
+      const remembered = t.workspaceState().get<unknown>(FIRST_THUMBS_KEY);
+      assert.ok(Array.isArray(remembered) && remembered.includes(oldName));
+      // The same picture with another prompt: a new version of the file (its size and mtime change).
+      await put(`${ART}/fox.png`, { prompt: "a fox, changed while the window was closed", format: "png", seed: 31 });
+      try {
+        await until(() => g.index().get(uri.toString())?.mtime !== before.mtime, "the index sees the change");
+        const { entry } = await reopen();
+        assert.ok(entry, "fox is in the first init");
+        assert.equal(entry.prompt, "a fox, changed while the window was closed");
+        assert.equal(entry.thumbData, undefined, "the old version's thumbnail is not carried for the new file");
+      } finally {
+        // fox as the fixtures made it (a new version again: the tests after this one read its version
+        // from the index), with no page open meanwhile that could make a thumbnail of a passing version.
+        g.close();
+        const changed = g.index().get(uri.toString())?.mtime;
+        await put(`${ART}/fox.png`, { prompt: "a red fox in fresh snow", revisedPrompt: "A red fox in powder snow at dawn", seed: 1, createDate: "2025-01-03T12:00:00Z" });
+        await until(() => g.index().get(uri.toString())?.mtime !== changed, "the index sees fox restored");
+        // The versions' thumbnails go now, as the next session's first scan would remove them.
+        await g.thumbnailsSettled();
+        await g.pruneThumbnails();
+        await reopen();
+      }
     });
   });
 
