@@ -163,6 +163,21 @@ export interface SpendHeader {
   readonly detail: string;
 }
 
+/** The gallery grid's visible size, CSS pixels. */
+export interface ViewportSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** `value` if it is a size a grid can have (whole pixels, 1 to 100,000 each way), else undefined. */
+export function viewportSize(value: unknown): ViewportSize | undefined {
+  if (!isRecord(value)) return undefined;
+  const width = own(value, "width");
+  const height = own(value, "height");
+  const ok = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 100_000;
+  return ok(width) && ok(height) ? { width, height } : undefined;
+}
+
 export type HostMessage =
   | {
       readonly type: "init";
@@ -186,6 +201,12 @@ export type HostMessage =
       readonly spend?: SpendHeader;
       /** More entries follow the page's paint of this `init`, in an `entries` marked `rest`. */
       readonly rest: boolean;
+      /**
+       * The grid's size at the page's last first paint (workspace storage), when known: the page's
+       * first render lays its cards out for it without measuring (which would lay the page out once
+       * more before its first frame); the frame's own render measures and corrects it.
+       */
+      readonly viewport?: ViewportSize;
     }
   | {
       readonly type: "entries";
@@ -218,6 +239,9 @@ export type WebviewMessage =
       readonly scriptMs: number;
       readonly initMs: number;
       readonly paintMs: number;
+      /** The grid's size in CSS pixels once painted (the next `init` carries it: see `viewport`). */
+      readonly width: number;
+      readonly height: number;
     }
   /** The thumbnails on screen at first paint have all been decoded, `ms` after that paint. */
   | { readonly type: "thumbnails"; readonly ms: number; readonly count: number }
@@ -305,12 +329,12 @@ export function parseWebviewMessage(raw: unknown): Parsed<WebviewMessage> {
       bad = shape([]);
       return bad ? fail(bad) : { ok: true, value: { type } };
     case "rendered": {
-      const keys = ["at", "entries", "cards", "scriptMs", "initMs", "paintMs"] as const;
+      const keys = ["at", "entries", "cards", "scriptMs", "initMs", "paintMs", "width", "height"] as const;
       bad = shape(keys);
       if (bad) return fail(bad);
       if (!keys.every((k) => isFiniteNumber(raw[k]))) return fail(`${keys.join(", ")} must be numbers`);
       const n = (k: (typeof keys)[number]) => raw[k] as number;
-      return { ok: true, value: { type, at: n("at"), entries: n("entries"), cards: n("cards"), scriptMs: n("scriptMs"), initMs: n("initMs"), paintMs: n("paintMs") } };
+      return { ok: true, value: { type, at: n("at"), entries: n("entries"), cards: n("cards"), scriptMs: n("scriptMs"), initMs: n("initMs"), paintMs: n("paintMs"), width: n("width"), height: n("height") } };
     }
     case "thumbnails": {
       bad = shape(["ms", "count"]);

@@ -10,6 +10,7 @@ import { buildRequest, filterFields, formFields, OPERATIONS, resolveDefaults, ty
 import {
   parseViewState,
   parseWebviewMessage,
+  viewportSize,
   type BenchResults,
   type FormDefaults,
   type FormValues,
@@ -17,6 +18,7 @@ import {
   type HostMessage,
   type ImageAction,
   type JobInfo,
+  type ViewportSize,
   type WebviewMessage,
 } from "../protocol";
 import type { Services } from "../services";
@@ -53,6 +55,8 @@ function initEntries(lastShown: unknown): number {
 const CARDS_KEY = "grokImagine.gallery.cardsShown";
 /** workspaceState: the names of the thumbnails the last first paint carried (see ThumbnailCache.readNamed). */
 const FIRST_THUMBS_KEY = "grokImagine.gallery.firstThumbnails";
+/** workspaceState: the grid's size at the last first paint (init's `viewport`). */
+const VIEWPORT_KEY = "grokImagine.gallery.viewport";
 
 /**
  * Thumbnails sent inside `init` (the newest images'): as many as the panel showed last time and
@@ -157,6 +161,8 @@ export class GalleryPanel implements vscode.Disposable {
   /** When the index cache and the thumbnails' names were read, and the inline thumbnails (ms after opening). */
   #indexAt?: number;
   #thumbsAt?: number;
+  /** The grid size the first `init` carried (see `viewport`), for the first paint's log line. */
+  #sentSize?: ViewportSize;
   /** How many thumbnails the first `init` carried, and how many of them were read early (see #start). */
   #carriedThumbs?: { count: number; early: number };
   /** The page's size as first set, in KB. */
@@ -298,6 +304,7 @@ export class GalleryPanel implements vscode.Disposable {
     // Widening the roots reloads a page that is set; with none yet, it reloads nothing.
     if (this.#widenRoots(images) && !carry) return;
     const init = { ...this.#initMessage(newest, images.length, inline), seq: this.#handshake.sending(asked) };
+    this.#sentSize ??= init.viewport;
     // The rest once the page has painted: made and sent now, they would take the host's and the
     // page's time (a thousand entries to convert, copy and read) before that paint.
     this.#rest = init.rest ? { seq: init.seq, sent: new Set(newest.map((i) => i.path)) } : undefined;
@@ -412,6 +419,7 @@ export class GalleryPanel implements vscode.Disposable {
     // The header's tooltip names the time zone; the first time, finding its name would hold the
     // page back some 20 ms, so the name follows the paint.
     const spend = this.d.spend?.quickHeader();
+    const viewport = viewportSize(this.d.s.context.workspaceState.get<unknown>(VIEWPORT_KEY));
     this.#spendAfterPaint = spend?.complete === false;
     return {
       type: "init",
@@ -431,6 +439,7 @@ export class GalleryPanel implements vscode.Disposable {
       prices: readSettings().prices,
       ...(spend ? { spend: spend.header } : {}),
       rest: total > newest.length,
+      ...(viewport ? { viewport } : {}),
     };
   }
 
@@ -539,10 +548,13 @@ export class GalleryPanel implements vscode.Disposable {
         if (!this.#painted) {
           this.#painted = true;
           if (m.cards !== this.d.s.context.workspaceState.get<unknown>(CARDS_KEY)) void this.d.s.context.workspaceState.update(CARDS_KEY, m.cards);
+          const size = viewportSize({ width: m.width, height: m.height });
+          const before = viewportSize(this.d.s.context.workspaceState.get<unknown>(VIEWPORT_KEY));
+          if (size && (size.width !== before?.width || size.height !== before.height)) void this.d.s.context.workspaceState.update(VIEWPORT_KEY, size);
           // From the command to the page's own timestamp of its painted frame (one machine, one clock).
           const figures = { ms: Math.max(0, Math.round(m.at - this.d.openedAt)), entries: m.entries, cards: m.cards };
           if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.firstPaint = { ...figures, at: m.at };
-          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM; host: index read at ${this.#indexAt ?? "?"} ms, ${this.#carriedThumbs?.count ?? "?"} thumbnails (${this.#carriedThumbs?.early ?? "?"} read early) at ${this.#thumbsAt ?? "?"} ms, page (${this.#pageKb ?? "?"} KB) set at ${this.#htmlAt ?? "?"} ms, ready at ${this.#readyAt ?? "?"} ms, init sent at ${this.#initAt ?? "?"} ms; page: started loading at ${Math.round(m.at - m.paintMs - this.d.openedAt)} ms, then script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after that).`);
+          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM on a ${m.width}×${m.height} grid (laid out first for ${this.#sentSize ? `${this.#sentSize.width}×${this.#sentSize.height}` : "a measured one"}); host: index read at ${this.#indexAt ?? "?"} ms, ${this.#carriedThumbs?.count ?? "?"} thumbnails (${this.#carriedThumbs?.early ?? "?"} read early) at ${this.#thumbsAt ?? "?"} ms, page (${this.#pageKb ?? "?"} KB) set at ${this.#htmlAt ?? "?"} ms, ready at ${this.#readyAt ?? "?"} ms, init sent at ${this.#initAt ?? "?"} ms; page: started loading at ${Math.round(m.at - m.paintMs - this.d.openedAt)} ms, then script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after that).`);
           this.#measured.fire("paint");
         }
         return;

@@ -196,7 +196,7 @@ describe("Gallery", function () {
         await g.receive({ type: "ready" });
         const init = posted(g).slice(from).find((m): m is Extract<HostMessage, { type: "init" }> => m.type === "init");
         assert.ok(init, "init answers ready");
-        await g.receive({ type: "rendered", at: Date.now(), entries: init.entries.length, cards: 12, scriptMs: 1, initMs: 1, paintMs: 1 });
+        await g.receive({ type: "rendered", at: Date.now(), entries: init.entries.length, cards: 12, scriptMs: 1, initMs: 1, paintMs: 1, width: 900, height: 640 });
         await g.receive({ type: "thumbnails", ms: 1, count: 12 });
         return init;
       };
@@ -423,6 +423,7 @@ describe("Gallery", function () {
     });
 
     const FIRST_THUMBS_KEY = "grokImagine.gallery.firstThumbnails";
+    const VIEWPORT_KEY = "grokImagine.gallery.viewport";
     /** Opens the gallery after a reload; resolves to fox's entry in the first `init`, and what that `init` carried. */
     async function reopen(): Promise<{ entry: GalleryEntry | undefined; carried: { count: number; early: number } | undefined }> {
       await g.simulateReload();
@@ -458,6 +459,30 @@ describe("Gallery", function () {
       assert.equal(entry?.thumbData, await storedFox(), "fox's thumbnail came the usual way");
       const remembered = t.workspaceState().get<unknown>(FIRST_THUMBS_KEY);
       assert.ok(Array.isArray(remembered) && remembered.every((n) => typeof n === "string" && /^[0-9a-f]{40}\.webp$/.test(n)), "and the list is the gallery's own again");
+    });
+
+    it("the grid's size at a first paint is remembered, and the next init carries it", async () => {
+      const { carried } = await reopen();
+      assert.ok(carried);
+      const painted = g.trace()?.firstPaint;
+      assert.ok(painted && painted.cards > 0);
+      const size = t.workspaceState().get<{ width: number; height: number }>(VIEWPORT_KEY);
+      assert.ok(size && size.width > 0 && size.height > 0, `remembered: ${JSON.stringify(size)}`);
+      await reopen();
+      const init = posted(g).find((m): m is Extract<HostMessage, { type: "init" }> => m.type === "init");
+      assert.deepEqual(init?.viewport, size);
+    });
+
+    it("a remembered size that is wrong (or not a size) still paints the cards the real grid holds", async () => {
+      const right = (await reopen(), g.trace()?.firstPaint?.cards);
+      assert.ok(right && right > 1, `cards at the real size: ${right}`);
+      const real = t.workspaceState().get<unknown>(VIEWPORT_KEY);
+      for (const wrong of [{ width: 120, height: 90 }, { width: 20_000, height: 9_000 }, { width: -5, height: "x" }, "900x640"]) {
+        await t.workspaceState().update(VIEWPORT_KEY, wrong);
+        await reopen();
+        assert.equal(g.trace()?.firstPaint?.cards, right, `the first frame after ${JSON.stringify(wrong)} was laid out again for the real grid`);
+        assert.deepEqual(t.workspaceState().get<unknown>(VIEWPORT_KEY), real, "and the real size is remembered again");
+      }
     });
 
     it("a remembered thumbnail whose image changed since is not carried for it", async () => {

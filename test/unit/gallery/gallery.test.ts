@@ -1,6 +1,6 @@
 /** The gallery's pure parts: the message protocol's checks, Markdown links, search, grid arithmetic. */
 import assert from "node:assert/strict";
-import { defaultViewState, MAX_THUMB_BYTES, parseViewState, parseWebviewMessage, type FormDefaults, type GalleryEntry } from "../../../src/protocol";
+import { defaultViewState, MAX_THUMB_BYTES, parseViewState, parseWebviewMessage, viewportSize, type FormDefaults, type GalleryEntry } from "../../../src/protocol";
 import { markdownAlt, markdownDestination, markdownImageLink, relativePath } from "../../../src/gallery/markdown";
 import { compareEntries, fold, haystack, makeFilter, matches } from "../../../media/gallery/filter";
 import { cardPosition, gridMetrics, moveIndex, scrollStillWanted, scrollToShow, totalHeight, visibleRange } from "../../../media/gallery/layout";
@@ -15,7 +15,7 @@ describe("Gallery protocol: messages from the webview are checked before anythin
   it("accepts each well-formed message", () => {
     const good: unknown[] = [
       { type: "ready" },
-      { type: "rendered", at: 1, entries: 10, cards: 4, scriptMs: 50, initMs: 60, paintMs: 80 },
+      { type: "rendered", at: 1, entries: 10, cards: 4, scriptMs: 50, initMs: 60, paintMs: 80, width: 900, height: 640 },
       { type: "thumbnails", ms: 12, count: 4 },
       { type: "generate", requestId: 1, input: FORM },
       { type: "edit", requestId: 2, ids: ["file:///w/a.png", "file:///w/b.png"], input: { ...DEFAULTS.edit, prompt: "make it blue" } },
@@ -54,7 +54,9 @@ describe("Gallery protocol: messages from the webview are checked before anythin
     ["an edit with the URLs the host fills in", { type: "edit", requestId: 1, ids: ["a"], input: { ...DEFAULTS.edit, prompt: "p", image_urls: ["http://x"] } }, /unexpected field "image_urls"/],
     ["an edit with the prompt outside its input", { type: "edit", requestId: 1, ids: ["a"], prompt: "p", input: DEFAULTS.edit }, /unexpected field "prompt"/],
     ["an over-long prompt", { type: "generate", requestId: 1, input: { ...FORM, prompt: "x".repeat(9000) } }, /prompt/],
-    ["a non-number figure", { type: "rendered", at: "now", entries: 1, cards: 1, scriptMs: 1, initMs: 1, paintMs: 1 }, /numbers/],
+    ["a non-number figure", { type: "rendered", at: "now", entries: 1, cards: 1, scriptMs: 1, initMs: 1, paintMs: 1, width: 1, height: 1 }, /numbers/],
+    ["a paint without the grid's size", { type: "rendered", at: 1, entries: 1, cards: 1, scriptMs: 1, initMs: 1, paintMs: 1 }, /missing field "width"/],
+    ["a text grid size", { type: "rendered", at: 1, entries: 1, cards: 1, scriptMs: 1, initMs: 1, paintMs: 1, width: "900", height: 1 }, /numbers/],
     ["inherited fields only", Object.create({ type: "ready" }) as unknown, /no type/],
     ["a thumbnail as text", { type: "thumbnail", id: "file:///w/a.png", version: "1:2", bytes: "UklGRg==" }, /bytes must be bytes/],
     ["a thumbnail as an array of numbers", { type: "thumbnail", id: "file:///w/a.png", version: "1:2", bytes: [0x52, 0x49] }, /bytes must be bytes/],
@@ -209,5 +211,17 @@ describe("Gallery grid virtualization", () => {
     assert.equal(scrollStillWanted(5000.4, 5000, true), undefined);
     // Nothing more to come (the rest came, or `init` had every entry): where the browser got is where it stays.
     assert.equal(scrollStillWanted(5000, 1200, false), undefined);
+  });
+});
+
+describe("Gallery: the grid size remembered for the next first paint (viewportSize)", () => {
+  it("takes whole pixels from 1 to 100,000 each way", () => {
+    assert.deepEqual(viewportSize({ width: 900, height: 640 }), { width: 900, height: 640 });
+    assert.deepEqual(viewportSize({ width: 1, height: 100_000 }), { width: 1, height: 100_000 });
+  });
+  it("gives nothing for anything else (workspace storage and messages are untrusted)", () => {
+    for (const v of [undefined, null, 42, "900x640", [900, 640], {}, { width: 900 }, { width: 0, height: 10 }, { width: 10, height: -1 }, { width: 10.5, height: 10 }, { width: 100_001, height: 10 }, { width: Infinity, height: 10 }, { width: NaN, height: 10 }, { width: "900", height: 640 }, Object.create({ width: 900, height: 640 }) as unknown]) {
+      assert.equal(viewportSize(v), undefined, JSON.stringify(v));
+    }
   });
 });
