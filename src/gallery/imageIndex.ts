@@ -177,7 +177,19 @@ export class ImageIndex implements vscode.Disposable {
     // each open and change, and parsing a thousand URIs each time was a few ms of the first paint.
     let img = this.#images.get(r);
     if (img?.key !== key) {
-      img = { uri: vscode.Uri.parse(key), key, size: r.size, mtime: r.mtime, format: r.format, prov: r.prov as Provenance };
+      // Its URI is parsed when first asked for: a first paint needs the keys and dates of every
+      // image (the newest first) but the URIs of only a few dozen and of one image per folder.
+      let uri: vscode.Uri | undefined;
+      img = {
+        get uri(): vscode.Uri {
+          return (uri ??= vscode.Uri.parse(key));
+        },
+        key,
+        size: r.size,
+        mtime: r.mtime,
+        format: r.format,
+        prov: r.prov as Provenance,
+      };
       this.#images.set(r, img);
     }
     return img;
