@@ -376,7 +376,8 @@ let assumedSize: ViewportSize | undefined;
 /** Lays out the cards now (a render scheduled for the next frame still runs then). */
 function render(): void {
   // Every measure before any change, so that the page is laid out once here, not again for a read
-  // after a write; the scroll position is clamped to the new height as the browser will clamp it.
+  // after a write (none at all with an assumed size: see assumedSize); the scroll position is
+  // clamped to the new height as the browser will clamp it.
   const assumed = assumedSize;
   assumedSize = undefined;
   const { clientWidth, clientHeight, scrollTop } = assumed ? { clientWidth: assumed.width, clientHeight: assumed.height, scrollTop: 0 } : ui.viewport;
@@ -394,6 +395,7 @@ function render(): void {
     if (wanted.has(id)) continue;
     if (card.root.contains(document.activeElement)) focusLost = true;
     card.root.hidden = true;
+    waitingForLoad.delete(card); // not shown: no image to fetch for it at the load event
     live.delete(id);
     spare.push(card);
   }
@@ -916,7 +918,7 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   setAll(m.entries);
   renderJobs(m.jobs);
   applyFilter();
-  // A saved scroll position needs the grid's height first (at the top, render's one layout is all).
+  // A saved scroll position needs the grid's height first (at the top, no layout is needed before the frame's).
   // Deeper than the entries `init` brought, it waits for the rest (sent once this paint is told).
   restFor = m.rest ? m.seq : undefined;
   const top = view?.scrollTop ?? 0;
@@ -924,7 +926,7 @@ async function onInit(m: Extract<HostMessage, { type: "init" }>): Promise<void> 
   // At the top, the cards are laid out for the size the grid had last time, and measured in the frame.
   assumedSize = top > 0 ? undefined : viewportSize(m.viewport);
   render();
-  scheduleRender(); // applyFilter asked for it already: the frame's render, which measures
+  scheduleRender(); // the frame's render, which measures (applyFilter has asked for it already)
   // What the person sees: a frame painted once VS Code shows the page (at its load event).
   await loaded;
   await afterPaint();

@@ -302,7 +302,10 @@ export class GalleryPanel implements vscode.Disposable {
     const carry = this.#pageWait !== undefined && this.panel.visible;
     if (this.#pageWait !== undefined && !carry) this.#setPage(undefined);
     // Widening the roots reloads a page that is set; with none yet, it reloads nothing.
-    if (this.#widenRoots(images) && !carry) return;
+    if (this.#widenRoots(images) && !carry) {
+      this.#rememberFolders(images); // the page loaded again may never say `ready` (closed while hidden)
+      return;
+    }
     const init = { ...this.#initMessage(newest, images.length, inline), seq: this.#handshake.sending(asked) };
     this.#sentSize ??= init.viewport;
     // The rest once the page has painted: made and sent now, they would take the host's and the
@@ -313,7 +316,8 @@ export class GalleryPanel implements vscode.Disposable {
     this.#initAt ??= Date.now() - this.d.openedAt;
     // For the next session's first paint, once this one's page is on its way.
     this.#rememberFolders(images);
-    const carried = first.filter((img) => inline.has(img.key));
+    // What `init` carried (its newest may have changed while the thumbnails were read).
+    const carried = newest.map((i) => i.img).filter((img) => inline.has(img.key));
     this.#rememberFirstThumbnails(carried);
     if (!this.#carriedThumbs) {
       this.#carriedThumbs = { count: carried.length, early: carried.filter((img) => readEarly.has(this.d.thumbs.nameOf(img))).length };
@@ -554,7 +558,7 @@ export class GalleryPanel implements vscode.Disposable {
           // From the command to the page's own timestamp of its painted frame (one machine, one clock).
           const figures = { ms: Math.max(0, Math.round(m.at - this.d.openedAt)), entries: m.entries, cards: m.cards };
           if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.firstPaint = { ...figures, at: m.at };
-          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM on a ${m.width}×${m.height} grid (laid out first for ${this.#sentSize ? `${this.#sentSize.width}×${this.#sentSize.height}` : "a measured one"}); host: index read at ${this.#indexAt ?? "?"} ms, ${this.#carriedThumbs?.count ?? "?"} thumbnails (${this.#carriedThumbs?.early ?? "?"} read early) at ${this.#thumbsAt ?? "?"} ms, page (${this.#pageKb ?? "?"} KB) set at ${this.#htmlAt ?? "?"} ms, ready at ${this.#readyAt ?? "?"} ms, init sent at ${this.#initAt ?? "?"} ms; page: started loading at ${Math.round(m.at - m.paintMs - this.d.openedAt)} ms, then script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after that).`);
+          this.d.s.log.info(C, `First paint ${figures.ms} ms after opening (told ${Date.now() - this.d.openedAt} ms; ${figures.entries} images, ${figures.cards} cards in the DOM on a ${m.width}×${m.height} grid (init carried ${this.#sentSize ? `the size ${this.#sentSize.width}×${this.#sentSize.height}` : "no size"}); host: index read at ${this.#indexAt ?? "?"} ms, ${this.#carriedThumbs?.count ?? "?"} thumbnails (${this.#carriedThumbs?.early ?? "?"} read early) at ${this.#thumbsAt ?? "?"} ms, page (${this.#pageKb ?? "?"} KB) set at ${this.#htmlAt ?? "?"} ms, ready at ${this.#readyAt ?? "?"} ms, init sent at ${this.#initAt ?? "?"} ms; page: started loading at ${Math.round(m.at - m.paintMs - this.d.openedAt)} ms, then script ${m.scriptMs} ms, init ${m.initMs} ms, paint ${m.paintMs} ms after that).`);
           this.#measured.fire("paint");
         }
         return;

@@ -14,6 +14,7 @@ import { checkImageComplete, sniffImageFormat } from "../images/sniff";
 import type { Logger } from "../log";
 import { MAX_THUMB_BYTES } from "../protocol";
 import type { IndexedImage } from "./imageIndex";
+import { earlyThumbnailNames } from "./earlyThumbnails";
 import { readStorageFile, readStorageNames } from "./storageFs";
 
 const fs = vscode.workspace.fs;
@@ -22,11 +23,6 @@ const fs = vscode.workspace.fs;
 export function versionOf(img: Pick<IndexedImage, "size" | "mtime">): string {
   return `${img.size}:${img.mtime}`;
 }
-
-/** A name {@link ThumbnailCache.nameOf} gives. */
-const THUMB_NAME = /^[0-9a-f]{40}\.webp$/;
-/** At most as many thumbnails as a first paint carries (see panel.ts inlineThumbnails). */
-const MAX_EARLY = 48;
 
 export class ThumbnailCache {
   /** The folder, or undefined without a workspace (no storage: no cache). */
@@ -88,15 +84,16 @@ export class ThumbnailCache {
   /**
    * Reads thumbnails by name, before the index says which images they are for: the names the
    * last first paint carried (`names`, as remembered in workspace storage: untrusted, so only names
-   * this cache could have made are read, and at most {@link MAX_EARLY} of them). A name is a digest
-   * of an image's URI and version, so a thumbnail read here is used only for the image it was made
-   * of (see {@link read}). Never rejects; a name not in the cache is left out.
+   * this cache could have made are read, and only as many as a first paint carries: see
+   * earlyThumbnails.ts). A name is a digest of an image's URI and version, so a thumbnail read here
+   * is used only for the image it was made of (see {@link read}). Never rejects; a name not in the
+   * cache is left out.
    */
   async readNamed(names: unknown): Promise<Map<string, Uint8Array>> {
     const folder = this.folder;
     const out = new Map<string, Uint8Array>();
-    if (!folder || !Array.isArray(names)) return out;
-    const wanted = [...new Set(names.filter((n): n is string => typeof n === "string" && THUMB_NAME.test(n)))].slice(0, MAX_EARLY);
+    if (!folder) return out;
+    const wanted = earlyThumbnailNames(names);
     await Promise.all(
       wanted.map(async (name) => {
         const bytes = await this.#readOne(folder, name);

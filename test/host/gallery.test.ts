@@ -492,14 +492,17 @@ describe("Gallery", function () {
       const oldName = g.thumbnailName(before);
       const remembered = t.workspaceState().get<unknown>(FIRST_THUMBS_KEY);
       assert.ok(Array.isArray(remembered) && remembered.includes(oldName));
-      // The same picture with another prompt: a new version of the file (its size and mtime change).
+      const oldThumb = await storedFox();
+      // Another picture with another prompt, written while the window is closed: a new version of the file.
+      g.close();
       await put(`${ART}/fox.png`, { prompt: "a fox, changed while the window was closed", format: "png", seed: 31 });
       try {
         await until(() => g.index().get(uri.toString())?.mtime !== before.mtime, "the index sees the change");
         const { entry } = await reopen();
         assert.ok(entry, "fox is in the first init");
         assert.equal(entry.prompt, "a fox, changed while the window was closed");
-        assert.equal(entry.thumbData, undefined, "the old version's thumbnail is not carried for the new file");
+        assert.notEqual(entry.thumbData, oldThumb, "the old version's thumbnail is not carried for the new file");
+        assert.equal(entry.thumbData, undefined, "and the new version has none yet (no page showed it)");
       } finally {
         // fox as the fixtures made it (a new version again: the tests after this one read its version
         // from the index), with no page open meanwhile that could make a thumbnail of a passing version.

@@ -134,12 +134,12 @@ export async function runHostServer(key: string, suite: HostSuite = HOST_SUITE):
       await new Promise((r) => setTimeout(r, 200));
     }
     flushLog();
-    if (process.env.GROK_TRACE) await browser.stopTracing();
     return { summary: readSummary(summaryFile, suite.level), wroteTo };
   } catch (err) {
     flushLog();
     return { summary: failedSummary(suite.level, err), wroteTo };
   } finally {
+    if (process.env.GROK_TRACE) await browser?.stopTracing().catch(() => undefined);
     await browser?.close().catch(() => undefined);
     await server?.stop();
   }
