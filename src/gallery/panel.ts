@@ -316,11 +316,11 @@ export class GalleryPanel implements vscode.Disposable {
     this.#initAt ??= Date.now() - this.d.openedAt;
     // For the next session's first paint, once this one's page is on its way.
     this.#rememberFolders(images);
-    // What `init` carried (its newest may have changed while the thumbnails were read).
-    const carried = newest.map((i) => i.img).filter((img) => inline.has(img.key));
-    this.#rememberFirstThumbnails(carried);
+    // The thumbnails `init` carried (its newest may have changed while they were read), to read early next time.
+    const carried = newest.filter((i) => inline.has(i.img.key)).map((i) => this.d.thumbs.nameOf(i.img));
+    this.#remember(FIRST_THUMBS_KEY, carried);
     if (!this.#carriedThumbs) {
-      this.#carriedThumbs = { count: carried.length, early: carried.filter((img) => readEarly.has(this.d.thumbs.nameOf(img))).length };
+      this.#carriedThumbs = { count: carried.length, early: carried.filter((name) => readEarly.has(name)).length };
       if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.carriedThumbs = this.#carriedThumbs;
     }
     for (const queued of this.#outbox.splice(0)) this.#post(queued);
@@ -335,18 +335,15 @@ export class GalleryPanel implements vscode.Disposable {
     this.panel.webview.options = options;
   }
 
-  /** Remembers the image folders for the next session's first paint. */
-  #rememberFolders(images: readonly IndexedImage[]): void {
-    const now = collapse(imageFolders(images)).map((u) => u.toString());
-    const before = this.d.s.context.workspaceState.get<unknown>(ROOTS_KEY);
-    if (JSON.stringify(before) !== JSON.stringify(now)) void this.d.s.context.workspaceState.update(ROOTS_KEY, now);
+  /** Keeps `value` in workspace storage for the next session's first paint (written only when it changed). */
+  #remember(key: string, value: unknown): void {
+    const state = this.d.s.context.workspaceState;
+    if (JSON.stringify(state.get<unknown>(key)) !== JSON.stringify(value)) void state.update(key, value);
   }
 
-  /** Remembers which thumbnails this first paint carried, to read them early next time (see #start). */
-  #rememberFirstThumbnails(carried: readonly IndexedImage[]): void {
-    const now = carried.map((img) => this.d.thumbs.nameOf(img));
-    const before = this.d.s.context.workspaceState.get<unknown>(FIRST_THUMBS_KEY);
-    if (JSON.stringify(before) !== JSON.stringify(now)) void this.d.s.context.workspaceState.update(FIRST_THUMBS_KEY, now);
+  /** Remembers the image folders for the next session's first paint. */
+  #rememberFolders(images: readonly IndexedImage[]): void {
+    this.#remember(ROOTS_KEY, collapse(imageFolders(images)).map((u) => u.toString()));
   }
 
   /** Widens the webview's roots to every image's folder; true when they changed (which reloads a page that is set). */
@@ -551,10 +548,9 @@ export class GalleryPanel implements vscode.Disposable {
         }
         if (!this.#painted) {
           this.#painted = true;
-          if (m.cards !== this.d.s.context.workspaceState.get<unknown>(CARDS_KEY)) void this.d.s.context.workspaceState.update(CARDS_KEY, m.cards);
+          this.#remember(CARDS_KEY, m.cards);
           const size = viewportSize({ width: m.width, height: m.height });
-          const before = viewportSize(this.d.s.context.workspaceState.get<unknown>(VIEWPORT_KEY));
-          if (size && (size.width !== before?.width || size.height !== before.height)) void this.d.s.context.workspaceState.update(VIEWPORT_KEY, size);
+          if (size) this.#remember(VIEWPORT_KEY, size);
           // From the command to the page's own timestamp of its painted frame (one machine, one clock).
           const figures = { ms: Math.max(0, Math.round(m.at - this.d.openedAt)), entries: m.entries, cards: m.cards };
           if ((typeof GROK_TEST_HOOKS !== "undefined" && GROK_TEST_HOOKS) && this.d.trace) this.d.trace.firstPaint = { ...figures, at: m.at };
